@@ -1,0 +1,37 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SHARED_DATA ?= ../shared/data
+export PROSCRIBE_DB ?= sqlite:///$(CURDIR)/var/proscribe.db
+
+.PHONY: setup run test test-sqlite lint bench clean
+
+$(BIN)/proscribe: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/proscribe
+
+setup: $(BIN)/proscribe
+
+# Import the ICC registry and every list we can get (official download, else the local
+# snapshots in ../shared/data), then show what is in force.
+run: setup
+	@mkdir -p var
+	-$(BIN)/proscribe lists update --timeout 10 $(if $(wildcard $(SHARED_DATA)),--fallback $(SHARED_DATA))
+	$(BIN)/proscribe lists status
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
