@@ -1,0 +1,128 @@
+"""The versioned list store (SQLAlchemy 2, Alembic; SQLite by default, PostgreSQL in production).
+
+``Store`` is the public entry point::
+
+    store = Store.open("sqlite:///proscribe.db")
+    store.import_path(Path("../shared/data/ofac-sdn-2021-07"))
+    store.entity("proscribe_icc", "icc-bensouda-fatou", as_of=date(2021, 1, 1)).designated
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from proscribe.sources.base import ParsedList, Progress, Record
+from proscribe.store.db import default_url, make_engine, migrate
+from proscribe.store.errors import ImportRefused, NotFound
+from proscribe.store.importing import DEFAULT_MAX_REMOVED_SHARE, ImportResult, apply_list
+from proscribe.store.reads import (
+    DatasetStatus,
+    EntityView,
+    current_records,
+    designated_records,
+    find_entity_ids,
+    get_entity,
+    status,
+    version_key,
+)
+
+__all__ = [
+    "DEFAULT_MAX_REMOVED_SHARE",
+    "DatasetStatus",
+    "EntityView",
+    "ImportRefused",
+    "ImportResult",
+    "NotFound",
+    "Store",
+]
+
+
+class Store:
+    """A connection to the store, migrated and holding the ICC registry."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None, *, load_registry: bool = True) -> Store:
+        engine = make_engine(url or default_url())
+        migrate(engine)
+        store = cls(engine)
+        if load_registry:
+            store.ensure_registry()
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ensure_registry(self) -> ImportResult:
+        """Load the bundled ICC program registry, if this version of it is not in force yet.
+
+        The registry is reviewed data shipped with the code, so a new release may drop entries
+        wholesale (a correction): it is applied without the mass-delisting guard.
+        """
+        from proscribe.registry import load_registry
+
+        return self.apply(load_registry().to_parsed_list(), force=True)
+
+    def apply(
+        self,
+        parsed: ParsedList,
+        *,
+        as_of: date | None = None,
+        force: bool = False,
+        max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
+        user: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        return apply_list(
+            self.engine,
+            parsed,
+            as_of=as_of,
+            force=force,
+            max_removed_share=max_removed_share,
+            user=user,
+            progress=progress,
+        )
+
+    def import_path(
+        self,
+        path: Path,
+        *,
+        format: str | None = None,
+        dataset: str | None = None,
+        as_of: date | None = None,
+        force: bool = False,
+        max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
+        progress: Progress | None = None,
+    ) -> ImportResult:
+        """Parse a list file (format detected when not given) and make it the version in force."""
+        from proscribe.sources.formats import read_list
+
+        parsed = read_list(path, format=format, dataset=dataset, progress=progress)
+        return self.apply(parsed, as_of=as_of, force=force, max_removed_share=max_removed_share)
+
+    def status(self) -> list[DatasetStatus]:
+        return status(self.engine)
+
+    def entity(self, dataset: str, source_id: str, as_of: date | None = None) -> EntityView:
+        return get_entity(self.engine, dataset, source_id, as_of)
+
+    def find(self, entity_id: str) -> list[tuple[str, str]]:
+        return find_entity_ids(self.engine, entity_id)
+
+    def records(self, dataset: str | None = None) -> list[Record]:
+        """The current state of every listing still on its list (including ended sanctions)."""
+        return current_records(self.engine, dataset)
+
+    def designated(self, on: date | None = None, datasets: list[str] | None = None) -> list[Record]:
+        """The listings designated on a date (default today), as they stood then."""
+        return designated_records(self.engine, on, datasets)
+
+    def version_key(self) -> str:
+        """Changes whenever any list changes; used to know when a screening index is stale."""
+        return version_key(self.engine)

@@ -1,0 +1,251 @@
+"""Applying a parsed list to the store as one new list version, atomically.
+
+The parsed list is already complete and validated in memory (the staging step) before
+anything is written. The comparison with the current version and every write then
+happen in a single transaction: either the new version is in force as a whole, or the
+transaction is rolled back and the previous version stays as it was.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from proscribe.sources.base import ParsedList, Record
+from proscribe.store.errors import ImportRefused
+from proscribe.store.schema import Dataset, Event, ListVersion, RecordRow
+
+#: refuse an import that would delist more than this share of a list, unless forced
+DEFAULT_MAX_REMOVED_SHARE = 0.10
+
+
+@dataclass
+class ImportResult:
+    dataset: str
+    version_id: int | None
+    as_of: date
+    records: int
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "version_id": self.version_id,
+            "as_of": self.as_of.isoformat(),
+            "records": self.records,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "counts": self.counts,
+        }
+
+
+def _check_parsed(parsed: ParsedList) -> None:
+    if not parsed.records:
+        raise ImportRefused(f"{parsed.source}: the file holds no records; nothing imported")
+    seen: set[str] = set()
+    for rec in parsed.records:
+        if rec.source_id in seen:
+            raise ImportRefused(f"{parsed.source}: listing {rec.source_id} appears twice")
+        seen.add(rec.source_id)
+        try:
+            rec.validate()
+        except ValueError as exc:
+            raise ImportRefused(f"{parsed.source}: {exc}") from exc
+
+
+def _row(rec: Record, checksum: str, version_id: int, as_of: date) -> dict[str, Any]:
+    return {
+        "dataset": rec.dataset,
+        "source_id": rec.source_id,
+        "entity_id": rec.target.id,
+        "schema": rec.target.schema.name,
+        "caption": rec.target.caption,
+        "checksum": checksum,
+        "data": rec.to_data(),
+        "version_id": version_id,
+        "valid_from": as_of,
+        "valid_to": None,
+        "ended_by_version_id": None,
+    }
+
+
+def apply_list(
+    engine: Engine,
+    parsed: ParsedList,
+    *,
+    as_of: date | None = None,
+    force: bool = False,
+    max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
+    user: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Make ``parsed`` the current version of its dataset, or refuse and change nothing."""
+    _check_parsed(parsed)
+    dataset = parsed.dataset
+    stated = parsed.as_of is not None or as_of is not None
+    effective = as_of or parsed.as_of or datetime.now(UTC).date()
+    checksums = {rec.source_id: rec.checksum() for rec in parsed.records}
+    counts = dict(Counter(rec.target.schema.name for rec in parsed.records))
+
+    with Session(engine) as session, session.begin():
+        ds = session.get(Dataset, dataset, with_for_update=True)
+        if ds is None:
+            ds = Dataset(name=dataset, format=parsed.format, created_at=datetime.now(UTC))
+            session.add(ds)
+            session.flush()
+        latest = session.scalars(
+            select(ListVersion).where(ListVersion.dataset == dataset).order_by(ListVersion.id.desc()).limit(1)
+        ).first()
+        if latest is not None and latest.checksum == parsed.checksum:
+            return ImportResult(
+                dataset,
+                latest.id,
+                latest.as_of,
+                latest.record_count,
+                unchanged=True,
+                counts=dict(latest.counts),
+            )
+        if latest is not None and effective < latest.as_of:
+            raise ImportRefused(
+                f"{parsed.source}: dated {effective.isoformat()}, older than the version in force "
+                f"({latest.as_of.isoformat()}); the store only moves forward in time"
+            )
+
+        current = {
+            sid: (rid, csum)
+            for rid, sid, csum in session.execute(
+                select(RecordRow.id, RecordRow.source_id, RecordRow.checksum).where(
+                    RecordRow.dataset == dataset, RecordRow.valid_to.is_(None)
+                )
+            )
+        }
+        added = [r for r in parsed.records if r.source_id not in current]
+        changed = [
+            r
+            for r in parsed.records
+            if r.source_id in current and current[r.source_id][1] != checksums[r.source_id]
+        ]
+        removed = [sid for sid in current if sid not in checksums]
+        if current and not force and len(removed) / len(current) > max_removed_share:
+            raise ImportRefused(
+                f"{parsed.source}: would delist {len(removed)} of {len(current)} listings "
+                f"({len(removed) / len(current):.1%}, more than the {max_removed_share:.0%} allowed); "
+                "check the file, or import it with --force if the removals are real"
+            )
+
+        version = ListVersion(
+            dataset=dataset,
+            format=parsed.format,
+            source=parsed.source,
+            checksum=parsed.checksum,
+            as_of=effective,
+            as_of_stated=stated,
+            imported_at=datetime.now(UTC),
+            imported_by=user or _whoami(),
+            record_count=len(parsed.records),
+            added=len(added),
+            changed=len(changed),
+            removed=len(removed),
+            forced=force,
+            counts=counts,
+            stats=_jsonable(parsed.stats),
+        )
+        session.add(version)
+        session.flush()
+        vid = version.id
+
+        ended_ids = [current[r.source_id][0] for r in changed] + [current[sid][0] for sid in removed]
+        for chunk in _chunks(ended_ids, 500):
+            session.execute(
+                update(RecordRow)
+                .where(RecordRow.id.in_(chunk))
+                .values(valid_to=effective, ended_by_version_id=vid)
+            )
+        new_rows = [_row(r, checksums[r.source_id], vid, effective) for r in added + changed]
+        events: list[dict[str, Any]] = []
+        for kind, recs in (("listed", added), ("changed", changed)):
+            events.extend(
+                {
+                    "dataset": dataset,
+                    "source_id": r.source_id,
+                    "entity_id": r.target.id,
+                    "version_id": vid,
+                    "date": effective,
+                    "kind": kind,
+                    "summary": f"{kind} in {parsed.format} version of {effective}",
+                }
+                for r in recs
+            )
+        removed_rows = (
+            session.execute(
+                select(RecordRow.source_id, RecordRow.entity_id).where(
+                    RecordRow.id.in_([current[s][0] for s in removed])
+                )
+            ).all()
+            if removed
+            else []
+        )
+        events.extend(
+            {
+                "dataset": dataset,
+                "source_id": sid,
+                "entity_id": eid,
+                "version_id": vid,
+                "date": effective,
+                "kind": "delisted",
+                "summary": f"absent from the version of {effective}",
+            }
+            for sid, eid in removed_rows
+        )
+        for chunk in _chunks(new_rows, 1000):
+            session.execute(insert(RecordRow), chunk)
+            if progress:
+                progress(len(chunk))
+        for chunk in _chunks(events, 2000):
+            session.execute(insert(Event), chunk)
+        return ImportResult(
+            dataset,
+            vid,
+            effective,
+            len(parsed.records),
+            len(added),
+            len(changed),
+            len(removed),
+            counts=counts,
+        )
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "unknown"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)

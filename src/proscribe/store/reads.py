@@ -1,0 +1,326 @@
+"""Reading the store: what is in force now, or as it stood on any date.
+
+A listing's designation on a date is judged in two steps:
+
+1. which state of the record held on that date: the row whose ``[valid_from, valid_to)``
+   covers it. Before the first import of a list we have no row of our own, so the first
+   row stands in and its sanction dates decide (a list snapshot does not say when each
+   person was first listed; the registry and many lists do, in their sanction dates).
+   After the row was closed by a version without it, the listing is delisted.
+2. whether a sanction in that state was in force: its start (``startDate`` or
+   ``listingDate``) on or before the date and its ``endDate``, if any, after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from proscribe.sources.base import Record, record_from_data
+from proscribe.store.errors import NotFound
+from proscribe.store.schema import Event, ListVersion, RecordRow
+
+
+@dataclass
+class SanctionState:
+    program: list[str]
+    authority: list[str]
+    start: str | None
+    end: str | None
+    in_force: bool
+
+
+@dataclass
+class EntityView:
+    """A listing as it stood on a date, with its history."""
+
+    dataset: str
+    source_id: str
+    entity_id: str
+    schema: str
+    caption: str
+    as_of: date | None
+    record: Record
+    row_valid_from: date
+    row_valid_to: date | None
+    designated: bool
+    basis: str
+    sanctions: list[SanctionState]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "source_id": self.source_id,
+            "entity_id": self.entity_id,
+            "schema": self.schema,
+            "caption": self.caption,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "designated": self.designated,
+            "basis": self.basis,
+            "state_valid_from": self.row_valid_from.isoformat(),
+            "state_valid_to": self.row_valid_to.isoformat() if self.row_valid_to else None,
+            "sanctions": [s.__dict__ for s in self.sanctions],
+            "entities": self.record.to_data(),
+            "history": self.history,
+        }
+
+
+def _first(values: list[str]) -> str | None:
+    return min(values) if values else None
+
+
+def sanction_states(record: Record, on: date) -> list[SanctionState]:
+    """Each Sanction attached to the record, and whether it was in force on ``on``."""
+    day = on.isoformat()
+    out = []
+    for ent in record.adjacent:
+        if ent.schema.name != "Sanction":
+            continue
+        start = _first(ent.get("startDate") or ent.get("listingDate"))
+        end = _first(ent.get("endDate"))
+        # FtM dates may be prefixes ("2020", "2020-09"): compare as strings on the common prefix
+        started = start is None or start[: len(day)] <= day[: len(start)]
+        ended = end is not None and end[: len(day)] <= day[: len(end)]
+        out.append(
+            SanctionState(
+                ent.get("program"), ent.get("authority"), start, end, in_force=started and not ended
+            )
+        )
+    return out
+
+
+def _history(session: Session, dataset: str, source_id: str, record: Record) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for ev in session.scalars(
+        select(Event).where(Event.dataset == dataset, Event.source_id == source_id).order_by(Event.id)
+    ):
+        items.append(
+            {
+                "date": ev.date.isoformat(),
+                "kind": ev.kind,
+                "source": "list version",
+                "version_id": ev.version_id,
+                "summary": ev.summary,
+            }
+        )
+    # the sanctions' own dates are history too: when the publisher says a designation began and ended
+    for ent in record.adjacent:
+        if ent.schema.name != "Sanction":
+            continue
+        progs = ", ".join(ent.get("program")) or "sanction"
+        for d in sorted(set(ent.get("startDate") or ent.get("listingDate"))):
+            items.append(
+                {
+                    "date": d,
+                    "kind": "designated",
+                    "source": "sanction",
+                    "summary": f"designated under {progs}",
+                }
+            )
+        for d in sorted(set(ent.get("endDate"))):
+            reason = "; ".join(ent.get("description") or ent.get("status")) or "ended"
+            items.append(
+                {"date": d, "kind": "delisted", "source": "sanction", "summary": f"{progs}: {reason}"}
+            )
+    items.sort(key=lambda it: (it["date"], it["source"] != "sanction"))
+    return items
+
+
+def get_entity(engine: Engine, dataset: str, source_id: str, as_of: date | None = None) -> EntityView:
+    """The listing ``source_id`` of ``dataset`` now, or as it stood on ``as_of``."""
+    with Session(engine) as session:
+        rows = list(
+            session.scalars(
+                select(RecordRow)
+                .where(RecordRow.dataset == dataset, RecordRow.source_id == source_id)
+                .order_by(RecordRow.valid_from, RecordRow.id)
+            )
+        )
+        if not rows:
+            raise NotFound(f"no listing {source_id!r} in dataset {dataset!r}")
+        on = as_of or date.today()
+        row, basis = _row_on(rows, on)
+        record = record_from_data(dataset, source_id, row.data)
+        states = sanction_states(record, on)
+        if basis == "delisted":
+            designated = False
+            basis = f"delisted: absent from the list since {rows[-1].valid_to}"
+        elif not states:
+            designated = basis == "listed"
+            basis = (
+                "on the list, no sanction dates given" if designated else "before the first import; no dates"
+            )
+        else:
+            designated = any(s.in_force for s in states)
+            when = (
+                "on the list"
+                if basis == "listed"
+                else "before the first import, judged by the sanction dates"
+            )
+            basis = f"{when}; a sanction in force" if designated else f"{when}; no sanction in force on {on}"
+        return EntityView(
+            dataset=dataset,
+            source_id=source_id,
+            entity_id=row.entity_id,
+            schema=row.schema,
+            caption=row.caption,
+            as_of=as_of,
+            record=record,
+            row_valid_from=row.valid_from,
+            row_valid_to=row.valid_to,
+            designated=designated,
+            basis=basis,
+            sanctions=states,
+            history=_history(session, dataset, source_id, record),
+        )
+
+
+def _row_on(rows: list[RecordRow], on: date) -> tuple[RecordRow, str]:
+    for row in rows:
+        if row.valid_from <= on and (row.valid_to is None or on < row.valid_to):
+            return row, "listed"
+    if on < rows[0].valid_from:
+        return rows[0], "before-first-import"
+    # after the last state was closed; between states cannot happen (a change closes and opens on one date)
+    return rows[-1], "delisted"
+
+
+def find_entity_ids(engine: Engine, entity_id: str) -> list[tuple[str, str]]:
+    """(dataset, source_id) pairs for an FtM entity id."""
+    with Session(engine) as session:
+        return [
+            (d, s)
+            for d, s in session.execute(
+                select(RecordRow.dataset, RecordRow.source_id)
+                .where(RecordRow.entity_id == entity_id)
+                .distinct()
+            )
+        ]
+
+
+def current_records(engine: Engine, dataset: str | None = None, batch: int = 2000) -> list[Record]:
+    """Every listing in force now (the last state of each, not delisted)."""
+    with Session(engine) as session:
+        q = select(RecordRow.dataset, RecordRow.source_id, RecordRow.data).where(RecordRow.valid_to.is_(None))
+        if dataset:
+            q = q.where(RecordRow.dataset == dataset)
+        q = q.order_by(RecordRow.dataset, RecordRow.id).execution_options(yield_per=batch)
+        return [record_from_data(d, s, data) for d, s, data in session.execute(q)]
+
+
+@dataclass
+class DatasetStatus:
+    dataset: str
+    format: str
+    version_id: int
+    as_of: date
+    as_of_stated: bool
+    imported_at: str
+    source: str
+    records: int
+    counts: dict[str, int]
+    versions: int
+    added: int
+    changed: int
+    removed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["as_of"] = self.as_of.isoformat()
+        return d
+
+
+def status(engine: Engine) -> list[DatasetStatus]:
+    """Each dataset's version in force, with counts by entity type."""
+    out = []
+    with Session(engine) as session:
+        latest_ids = select(func.max(ListVersion.id)).group_by(ListVersion.dataset)
+        n_versions = dict(
+            session.execute(select(ListVersion.dataset, func.count()).group_by(ListVersion.dataset)).all()
+        )
+        live = dict(
+            session.execute(
+                select(RecordRow.dataset, func.count())
+                .where(RecordRow.valid_to.is_(None))
+                .group_by(RecordRow.dataset)
+            ).all()
+        )
+        for v in session.scalars(
+            select(ListVersion).where(ListVersion.id.in_(latest_ids)).order_by(ListVersion.dataset)
+        ):
+            out.append(
+                DatasetStatus(
+                    dataset=v.dataset,
+                    format=v.format,
+                    version_id=v.id,
+                    as_of=v.as_of,
+                    as_of_stated=v.as_of_stated,
+                    imported_at=v.imported_at.isoformat(),
+                    source=v.source,
+                    records=live.get(v.dataset, 0),
+                    counts=dict(v.counts),
+                    versions=n_versions[v.dataset],
+                    added=v.added,
+                    changed=v.changed,
+                    removed=v.removed,
+                )
+            )
+    return out
+
+
+def designated_records(
+    engine: Engine, on: date | None = None, datasets: list[str] | None = None
+) -> list[Record]:
+    """Every listing designated on ``on`` (default: today), as it stood then.
+
+    For each listing the state valid on that date is taken (the first state, if the date is before
+    the first import) and kept when a sanction in it was in force (``sanction_states``); a listing
+    with undated sanctions counts while its state is on the list.
+    """
+    day = on or date.today()
+    with Session(engine) as session:
+        q = select(RecordRow).order_by(
+            RecordRow.dataset, RecordRow.source_id, RecordRow.valid_from, RecordRow.id
+        )
+        if datasets:
+            q = q.where(RecordRow.dataset.in_(datasets))
+        out: list[Record] = []
+        group: list[RecordRow] = []
+
+        def flush() -> None:
+            if not group:
+                return
+            row, basis = _row_on(group, day)
+            if basis == "delisted":
+                return
+            record = record_from_data(row.dataset, row.source_id, row.data)
+            states = sanction_states(record, day)
+            dated = any(s.start or s.end for s in states)
+            if (states and any(s.in_force for s in states) and (basis == "listed" or dated)) or (
+                not states and basis == "listed"
+            ):
+                out.append(record)
+
+        for row in session.scalars(q.execution_options(yield_per=2000)):
+            if group and (group[0].dataset, group[0].source_id) != (row.dataset, row.source_id):
+                flush()
+                group = []
+            group.append(row)
+        flush()
+        return out
+
+
+def version_key(engine: Engine) -> str:
+    """A string that changes whenever any list changes (the latest version id of every dataset)."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(ListVersion.dataset, func.max(ListVersion.id))
+            .group_by(ListVersion.dataset)
+            .order_by(ListVersion.dataset)
+        ).all()
+    return ",".join(f"{d}:{v}" for d, v in rows)
