@@ -1,0 +1,90 @@
+"""``proscribe entity``: one listing, whole, now or as it stood on a date."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from proscribe.cli.common import console, fail, open_store, parse_date, print_json
+from proscribe.store import NotFound
+
+app = typer.Typer(help="Look at one listing with its sanctions and history.", no_args_is_help=True)
+
+# properties worth showing first; the rest follow in name order
+_FIRST = (
+    "name",
+    "alias",
+    "weakAlias",
+    "previousName",
+    "birthDate",
+    "birthPlace",
+    "nationality",
+    "citizenship",
+    "gender",
+    "position",
+    "country",
+    "idNumber",
+    "passportNumber",
+    "imoNumber",
+)
+
+
+@app.command()
+def show(
+    dataset: str = typer.Argument(
+        ..., help="Dataset name, e.g. us_ofac_sdn, un_sc_sanctions, proscribe_icc."
+    ),
+    source_id: str = typer.Argument(..., help="The publisher's id: OFAC ent_num, UN reference number..."),
+    as_of: str | None = typer.Option(None, help="Show the listing as it stood on this date (YYYY-MM-DD)."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """The whole record: names, identifiers, sanctions, and its history."""
+    store = open_store()
+    try:
+        view = store.entity(dataset, source_id, parse_date(as_of, "--as-of"))
+    except NotFound as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(view.to_dict())
+        return
+    when = f" as of {view.as_of}" if view.as_of else ""
+    verdict = "[bold red]DESIGNATED[/]" if view.designated else "[green]not designated[/]"
+    console.print(
+        f"[bold]{view.caption}[/] ({view.schema}, {view.dataset} {view.source_id}){when}: {verdict}"
+    )
+    console.print(f"  {view.basis}", highlight=False)
+    target = view.record.target
+    props = sorted(target.properties, key=lambda p: (_FIRST.index(p) if p in _FIRST else 99, p))
+    table = Table(show_header=False, box=None)
+    for prop in props:
+        if prop in ("addressEntity", "notes"):
+            continue
+        table.add_row(prop, "; ".join(target.get(prop)))
+    console.print(table)
+    for ent in view.record.adjacent:
+        if ent.schema.name == "Sanction":
+            continue
+        summary = "; ".join(
+            f"{k}={'/'.join(v)}"
+            for k, v in sorted(ent.properties.items())
+            if k not in ("holder", "entity", "subject")
+        )
+        console.print(f"  [cyan]{ent.schema.name}[/] {summary}", highlight=False)
+    sanctions = Table(title="Sanctions")
+    for col in ("program", "authority", "start", "end", f"in force{when}"):
+        sanctions.add_column(col)
+    for s in view.sanctions:
+        sanctions.add_row(
+            ", ".join(s.program),
+            "; ".join(s.authority),
+            s.start or "",
+            s.end or "",
+            "yes" if s.in_force else "no",
+        )
+    console.print(sanctions)
+    history = Table(title="History")
+    for col in ("date", "event", "from", "detail"):
+        history.add_column(col)
+    for item in view.history:
+        history.add_row(item["date"], item["kind"], item["source"], item["summary"])
+    console.print(history)

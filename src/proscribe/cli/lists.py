@@ -1,0 +1,174 @@
+"""``proscribe lists``: import, update and inspect the sanctions lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from platformdirs import user_cache_dir
+from rich.table import Table
+
+from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
+from proscribe.sources.base import ListFormatError
+from proscribe.sources.formats import FORMATS, detect, read_list
+from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
+from proscribe.store import DEFAULT_MAX_REMOVED_SHARE, ImportRefused, ImportResult, Store
+
+app = typer.Typer(help="Import, update and inspect the sanctions lists.", no_args_is_help=True)
+
+
+def _import(
+    store: Store,
+    path: Path,
+    fmt: str | None,
+    dataset: str | None,
+    as_of: str | None,
+    force: bool,
+    max_removed: float,
+    quiet: bool,
+) -> ImportResult:
+    fmt = fmt or detect(path)
+    with progress_bar(f"reading {path.name} ({fmt})", quiet=quiet) as advance:
+        parsed = read_list(path, format=fmt, dataset=dataset, progress=advance)
+    for warning in parsed.warnings:
+        err_console.print(f"[yellow]warning:[/] {path}: {warning}", highlight=False)
+    with progress_bar(f"storing {parsed.dataset}", total=len(parsed.records), quiet=quiet) as advance:
+        return store.apply(
+            parsed,
+            as_of=parse_date(as_of, "--as-of"),
+            force=force,
+            max_removed_share=max_removed,
+            progress=advance,
+        )
+
+
+def _say(result: ImportResult) -> None:
+    if result.unchanged:
+        console.print(
+            f"{result.dataset}: unchanged (version {result.version_id} of {result.as_of} is in force)"
+        )
+    else:
+        console.print(
+            f"{result.dataset}: version {result.version_id} as of {result.as_of}: {result.records} listings "
+            f"(+{result.added} added, {result.changed} changed, -{result.removed} delisted)"
+        )
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="A list file, or the folder holding the OFAC CSV files."),
+    format: str | None = typer.Option(
+        None, "--format", "-f", help=f"One of: {', '.join(FORMATS)}. Detected when omitted."
+    ),
+    dataset: str | None = typer.Option(None, help="Dataset name (default: the format's usual one)."),
+    as_of: str | None = typer.Option(
+        None, help="The publisher's date (YYYY-MM-DD) for files that carry none."
+    ),
+    force: bool = typer.Option(False, help="Accept an import that delists more than the allowed share."),
+    max_removed: float = typer.Option(
+        DEFAULT_MAX_REMOVED_SHARE, help="Largest share of a list one import may delist."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Import a list file as a new version of its dataset (atomic: all or nothing)."""
+    if format is not None and format not in FORMATS:
+        fail(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}", code=2)
+    store = open_store()
+    try:
+        result = _import(store, path, format, dataset, as_of, force, max_removed, quiet=json_out)
+    except (ListFormatError, ImportRefused) as exc:
+        fail(f"{exc}\nnothing was imported; the version in force is unchanged")
+    if json_out:
+        print_json(result.to_dict())
+    else:
+        _say(result)
+
+
+@app.command()
+def update(
+    mirror: Path | None = typer.Option(
+        None, help="Read the lists from this local folder instead of downloading."
+    ),
+    fallback: Path | None = typer.Option(
+        None, help="When a download fails, read the lists from this folder."
+    ),
+    timeout: float = typer.Option(30.0, help="Seconds to wait on each publisher."),
+    force: bool = typer.Option(False, help="Accept imports that delist more than the allowed share."),
+    json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Fetch the official lists from their publishers (or a mirror folder) and import what changed."""
+    store = open_store()
+    results: list[dict[str, object]] = []
+    failures = 0
+    sources: list[tuple[Path, str]] = []
+    if mirror is None:
+        cache = Path(user_cache_dir("proscribe")) / "downloads"
+        for pub in PUBLICATIONS:
+            try:
+                with progress_bar(f"downloading {pub.title}", quiet=json_out):
+                    sources.append((download(pub, cache, timeout=timeout), pub.format))
+            except DownloadFailed as exc:
+                err_console.print(f"[yellow]download failed:[/] {exc}", highlight=False)
+                failures += 1
+        if failures and fallback is not None:
+            err_console.print(f"reading the lists from {fallback} instead", highlight=False)
+            mirror = fallback
+            failures = 0
+    if mirror is not None:
+        try:
+            sources = list(find_in_mirror(mirror))
+        except ListFormatError as exc:
+            fail(str(exc))
+        if not sources:
+            fail(f"no list files proscribe can read in {mirror}")
+    for path, fmt in sources:
+        try:
+            result = _import(store, path, fmt, None, None, force, DEFAULT_MAX_REMOVED_SHARE, quiet=json_out)
+            results.append(result.to_dict())
+            if not json_out:
+                _say(result)
+        except (ListFormatError, ImportRefused) as exc:
+            failures += 1
+            err_console.print(f"[red]refused:[/] {exc}; the version in force is unchanged", highlight=False)
+            results.append({"source": str(path), "error": str(exc)})
+    if json_out:
+        print_json(results)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Each dataset: the version in force, its as-of date and counts by entity type."""
+    rows = open_store().status()
+    if json_out:
+        print_json([r.to_dict() for r in rows])
+        return
+    table = Table(title="Lists in force")
+    for col in ("dataset", "format", "version", "as of", "listings", "by type", "last import"):
+        table.add_column(col)
+    for r in rows:
+        as_of = r.as_of.isoformat() + ("" if r.as_of_stated else " (import date)")
+        by_type = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items()))
+        change = f"+{r.added} ~{r.changed} -{r.removed}"
+        table.add_row(r.dataset, r.format, str(r.version_id), as_of, str(r.records), by_type, change)
+    console.print(table)
+
+
+@app.command()
+def export(
+    out: Path = typer.Argument(..., help="Where to write the FollowTheMoney JSON lines ('-' for stdout)."),
+    dataset: str | None = typer.Option(None, help="Only this dataset (default: every list in force)."),
+) -> None:
+    """Export the listings in force as FollowTheMoney JSON lines (loads into proscribe and FtM tools)."""
+    import sys
+
+    from proscribe.sources.ftm_json import write
+
+    records = open_store().records(dataset)
+    if str(out) == "-":
+        write(records, sys.stdout)
+        return
+    with open(out, "w", encoding="utf-8") as fh:
+        n = write(records, fh)
+    err_console.print(f"wrote {n} entities of {len(records)} listings to {out}", highlight=False)

@@ -1,0 +1,97 @@
+"""The command-line tool, run as a user would, against a real SQLite store and the real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from proscribe.cli.app import app
+
+
+@pytest.fixture()
+def cli(tmp_path: Path) -> CliRunner:
+    return CliRunner(env={"PROSCRIBE_DB": f"sqlite:///{tmp_path / 'cli.db'}"})
+
+
+def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = cli.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_status_show(cli: CliRunner, un_xml: Path) -> None:
+    code, out, err = run(cli, "lists", "import", str(un_xml), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["dataset"] == "un_sc_sanctions" and result["added"] == 1003
+    code, out, _ = run(cli, "lists", "status", "--json")
+    status = {s["dataset"]: s for s in json.loads(out)}
+    assert status["un_sc_sanctions"]["records"] == 1003
+    assert "proscribe_icc" in status  # the registry is loaded by default
+    # the same file again changes nothing
+    code, out, _ = run(cli, "lists", "import", str(un_xml))
+    assert code == 0 and "unchanged" in out
+
+
+def test_entity_show_as_of(cli: CliRunner) -> None:
+    code, out, err = run(
+        cli, "entity", "show", "proscribe_icc", "icc-bensouda-fatou", "--as-of", "2021-01-01", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["designated"] is True
+    code, out, _ = run(
+        cli, "entity", "show", "proscribe_icc", "icc-bensouda-fatou", "--as-of", "2021-06-01", "--json"
+    )
+    assert json.loads(out)["designated"] is False
+    code, out, _ = run(cli, "entity", "show", "proscribe_icc", "icc-bensouda-fatou", "--as-of", "2021-01-01")
+    assert code == 0 and "DESIGNATED" in out and "2021-04-02" in out
+
+
+def test_unknown_entity_and_bad_date(cli: CliRunner) -> None:
+    code, _, err = run(cli, "entity", "show", "us_ofac_sdn", "999999999")
+    assert code == 1 and "no listing" in err
+    code, _, err = run(cli, "entity", "show", "proscribe_icc", "x", "--as-of", "yesterday")
+    assert code == 2 and "YYYY-MM-DD" in err
+
+
+def test_truncated_file_refused_and_previous_kept(cli: CliRunner, un_xml: Path, tmp_path: Path) -> None:
+    assert run(cli, "lists", "import", str(un_xml))[0] == 0
+    data = un_xml.read_bytes()
+    cut = tmp_path / "consolidated.xml"
+    cut.write_bytes(data[: len(data) // 2])
+    code, _, err = run(cli, "lists", "import", str(cut), "--format", "un-xml")
+    assert code == 1
+    assert str(cut) in err and "nothing was imported" in err
+    code, out, _ = run(cli, "lists", "status", "--json")
+    assert {s["dataset"]: s["records"] for s in json.loads(out)}["un_sc_sanctions"] == 1003
+
+
+def test_update_from_mirror(cli: CliRunner, shared_data: Path) -> None:
+    code, out, err = run(cli, "lists", "update", "--mirror", str(shared_data), "--json")
+    assert code == 0, err
+    datasets = sorted(r["dataset"] for r in json.loads(out))
+    assert datasets == ["un_sc_sanctions", "us_ofac_sdn"]
+
+
+def test_programs(cli: CliRunner) -> None:
+    code, out, err = run(cli, "programs", "--json")
+    assert code == 0, err
+    codes = {p["code"] for p in json.loads(out)}
+    assert {"ICC-EO13928", "ICC-EO14203"} <= codes
+    code, out, _ = run(cli, "programs", "ICC-EO14203")
+    assert code == 0 and "14203" in out
+    code, _, err = run(cli, "programs", "NOPE")
+    assert code == 1 and "no program" in err
+
+
+def test_unknown_format_and_missing_path(cli: CliRunner, tmp_path: Path) -> None:
+    code, _, err = run(cli, "lists", "import", str(tmp_path / "nope.csv"))
+    assert code == 1 and "no such file" in err
+    code, _, err = run(cli, "lists", "import", str(tmp_path), "--format", "pdf")
+    assert code == 2 and "unknown format" in err
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello\n")
+    code, _, err = run(cli, "lists", "import", str(junk))
+    assert code == 1 and "not a list format" in err
