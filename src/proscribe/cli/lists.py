@@ -146,16 +146,15 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")
         return
     table = Table(title="Lists in force")
     table.add_column("dataset", no_wrap=True)
-    table.add_column("version", justify="right")
     table.add_column("as of", no_wrap=True)
     table.add_column("listings", justify="right")
-    table.add_column("by type", min_width=30)
-    table.add_column("last import", no_wrap=True)
+    table.add_column("by type", min_width=20)
+    table.add_column("last change", no_wrap=True)
     for r in rows:
         as_of = r.as_of.isoformat() + ("" if r.as_of_stated else "*")
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items(), key=lambda kv: -kv[1]))
         change = f"+{r.added} ~{r.changed} -{r.removed}"
-        table.add_row(r.dataset, str(r.version_id), as_of, str(r.records), by_type, change)
+        table.add_row(r.dataset, as_of, str(r.records), by_type, change)
     console.print(table)
     if any(not r.as_of_stated for r in rows):
         console.print("* the file carried no date: the import date stands in (use --as-of when importing)")
