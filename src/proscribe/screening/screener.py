@@ -1,0 +1,205 @@
+"""The screening API: a query in, ranked and explained hits out."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_cache_dir
+
+from proscribe import __version__, matching
+from proscribe.matching.index import Index
+from proscribe.matching.normalize import script_of, variants
+from proscribe.matching.score import Comparison, Query, ScoreBound, compare, logit
+from proscribe.store import Store
+
+#: hits at or above this score are reported (see docs/screening.md for how it was chosen)
+DEFAULT_THRESHOLD = 0.3
+
+KINDS = ("person", "organization", "vessel", "aircraft")
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Changes with the matching code, so a cached index never outlives the code that built it."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(matching.__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class Hit:
+    """One listed entity a query may be."""
+
+    query_id: str | None
+    query_name: str
+    entity_id: str
+    dataset: str
+    source_id: str
+    schema: str
+    caption: str
+    score: float
+    matched_name: str | None
+    matched_name_kind: str | None
+    programs: list[str]
+    explanation: str
+    features: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_comparison(cls, query: Query, comp: Comparison) -> Hit:
+        e = comp.entity
+        return cls(
+            query_id=query.id,
+            query_name=query.name,
+            entity_id=e.entity_id,
+            dataset=e.dataset,
+            source_id=e.source_id,
+            schema=e.schema,
+            caption=e.caption,
+            score=round(comp.score, 4),
+            matched_name=comp.matched_name.text if comp.matched_name else None,
+            matched_name_kind=comp.matched_name.kind if comp.matched_name else None,
+            programs=list(e.programs),
+            explanation=comp.explanation(),
+            features={k: round(v, 4) for k, v in comp.features.items()},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Screener:
+    """Screens queries against one index (one set of list versions, as of one date)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    @classmethod
+    def from_store(
+        cls,
+        store: Store,
+        *,
+        as_of: date | None = None,
+        datasets: list[str] | None = None,
+        cache_dir: Path | None = None,
+    ) -> Screener:
+        """The index for the lists in ``store`` as of a date, built once and cached until a list changes."""
+        key_src = (
+            f"{_code_fingerprint()}|{store.engine.url.render_as_string(hide_password=True)}|{store.version_key()}|"
+            f"{as_of}|{sorted(datasets or [])}"
+        )
+        if as_of is None:
+            key_src += f"|{date.today()}"  # designations with end dates change from one day to the next
+        key = hashlib.sha256(key_src.encode()).hexdigest()[:24]
+        folder = cache_dir or Path(user_cache_dir("proscribe")) / "index"
+        path = folder / f"index-{key}.pickle"
+        if path.exists():
+            try:
+                return cls.load(path)
+            except Exception:  # a damaged or foreign cache file: rebuild it
+                path.unlink(missing_ok=True)
+        records = store.designated(as_of, datasets)
+        index = Index.build(
+            records,
+            {
+                "version_key": store.version_key(),
+                "as_of": str(as_of or date.today()),
+                "datasets": sorted({r.dataset for r in records}),
+            },
+        )
+        screener = cls(index)
+        screener.save(path)
+        return screener
+
+    def save(self, path: Path) -> None:
+        """Write the index so that batch workers (or another machine) can load it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(self.index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Screener:
+        # only ever our own files, written by save(): pickle is not for untrusted input
+        with open(path, "rb") as fh:
+            index = pickle.load(fh)
+        if not isinstance(index, Index):
+            raise TypeError(f"{path} is not a proscribe index")
+        return cls(index)
+
+    def compare_all(self, query: Query, threshold: float = 0.0) -> list[Comparison]:
+        """The candidates the index finds for the query, compared and sorted best first.
+
+        With a ``threshold``, candidates that cannot reach it (judged from their retrieval credit)
+        are not compared at all; with none, every candidate is (for evaluation and calibration).
+        """
+        is_org = query.kind not in (None, "person")
+        best: dict[int, Comparison] = {}
+        for qtoks in variants(query.name, is_org=is_org):
+            for comp in self._compare_reading(query, qtoks, threshold):
+                key = id(comp.entity)
+                if key not in best or comp.score > best[key].score:
+                    best[key] = comp
+        out = list(best.values())
+        out.sort(key=lambda c: c.score, reverse=True)
+        return out
+
+    def _compare_reading(self, query: Query, qtoks: tuple[str, ...], threshold: float) -> list[Comparison]:
+        """Compare one reading of the query name (its tokens) with the candidates it finds."""
+        if not qtoks:
+            return []
+        index = self.index
+        script = script_of(query.name)
+        abjad = script == "abjad"
+        bound = ScoreBound(query, sum(index.weight(t) for t in qtoks))
+        min_credit = bound.min_credit(logit(threshold)) if threshold > 0 else 0.0
+        per_entity: dict[int, list[int]] = defaultdict(list)
+        if min_credit < math.inf:
+            for nid, _ in index.candidates(qtoks, min_credit, abjad):
+                per_entity[index.names[nid].entity].append(nid)
+        if query.id_number:
+            for ent in index.by_identifier([query.id_number]):
+                per_entity.setdefault(ent, list(index.entities[ent].names))
+        return [compare(index, query, qtoks, ent, nids, script) for ent, nids in per_entity.items()]
+
+    def screen(
+        self,
+        query: Query,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int = 10,
+        datasets: Iterable[str] | None = None,
+        programs: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[Hit]:
+        """Listed entities the query may be, scoring at least ``threshold``, best first."""
+        ds = set(datasets) if datasets else None
+        progs = set(programs) if programs else None
+        ks = set(kinds) if kinds else None
+        hits: list[Hit] = []
+        for comp in self.compare_all(query, threshold):
+            if comp.score < threshold:
+                break
+            e = comp.entity
+            if (
+                (ds and e.dataset not in ds)
+                or (ks and e.kind not in ks)
+                or (progs and not progs.intersection(e.programs))
+            ):
+                continue
+            hits.append(Hit.from_comparison(query, comp))
+            if len(hits) >= limit:
+                break
+        return hits
