@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from proscribe import __version__
-from proscribe.cli import entity, lists
+from proscribe.cli import entity, lists, screen
 from proscribe.cli.common import state
 from proscribe.cli.programs import programs
 
@@ -17,6 +17,8 @@ app = typer.Typer(
 app.add_typer(lists.app, name="lists")
 app.add_typer(entity.app, name="entity")
 app.command()(programs)
+app.command("screen")(screen.screen)
+app.command("screen-file")(screen.screen_file)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,189 @@
+"""``proscribe screen`` (one name) and ``proscribe screen-file`` (a whole file of names)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
+from proscribe.matching.score import Query
+from proscribe.screening import batch
+from proscribe.screening.batch import BatchError, RowError, clean_birth_date, clean_country, clean_kind
+from proscribe.screening.screener import DEFAULT_THRESHOLD, Screener
+
+
+def _screener(as_of: date | None, quiet: bool) -> Screener:
+    store = open_store()
+    try:
+        # the first run after a list changes builds the index (some seconds); later runs load it
+        with progress_bar("loading the screening index", quiet=quiet):
+            return Screener.from_store(store, as_of=as_of)
+    finally:
+        store.close()
+
+
+def _check_threshold(threshold: float, limit: int) -> None:
+    if not 0.0 <= threshold <= 1.0:
+        fail(f"--threshold is a score between 0 and 1, not {threshold}", code=2)
+    if limit < 1:
+        fail(f"--limit must be at least 1, not {limit}", code=2)
+
+
+def screen(
+    name: str = typer.Argument(..., help="The name to screen."),
+    kind: str | None = typer.Option(
+        None, "--type", help="person, organization, vessel or aircraft (default: any)."
+    ),
+    birth_date: str | None = typer.Option(None, "--birth-date", help="YYYY, YYYY-MM or YYYY-MM-DD."),
+    country: str | None = typer.Option(None, "--country", help="A country name or code (Iran, ir, IRN)."),
+    id_number: str | None = typer.Option(None, "--id-number", help="A passport, registration or IMO number."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Screen against the lists as of this date."),
+    threshold: float = typer.Option(
+        DEFAULT_THRESHOLD, "--threshold", help="Report hits scoring at least this."
+    ),
+    limit: int = typer.Option(10, "--limit", help="At most this many hits."),
+    dataset: list[str] | None = typer.Option(None, "--dataset", help="Only this list (repeatable)."),
+    program: list[str] | None = typer.Option(None, "--program", help="Only this program (repeatable)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
+) -> None:
+    """Who on the lists may this be? Ranked hits with the reasons for each score."""
+    _check_threshold(threshold, limit)
+    if not name.strip():
+        fail("the name is empty", code=2)
+    try:
+        query = Query(
+            name=name.strip(),
+            kind=clean_kind(kind),
+            birth_date=clean_birth_date(birth_date),
+            country=clean_country(country),
+            id_number=(id_number or "").strip() or None,
+        )
+    except RowError as exc:
+        fail(str(exc), code=2)
+    screener = _screener(parse_date(as_of, "--as-of"), quiet=json_out)
+    hits = screener.screen(query, threshold=threshold, limit=limit, datasets=dataset, programs=program)
+    if json_out:
+        print_json([hit.to_dict() for hit in hits])
+        return
+    if not hits:
+        console.print(f"no hits for {name!r} at threshold {threshold}", highlight=False)
+        return
+    table = Table(title=f"{len(hits)} hit{'s' if len(hits) > 1 else ''} for {name!r}", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("listed name", ratio=2, overflow="fold")
+    table.add_column("list", ratio=1, overflow="fold")
+    table.add_column("programs", ratio=1, overflow="fold")
+    table.add_column("matched name", ratio=2, overflow="fold")
+    table.add_column("why", ratio=4, overflow="fold")
+    for rank, hit in enumerate(hits, 1):
+        matched = f"{hit.matched_name} [dim]({hit.matched_name_kind})[/]" if hit.matched_name else ""
+        table.add_row(
+            str(rank),
+            f"{hit.score:.2f}",
+            f"{hit.caption} [dim]({hit.schema})[/]",
+            f"{hit.dataset}\n{hit.source_id}",
+            ", ".join(hit.programs),
+            matched,
+            hit.explanation,
+        )
+    console.print(table)
+
+
+def screen_file(
+    input: Path = typer.Argument(
+        ..., help="CSV (id,name[,type,birth_date,country,id_number]), JSON lines or Parquet."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Where to write the hits (.csv, .jsonl or .parquet); see --format."
+    ),
+    threshold: float = typer.Option(
+        DEFAULT_THRESHOLD, "--threshold", help="Report hits scoring at least this."
+    ),
+    limit: int = typer.Option(10, "--limit", help="At most this many hits per name."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Processes screening in parallel (default: one per core)."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Screen against the lists as of this date."),
+    format: str | None = typer.Option(
+        None,
+        "--format",
+        help="Output format: csv, jsonl or parquet (default: from --out's extension, else csv).",
+    ),
+    input_format: str | None = typer.Option(
+        None, "--input-format", help="Input format: csv, jsonl or parquet (default: from the extension)."
+    ),
+    restart: bool = typer.Option(
+        False, "--restart", "--overwrite", help="Start over, overwriting the output, instead of resuming."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Screen every name in a file; one output row per hit. Interrupted? Run it again to resume.
+
+    Rows that cannot be screened go to OUTPUT.errors.csv with their line number and the reason.
+
+    Progress is saved after every chunk of rows in OUTPUT.state.json.
+    """
+    _check_threshold(threshold, limit)
+    if workers is not None and workers < 1:
+        fail(f"--workers must be at least 1, not {workers}", code=2)
+    for option, value in (("--format", format), ("--input-format", input_format)):
+        if value is not None and value not in batch.FORMATS:
+            fail(f"{option} takes one of {', '.join(batch.FORMATS)}, not {value!r}", code=2)
+    try:
+        in_fmt = input_format or batch.detect_format(input)
+        batch.check_input(input, in_fmt)
+    except BatchError as exc:
+        fail(str(exc), code=2)
+    screener = _screener(parse_date(as_of, "--as-of"), quiet=json_out)
+    total = batch.count_rows(input, in_fmt)
+
+    def say(message: str) -> None:
+        err_console.print(message, highlight=False)
+
+    with progress_bar(f"screening {input.name}", total=total, quiet=json_out) as advance:
+        done = 0
+
+        def progress(rows_done: int) -> None:
+            nonlocal done
+            advance(rows_done - done)
+            done = rows_done
+
+        try:
+            summary = batch.screen_file(
+                screener,
+                input,
+                out,
+                threshold=threshold,
+                limit=limit,
+                input_format=in_fmt,
+                output_format=format,
+                workers=workers if workers is not None else os.cpu_count(),
+                restart=restart,
+                progress=progress,
+                say=say,
+            )
+        except BatchError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail(f"interrupted after {done} rows; run the same command again to resume", code=130)
+    if json_out:
+        print_json(summary.to_dict())
+        return
+    if summary.already_complete:
+        return
+    resumed = f" (resumed after {summary.resumed_from} rows)" if summary.resumed_from else ""
+    console.print(
+        f"{summary.rows_read} rows{resumed}: {summary.screened} screened, {summary.errors} errors; "
+        f"{summary.hits} hits for {summary.queries_with_hits} names; "
+        f"{summary.rows_per_second:.0f} names/s on {summary.workers} process"
+        f"{'es' if summary.workers > 1 else ''}",
+        highlight=False,
+    )
+    console.print(f"hits: {summary.output}", highlight=False)
+    if summary.errors:
+        console.print(f"rows not screened: {summary.errors_file}", highlight=False)
