@@ -30,8 +30,12 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# Benchmarks need a few extra packages (Faker, numpy, matplotlib, nomenklatura for the comparison).
 bench: setup
+	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/evalsets.py
+	$(BIN)/python bench/screening.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
