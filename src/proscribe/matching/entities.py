@@ -76,6 +76,8 @@ class ListedName:
     family: frozenset[int]
     #: written in a script without short vowels (Arabic, Persian...), so compared more loosely
     abjad: bool
+    #: each token's rarity weight (``Index.weight``), filled in when the index is built
+    weights: tuple[float, ...] = ()
 
 
 @dataclass(slots=True)

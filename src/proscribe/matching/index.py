@@ -98,6 +98,8 @@ class Index:
         n = max(len(index.names), 1)
         index.idf = {tok: math.log((n + 1) / (len(post) + 0.5)) for tok, post in token_post.items()}
         index.default_idf = math.log((n + 1) / 0.5)
+        for name in index.names:
+            name.weights = tuple(index.weight(t) for t in name.tokens)
         typo: dict[str, list[str]] = defaultdict(list)
         for tok in token_post:
             for d in deletes(tok):

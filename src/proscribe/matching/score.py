@@ -234,24 +234,36 @@ class Alignment:
     pairs: list[TokenPair]
 
 
-def align(index: Index, qtoks: tuple[str, ...], name: ListedName, script: str = "") -> Alignment:
-    """Align query tokens with one listed name's tokens, best pairs first.
+def _slots(toks: tuple[str, ...], joined: bool) -> list[tuple[str, tuple[int, ...]]]:
+    """Each token, and (with ``joined``) each neighbouring pair written together."""
+    out: list[tuple[str, tuple[int, ...]]] = [(t, (i,)) for i, t in enumerate(toks)]
+    if joined:
+        out += [(toks[i] + toks[i + 1], (i, i + 1)) for i in range(len(toks) - 1)]
+    return out
 
-    ``script`` is the query's: "abjad" (Arabic, Persian...), "cjk" (Chinese, Korean) or "".
+
+def _pair_up(
+    qtoks: tuple[str, ...],
+    ctoks: tuple[str, ...],
+    joined: bool,
+    script: str,
+    abjad: bool,
+    q_sim: dict[int, float],
+    c_sim: dict[int, float],
+    pairs: list[TokenPair],
+) -> None:
+    """Greedy alignment, best pairs first, of the positions not yet paired in ``q_sim``/``c_sim``.
+
+    Fills ``q_sim`` (query position -> similarity), ``c_sim`` (listed ditto) and ``pairs``.
     """
-    abjad = script == "abjad" or name.abjad
     # two words written as one must match closely, except where a romanisation decides the
     # split (جلال الدين -> jlal aldyn / Jalaluddin; 김정은 -> kim jeongeun / Jong Un): otherwise
     # "Hara Co" becomes "Harrach". A Korean or Chinese query's own tokens are never joined
     # (family and given name are already apart): only the listed side's.
     loose_query_join = abjad
     loose_listed_join = abjad or script == "cjk"
-    ctoks = name.tokens
-    # candidate "tokens": each listed token, and each neighbouring pair written together
-    slots: list[tuple[str, tuple[int, ...]]] = [(t, (j,)) for j, t in enumerate(ctoks)]
-    slots += [(ctoks[j] + ctoks[j + 1], (j, j + 1)) for j in range(len(ctoks) - 1)]
-    qslots: list[tuple[str, tuple[int, ...]]] = [(t, (i,)) for i, t in enumerate(qtoks)]
-    qslots += [(qtoks[i] + qtoks[i + 1], (i, i + 1)) for i in range(len(qtoks) - 1)]
+    qslots = [sl for sl in _slots(qtoks, joined) if not any(p in q_sim for p in sl[1])]
+    slots = [sl for sl in _slots(ctoks, joined) if not any(p in c_sim for p in sl[1])]
     scored: list[tuple[float, int, int, str]] = []
     for qi, (qt, qpos) in enumerate(qslots):
         for ci, (ct, cpos) in enumerate(slots):
@@ -265,9 +277,6 @@ def align(index: Index, qtoks: tuple[str, ...], name: ListedName, script: str = 
             scored.append((sim, qi, ci, how))
     # best pairs first; on a tie, single tokens before joined ones (the explanation reads better)
     scored.sort(key=lambda x: (-x[0], len(qslots[x[1]][1]) + len(slots[x[2]][1])))
-    q_sim: dict[int, float] = {}
-    c_sim: dict[int, float] = {}
-    pairs: list[TokenPair] = []
     for sim, qi, ci, how in scored:
         qpos, cpos = qslots[qi][1], slots[ci][1]
         if any(p in q_sim for p in qpos) or any(p in c_sim for p in cpos):
@@ -277,12 +286,30 @@ def align(index: Index, qtoks: tuple[str, ...], name: ListedName, script: str = 
         for p in cpos:
             c_sim[p] = sim
         pairs.append(TokenPair(qslots[qi][0], slots[ci][0], sim, how))
-    q_weights = [index.weight(t) for t in qtoks]
-    c_weights = [index.weight(t) for t in ctoks]
+
+
+def align(
+    qtoks: tuple[str, ...], q_weights: tuple[float, ...], name: ListedName, script: str = ""
+) -> Alignment:
+    """Align query tokens (with their rarity weights) with one listed name's tokens.
+
+    ``script`` is the query's: "abjad" (Arabic, Persian...), "cjk" (Chinese, Korean) or "".
+    Tokens are paired one to one first; the tokens left over on both sides are then also
+    tried as neighbouring pairs written together (Abdul Rahman / Abdulrahman).
+    """
+    abjad = script == "abjad" or name.abjad
+    ctoks = name.tokens
+    q_sim: dict[int, float] = {}
+    c_sim: dict[int, float] = {}
+    pairs: list[TokenPair] = []
+    _pair_up(qtoks, ctoks, False, script, abjad, q_sim, c_sim, pairs)
+    if len(q_sim) < len(qtoks) and len(c_sim) < len(ctoks) and len(qtoks) + len(ctoks) > 2:
+        _pair_up(qtoks, ctoks, True, script, abjad, q_sim, c_sim, pairs)
+    c_weights = name.weights
     q_total = sum(q_weights) or 1.0
     c_total = sum(c_weights) or 1.0
     matched = sum(w * q_sim.get(i, 0.0) for i, w in enumerate(q_weights))
-    info = sum(w for i, w in enumerate(q_weights) if q_sim.get(i, 0.0) >= 0.9)
+    close = [w for i, w in enumerate(q_weights) if q_sim.get(i, 0.0) >= 0.9]
     extra = 0.0
     for j, w in enumerate(c_weights):
         if j not in c_sim:
@@ -291,8 +318,8 @@ def align(index: Index, qtoks: tuple[str, ...], name: ListedName, script: str = 
         similarity=matched / (q_total + extra),
         query_cover=matched / q_total,
         listed_cover=sum(w * c_sim.get(j, 0.0) for j, w in enumerate(c_weights)) / c_total,
-        info=info,
-        rarest=max((w for i, w in enumerate(q_weights) if q_sim.get(i, 0.0) >= 0.9), default=0.0),
+        info=sum(close),
+        rarest=max(close, default=0.0),
         listed_ends_unmatched=sum(1 for j in ({0, len(ctoks) - 1} | name.family) if j not in c_sim),
         pairs=pairs,
     )
@@ -330,9 +357,10 @@ def compare(
     best: Alignment | None = None
     matched: ListedName | None = None
     best_sim = 0.0
+    q_weights = tuple(index.weight(t) for t in qtoks)
     for nid in name_ids:
         name = index.names[nid]
-        al = align(index, qtoks, name, script)
+        al = align(qtoks, q_weights, name, script)
         sim = al.similarity * NAME_KIND_FACTOR.get(name.kind, 1.0)
         if sim > best_sim:
             best, matched, best_sim = al, name, sim
