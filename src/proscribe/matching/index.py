@@ -36,7 +36,7 @@ MIN_CREDIT_SHARE = 0.4
 PREFIX_MIN_TOKEN = 7
 PREFIX_LENGTH = 5
 #: how many query tokens' candidate lists are kept between queries (a batch repeats tokens)
-HIT_CACHE_SIZE = 20_000
+HIT_CACHE_SIZE = 5_000
 
 
 def deletes(token: str) -> list[str]:
@@ -55,7 +55,7 @@ class Index:
     token_postings: dict[str, list[int]] = field(default_factory=dict)
     skeleton_postings: dict[str, list[int]] = field(default_factory=dict)
     #: deletion -> vocabulary tokens that produce it
-    typo_keys: dict[str, list[str]] = field(default_factory=dict)
+    typo_keys: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     id_postings: dict[str, list[int]] = field(default_factory=dict)
     #: the first letters of long tokens -> names: finds long words with more than one typo or a
     #: different ending (Anatolevich / Anatolijevitch)
@@ -74,6 +74,7 @@ class Index:
         skel_post: dict[str, list[int]] = defaultdict(list)
         id_post: dict[str, list[int]] = defaultdict(list)
         prefix_post: dict[str, list[int]] = defaultdict(list)
+        singles: set[str] = set()
         for record in records:
             entity, names = listed_from_record(record, len(index.names))
             ent_idx = len(index.entities)
@@ -83,6 +84,7 @@ class Index:
                 name.entity = ent_idx
                 nid = len(index.names)
                 index.names.append(name)
+                singles.update(name.tokens)
                 keys = set(name.tokens) | _joined(name.tokens)
                 for key in keys:
                     token_post[key].append(nid)
@@ -100,13 +102,22 @@ class Index:
         index.default_idf = math.log((n + 1) / 0.5)
         for name in index.names:
             name.weights = tuple(index.weight(t) for t in name.tokens)
-        typo: dict[str, list[str]] = defaultdict(list)
-        for tok in token_post:
+        # Typos are looked for in the words of names, not in words written together (those come
+        # from the name's own words); most deletions lead to a single word, kept as a plain string
+        # rather than a one-item list: half a million keys, so this halves the index's memory.
+        typo: dict[str, str | tuple[str, ...]] = {}
+        for tok in singles:
             for d in deletes(tok):
-                typo[d].append(tok)
+                had = typo.get(d)
+                if had is None:
+                    typo[d] = tok
+                elif isinstance(had, str):
+                    typo[d] = (had, tok)
+                else:
+                    typo[d] = (*had, tok)
         index.token_postings = dict(token_post)
         index.skeleton_postings = dict(skel_post)
-        index.typo_keys = dict(typo)
+        index.typo_keys = typo
         index.id_postings = dict(id_post)
         index.prefix_postings = dict(prefix_post)
         return index
@@ -124,11 +135,11 @@ class Index:
         """Vocabulary tokens one edit (insert, delete, substitute, swap-ish) away from ``token``."""
         found: set[str] = set()
         if len(token) >= 4:
-            found.update(self.typo_keys.get(token, ()))  # the vocabulary token has one letter more
+            _add(found, self.typo_keys.get(token))  # the vocabulary word has one letter more
             for d in deletes(token):
                 if d in self.token_postings:
                     found.add(d)  # one letter less
-                found.update(self.typo_keys.get(d, ()))  # one letter different
+                _add(found, self.typo_keys.get(d))  # one letter different
         found.discard(token)
         return list(found)
 
@@ -231,6 +242,15 @@ class Index:
         state = dict(self.__dict__)
         state["_hits"] = {}  # a cache, rebuilt on use
         return state
+
+
+def _add(found: set[str], value: str | tuple[str, ...] | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        found.add(value)
+    else:
+        found.update(value)
 
 
 def _joined(toks: tuple[str, ...]) -> set[str]:

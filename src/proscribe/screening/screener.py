@@ -109,15 +109,12 @@ class Screener:
                 return cls.load(path)
             except Exception:  # a damaged or foreign cache file: rebuild it
                 path.unlink(missing_ok=True)
-        records = store.designated(as_of, datasets)
-        index = Index.build(
-            records,
-            {
-                "version_key": store.version_key(),
-                "as_of": str(as_of or date.today()),
-                "datasets": sorted({r.dataset for r in records}),
-            },
-        )
+        index = Index.build(store.iter_designated(as_of, datasets))
+        index.built_from = {
+            "version_key": store.version_key(),
+            "as_of": str(as_of or date.today()),
+            "datasets": sorted({e.dataset for e in index.entities}),
+        }
         screener = cls(index)
         screener.save(path)
         return screener

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from proscribe.store.reads import (
     designated_records,
     find_entity_ids,
     get_entity,
+    iter_designated,
     status,
     version_key,
 )
@@ -122,6 +123,10 @@ class Store:
     def designated(self, on: date | None = None, datasets: list[str] | None = None) -> list[Record]:
         """The listings designated on a date (default today), as they stood then."""
         return designated_records(self.engine, on, datasets)
+
+    def iter_designated(self, on: date | None = None, datasets: list[str] | None = None) -> Iterator[Record]:
+        """Like ``designated``, one listing at a time (an index can be built without holding them all)."""
+        return iter_designated(self.engine, on, datasets)
 
     def version_key(self) -> str:
         """Changes whenever any list changes; used to know when a screening index is stale."""

@@ -13,6 +13,7 @@ A listing's designation on a date is judged in two steps:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -273,9 +274,9 @@ def status(engine: Engine) -> list[DatasetStatus]:
     return out
 
 
-def designated_records(
+def iter_designated(
     engine: Engine, on: date | None = None, datasets: list[str] | None = None
-) -> list[Record]:
+) -> Iterator[Record]:
     """Every listing designated on ``on`` (default: today), as it stood then.
 
     For each listing the state valid on that date is taken (the first state, if the date is before
@@ -289,30 +290,38 @@ def designated_records(
         )
         if datasets:
             q = q.where(RecordRow.dataset.in_(datasets))
-        out: list[Record] = []
         group: list[RecordRow] = []
-
-        def flush() -> None:
-            if not group:
-                return
-            row, basis = _row_on(group, day)
-            if basis == "delisted":
-                return
-            record = record_from_data(row.dataset, row.source_id, row.data)
-            states = sanction_states(record, day)
-            dated = any(s.start or s.end for s in states)
-            if (states and any(s.in_force for s in states) and (basis == "listed" or dated)) or (
-                not states and basis == "listed"
-            ):
-                out.append(record)
-
         for row in session.scalars(q.execution_options(yield_per=2000)):
             if group and (group[0].dataset, group[0].source_id) != (row.dataset, row.source_id):
-                flush()
+                record = _designated_on(group, day)
+                if record is not None:
+                    yield record
                 group = []
             group.append(row)
-        flush()
-        return out
+        if group:
+            record = _designated_on(group, day)
+            if record is not None:
+                yield record
+
+
+def _designated_on(rows: list[RecordRow], day: date) -> Record | None:
+    """The listing's state on ``day`` if it was designated then, else None."""
+    row, basis = _row_on(rows, day)
+    if basis == "delisted":
+        return None
+    record = record_from_data(row.dataset, row.source_id, row.data)
+    states = sanction_states(record, day)
+    dated = any(s.start or s.end for s in states)
+    if states:
+        return record if any(s.in_force for s in states) and (basis == "listed" or dated) else None
+    return record if basis == "listed" else None
+
+
+def designated_records(
+    engine: Engine, on: date | None = None, datasets: list[str] | None = None
+) -> list[Record]:
+    """Every listing designated on ``on`` (default: today), as a list (see ``iter_designated``)."""
+    return list(iter_designated(engine, on, datasets))
 
 
 def version_key(engine: Engine) -> str:
