@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
@@ -72,24 +73,21 @@ def screen(
     if not hits:
         console.print(f"no hits for {name!r} at threshold {threshold}", highlight=False)
         return
+    # one table row a hit, and the reasons under it: the reasons are long and read best whole
     table = Table(title=f"{len(hits)} hit{'s' if len(hits) > 1 else ''} for {name!r}", show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
-    table.add_column("listed name", ratio=2, overflow="fold")
-    table.add_column("list", ratio=1, overflow="fold")
-    table.add_column("programs", ratio=1, overflow="fold")
-    table.add_column("matched name", ratio=2, overflow="fold")
-    table.add_column("why", ratio=4, overflow="fold")
+    table.add_column("listed as", overflow="fold")
+    table.add_column("list and id", no_wrap=True)
+    table.add_column("programs", overflow="fold")
     for rank, hit in enumerate(hits, 1):
-        matched = f"{hit.matched_name} [dim]({hit.matched_name_kind})[/]" if hit.matched_name else ""
+        why = hit.explanation.replace("; ", "\n")
         table.add_row(
             str(rank),
-            f"{hit.score:.2f}",
-            f"{hit.caption} [dim]({hit.schema})[/]",
+            f"[bold]{hit.score:.2f}[/]",
+            f"{hit.caption} [dim]({hit.schema})[/]\n[dim]{escape(why)}[/]",
             f"{hit.dataset}\n{hit.source_id}",
             ", ".join(hit.programs),
-            matched,
-            hit.explanation,
         )
     console.print(table)
 

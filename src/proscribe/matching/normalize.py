@@ -120,7 +120,7 @@ def _split_cjk(word: str) -> list[str]:
     return [word]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def fold_token(word: str) -> tuple[str, ...]:
     """One raw word -> zero or more lower-case ASCII tokens."""
     if word.isascii():
@@ -246,7 +246,7 @@ def is_abjad(text: str) -> bool:
     return _ABJAD_OR_INDIC.search(text) is not None
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def skeletons(token: str, abjad: bool = False) -> tuple[str, ...]:
     """The skeleton of a token; for a token romanised from an abjad, also a weaker one.
 
@@ -271,7 +271,7 @@ def skeletons(token: str, abjad: bool = False) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def skeleton(token: str) -> str:
     """The consonant skeleton of a token, with the usual romanisation variants folded together."""
     # a final h after a vowel is a spelling of the vowel (Fatimah/Fatima), and after l the end of

@@ -176,7 +176,7 @@ class Comparison:
         }
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=100_000)
 def token_similarity(q: str, c: str, abjad: bool = False) -> tuple[float, str]:
     """How alike two tokens are (0..1) and why: same, transliteration, typo, initial.
 
