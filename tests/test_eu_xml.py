@@ -54,6 +54,7 @@ def test_file_level(parsed: ParsedList, sample: Path) -> None:
         "by_schema": {"Person": 3, "Organization": 1, "Vessel": 1},
         "aliases": 3,
         "weak_aliases": 2,
+        "previous_names": 0,
         "birth_dates": 4,
         "nationalities": 2,
         "addresses": 1,

@@ -72,6 +72,7 @@ def test_file_level(parsed: ParsedList, sample: Path) -> None:
         "by_schema": {"Person": 3, "Organization": 2, "Vessel": 1},
         "aliases": 8,
         "weak_aliases": 1,
+        "previous_names": 0,
         "birth_dates": 4,
         "nationalities": 3,
         "addresses": 3,

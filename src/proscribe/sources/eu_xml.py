@@ -47,14 +47,11 @@ weak names, and an unreadable ``generationDate`` (``as_of`` is then None).
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Any
 from xml.etree.ElementTree import Element
 
-from followthemoney import EntityProxy, model
-from followthemoney.util import sanitize_text
+from followthemoney import model
 
 from proscribe.sources.base import (
     ListFormatError,
@@ -65,6 +62,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
+from proscribe.sources.building import ImportLog, Listing, list_stats
 from proscribe.sources.xmlsafe import XmlRecords, clean_text, peek_root
 
 FORMAT = "eu-xml"
@@ -103,7 +101,6 @@ CONTACT_PROPERTY = {"PHONE": "phone", "FAX": "phone", "EMAIL": "email", "WEB": "
 UNKNOWN_COUNTRY = frozenset({"", "00"})
 
 PROGRESS_EVERY = 100
-MAX_MESSAGES = 200
 #: a year range wider than this is suspicious; only its two ends are kept
 MAX_YEAR_SPAN = 10
 
@@ -123,7 +120,7 @@ def sniff(path: Path) -> bool:
 
 def read(path: Path, *, dataset: str | None = None, progress: Progress | None = None) -> ParsedList:
     """Parse and validate an EU FSF XML file (see the module docstring)."""
-    log = _Log()
+    log = ImportLog()
     records: list[Record] = []
     seen: set[str] = set()
     reader = XmlRecords(path, (ENTITY,), expected_root=ROOT)
@@ -151,7 +148,7 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
         checksum=file_checksum(path),
         records=records,
         as_of=_as_of(reader.root_attrib.get("generationDate", ""), log),
-        stats=_stats(records, log),
+        stats=list_stats(records, log),
         warnings=log.messages(),
     )
 
@@ -159,89 +156,7 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
 # --- bookkeeping -------------------------------------------------------------------------
 
 
-class _Log:
-    """Counts and warnings gathered while reading one file."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.warnings = 0
-        self._messages: list[str] = []
-
-    def warn(self, where: str, text: str) -> None:
-        self.warnings += 1
-        if len(self._messages) < MAX_MESSAGES:
-            self._messages.append(f"{where}: {text}")
-
-    def messages(self) -> list[str]:
-        extra = self.warnings - len(self._messages)
-        return [*self._messages, f"... and {extra} more warnings"] if extra > 0 else list(self._messages)
-
-
-class _Listing:
-    """One listing being built: its target, its adjacent entities, where it is in the file."""
-
-    def __init__(self, source_id: str, where: str, target: EntityProxy, log: _Log) -> None:
-        self.source_id = source_id
-        self.where = where
-        self.target = target
-        self.log = log
-        self.adjacent: dict[str, EntityProxy] = {}
-
-    def put(self, ent: EntityProxy, prop: str, value: str | None) -> bool:
-        """Add a value after FtM cleaning; a value FtM rejects is a warning, never a silent loss."""
-        text = sanitize_text(clean_text(value))
-        if not text:
-            return False
-        # unsafe_add cleans with the property's type and format (e.g. the IMO check digit)
-        # and returns None when it rejects the value
-        if ent.unsafe_add(ent.schema.properties[prop], text) is None:
-            self.log.warn(self.where, f"{ent.schema.name}.{prop} value {text!r} not understood; left out")
-            return False
-        return True
-
-    def put_target(self, prop: str, value: str | None) -> bool:
-        """Like put, for a property the target's schema may not have (a Vessel has no email)."""
-        if prop not in self.target.schema.properties:
-            if clean_text(value):
-                self.log.counts[f"not_applicable_{prop}"] += 1
-            return False
-        return self.put(self.target, prop, value)
-
-    def attach(self, ent: EntityProxy) -> bool:
-        if ent.id in self.adjacent:
-            return False
-        self.adjacent[str(ent.id)] = ent
-        return True
-
-    def record(self, dataset: str) -> Record:
-        record = Record(dataset, self.source_id, self.target, list(self.adjacent.values()))
-        record.validate()
-        return record
-
-
-def _stats(records: list[Record], log: _Log) -> dict[str, Any]:
-    adjacent = Counter(ent.schema.name for rec in records for ent in rec.adjacent)
-
-    def values(prop: str) -> int:
-        return sum(len(rec.target.get(prop, quiet=True)) for rec in records)
-
-    return {
-        "records": len(records),
-        "by_schema": dict(Counter(rec.target.schema.name for rec in records)),
-        "aliases": values("alias"),
-        "weak_aliases": values("weakAlias"),
-        "birth_dates": values("birthDate"),
-        "nationalities": values("nationality"),
-        "addresses": adjacent["Address"],
-        "identifiers": adjacent["Passport"] + adjacent["Identification"],
-        "passports": adjacent["Passport"],
-        "sanctions": adjacent["Sanction"],
-        **dict(sorted(log.counts.items())),
-        "warnings": log.warnings,
-    }
-
-
-def _as_of(value: str, log: _Log) -> date | None:
+def _as_of(value: str, log: ImportLog) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
@@ -267,7 +182,7 @@ class _Name:
         self.strong = _attr(elem, "strong").lower() != "false"
 
 
-def _record(path: Path, elem: Element, index: int, dataset: str, log: _Log) -> Record:
+def _record(path: Path, elem: Element, index: int, dataset: str, log: ImportLog) -> Record:
     logical_id = _attr(elem, "logicalId")
     where = f"sanctionEntity #{index} (logicalId {logical_id or 'missing'})"
     if not logical_id:
@@ -278,7 +193,7 @@ def _record(path: Path, elem: Element, index: int, dataset: str, log: _Log) -> R
 
     target = model.make_entity(_schema(elem, where, log))
     target.id = make_id(PREFIX, logical_id)
-    listing = _Listing(logical_id, where, target, log)
+    listing = Listing(logical_id, where, target, log)
 
     _names(listing, names)
     for remark in elem.findall(_q("remark")):
@@ -300,7 +215,7 @@ def _record(path: Path, elem: Element, index: int, dataset: str, log: _Log) -> R
     return listing.record(dataset)
 
 
-def _schema(elem: Element, where: str, log: _Log) -> str:
+def _schema(elem: Element, where: str, log: ImportLog) -> str:
     subject = elem.find(_q("subjectType"))
     code = _attr(subject, "code").lower() if subject is not None else ""
     schema = SUBJECT_SCHEMA.get(code)
@@ -311,7 +226,7 @@ def _schema(elem: Element, where: str, log: _Log) -> str:
     return "Vessel" if schema == "Organization" and imo else schema
 
 
-def _names(listing: _Listing, names: list[_Name]) -> None:
+def _names(listing: Listing, names: list[_Name]) -> None:
     primary = next((name for name in names if name.strong), None)
     if primary is None:
         listing.log.warn(listing.where, "only weak names; the first is used as the name")
@@ -331,7 +246,7 @@ def _names(listing: _Listing, names: list[_Name]) -> None:
             listing.put(listing.target, "position", _attr(name.elem, "function"))
 
 
-def _address(listing: _Listing, elem: Element) -> None:
+def _address(listing: Listing, elem: Element) -> None:
     for contact in elem.findall(_q("contactInfo")):
         prop = CONTACT_PROPERTY.get(_attr(contact, "key").upper())
         if prop:
@@ -365,7 +280,7 @@ def _address(listing: _Listing, elem: Element) -> None:
     listing.put_target("country", country)
 
 
-def _identification(listing: _Listing, elem: Element) -> None:
+def _identification(listing: Listing, elem: Element) -> None:
     number = _attr(elem, "number") or _attr(elem, "latinNumber")
     code = _attr(elem, "identificationTypeCode").lower()
     if not number:
@@ -390,7 +305,7 @@ def _identification(listing: _Listing, elem: Element) -> None:
     listing.put(doc, "summary", "; ".join(p for p in (*flags, *remarks) if p))
 
 
-def _birth(listing: _Listing, elem: Element) -> None:
+def _birth(listing: Listing, elem: Element) -> None:
     target = listing.target
     calendar = _attr(elem, "calendarType").upper()
     dates = _birth_dates(listing, elem)
@@ -413,7 +328,7 @@ def _birth(listing: _Listing, elem: Element) -> None:
     listing.put(target, "birthCountry", country)
 
 
-def _birth_dates(listing: _Listing, elem: Element) -> list[str]:
+def _birth_dates(listing: Listing, elem: Element) -> list[str]:
     full, year = _attr(elem, "birthdate"), _attr(elem, "year")
     if full:
         return [full]
@@ -438,7 +353,7 @@ def _birth_dates(listing: _Listing, elem: Element) -> list[str]:
     return [str(y) for y in range(int(first), int(last) + 1)]
 
 
-def _sanction(listing: _Listing, elem: Element) -> None:
+def _sanction(listing: Listing, elem: Element) -> None:
     sanction = model.make_entity("Sanction")
     sanction.id = hashed_id(f"{PREFIX}-sanction", listing.source_id)
     sanction.add("entity", listing.target.id)

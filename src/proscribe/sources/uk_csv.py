@@ -45,14 +45,12 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from followthemoney import EntityProxy, model
-from followthemoney.util import sanitize_text
+from followthemoney import model
 
 from proscribe.sources.base import (
     ListFormatError,
@@ -63,6 +61,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
+from proscribe.sources.building import ImportLog, Listing, list_stats
 from proscribe.sources.xmlsafe import clean_text
 
 FORMAT = "uk-csv"
@@ -110,7 +109,6 @@ TARGET_COLUMNS = {
 
 PREVIEW_BYTES = 4096
 PROGRESS_EVERY = 100
-MAX_MESSAGES = 200
 
 _REPORT_DATE = re.compile(r"Report Date:\s*(\d{1,2})-([A-Za-z]{3})-(\d{4})", re.IGNORECASE)
 _MONTHS = {
@@ -142,7 +140,7 @@ def sniff(path: Path) -> bool:
 
 def read(path: Path, *, dataset: str | None = None, progress: Progress | None = None) -> ParsedList:
     """Parse and validate a UK Sanctions List CSV file (see the module docstring)."""
-    log = _Log()
+    log = ImportLog()
     table = _read_table(path, log)
     records: list[Record] = []
     pending = 0
@@ -163,94 +161,12 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
         checksum=file_checksum(path),
         records=records,
         as_of=table.as_of,
-        stats={**_stats(records, log), "rows": table.rows},
+        stats={**list_stats(records, log), "rows": table.rows},
         warnings=log.messages(),
     )
 
 
 # --- bookkeeping -------------------------------------------------------------------------
-
-
-class _Log:
-    """Counts and warnings gathered while reading one file."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.warnings = 0
-        self._messages: list[str] = []
-
-    def warn(self, where: str, text: str) -> None:
-        self.warnings += 1
-        if len(self._messages) < MAX_MESSAGES:
-            self._messages.append(f"{where}: {text}")
-
-    def messages(self) -> list[str]:
-        extra = self.warnings - len(self._messages)
-        return [*self._messages, f"... and {extra} more warnings"] if extra > 0 else list(self._messages)
-
-
-class _Listing:
-    """One designation being built: its target, its adjacent entities, where it is in the file."""
-
-    def __init__(self, source_id: str, where: str, target: EntityProxy, log: _Log) -> None:
-        self.source_id = source_id
-        self.where = where
-        self.target = target
-        self.log = log
-        self.adjacent: dict[str, EntityProxy] = {}
-
-    def put(self, ent: EntityProxy, prop: str, value: str | None) -> bool:
-        """Add a value after FtM cleaning; a value FtM rejects is a warning, never a silent loss."""
-        text = sanitize_text(clean_text(value))
-        if not text:
-            return False
-        # unsafe_add cleans with the property's type and format (e.g. the IMO check digit)
-        # and returns None when it rejects the value
-        if ent.unsafe_add(ent.schema.properties[prop], text) is None:
-            self.log.warn(self.where, f"{ent.schema.name}.{prop} value {text!r} not understood; left out")
-            return False
-        return True
-
-    def put_target(self, prop: str, value: str | None) -> bool:
-        """Like put, for a property the target's schema may not have (a Vessel has no email)."""
-        if prop not in self.target.schema.properties:
-            if clean_text(value):
-                self.log.counts[f"not_applicable_{prop}"] += 1
-            return False
-        return self.put(self.target, prop, value)
-
-    def attach(self, ent: EntityProxy) -> bool:
-        if ent.id in self.adjacent:
-            return False
-        self.adjacent[str(ent.id)] = ent
-        return True
-
-    def record(self, dataset: str) -> Record:
-        record = Record(dataset, self.source_id, self.target, list(self.adjacent.values()))
-        record.validate()
-        return record
-
-
-def _stats(records: list[Record], log: _Log) -> dict[str, Any]:
-    adjacent = Counter(ent.schema.name for rec in records for ent in rec.adjacent)
-
-    def values(prop: str) -> int:
-        return sum(len(rec.target.get(prop, quiet=True)) for rec in records)
-
-    return {
-        "records": len(records),
-        "by_schema": dict(Counter(rec.target.schema.name for rec in records)),
-        "aliases": values("alias"),
-        "weak_aliases": values("weakAlias"),
-        "birth_dates": values("birthDate"),
-        "nationalities": values("nationality"),
-        "addresses": adjacent["Address"],
-        "identifiers": adjacent["Passport"] + adjacent["Identification"],
-        "passports": adjacent["Passport"],
-        "sanctions": adjacent["Sanction"],
-        **dict(sorted(log.counts.items())),
-        "warnings": log.warnings,
-    }
 
 
 # --- the table ---------------------------------------------------------------------------
@@ -272,7 +188,7 @@ class _Table:
     designations: dict[str, list[_Row]]
 
 
-def _read_table(path: Path, log: _Log) -> _Table:
+def _read_table(path: Path, log: ImportLog) -> _Table:
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             return _parse_table(path, csv.reader(fh, strict=True), log)
@@ -298,7 +214,7 @@ def _next_row(path: Path, reader: Any) -> tuple[int, list[str] | None]:
         raise ListFormatError(path, reason, f"line {start}") from exc
 
 
-def _parse_table(path: Path, reader: Any, log: _Log) -> _Table:
+def _parse_table(path: Path, reader: Any, log: ImportLog) -> _Table:
     line, first = _next_row(path, reader)
     if first is None:
         raise ListFormatError(path, "the file is empty; expected the UK Sanctions List CSV")
@@ -337,7 +253,7 @@ def _looks_like_header(cells: list[str]) -> bool:
     return "Unique ID" in (clean_text(cell) for cell in cells)
 
 
-def _report_date(cells: list[str], log: _Log) -> date | None:
+def _report_date(cells: list[str], log: ImportLog) -> date | None:
     text = clean_text(cells[0]) if cells else ""
     match = _REPORT_DATE.match(text)
     month = _MONTHS.get(match.group(2).lower()) if match else None
@@ -371,11 +287,11 @@ def _values(rows: list[_Row], column: str) -> list[str]:
 # --- one designation ---------------------------------------------------------------------
 
 
-def _record(path: Path, uid: str, rows: list[_Row], dataset: str, log: _Log) -> Record:
+def _record(path: Path, uid: str, rows: list[_Row], dataset: str, log: ImportLog) -> Record:
     where = f"designation {uid} (line {rows[0].line})"
     target = model.make_entity(_schema(rows, where, log))
     target.id = make_id(PREFIX, uid)
-    listing = _Listing(uid, where, target, log)
+    listing = Listing(uid, where, target, log)
 
     if not _names(listing, rows):
         raise ListFormatError(path, "a designation has no name", where)
@@ -405,7 +321,7 @@ def _record(path: Path, uid: str, rows: list[_Row], dataset: str, log: _Log) -> 
     return listing.record(dataset)
 
 
-def _schema(rows: list[_Row], where: str, log: _Log) -> str:
+def _schema(rows: list[_Row], where: str, log: ImportLog) -> str:
     kinds = _values(rows, "Designation Type")
     if len(kinds) > 1:
         log.warn(where, f"rows disagree on Designation Type ({', '.join(kinds)}); the first is used")
@@ -421,7 +337,7 @@ def _full_name(row: _Row) -> str:
     return " ".join(part for part in (*(row[c] for c in GIVEN_NAME_COLUMNS), row["Name 6"]) if part)
 
 
-def _names(listing: _Listing, rows: list[_Row]) -> bool:
+def _names(listing: Listing, rows: list[_Row]) -> bool:
     """Set name, name parts and aliases; False when no row carries a name at all."""
     named = [row for row in rows if _full_name(row)]
     if not named:
@@ -445,7 +361,7 @@ def _names(listing: _Listing, rows: list[_Row]) -> bool:
     return True
 
 
-def _alias(listing: _Listing, row: _Row) -> None:
+def _alias(listing: Listing, row: _Row) -> None:
     name = _full_name(row)
     if name in listing.target.get("name"):
         return  # the primary name, or a row repeating it for another address
@@ -457,7 +373,7 @@ def _alias(listing: _Listing, row: _Row) -> None:
     listing.put(listing.target, "weakAlias" if weak else "alias", name)
 
 
-def _address(listing: _Listing, row: _Row) -> None:
+def _address(listing: Listing, row: _Row) -> None:
     lines = [row[column] for column in ADDRESS_COLUMNS if row[column]]
     postcode, country = row["Address Postal Code"], row["Address Country"]
     if not (lines or postcode):
@@ -481,7 +397,7 @@ def _address(listing: _Listing, row: _Row) -> None:
     listing.put_target("country", country)
 
 
-def _document(listing: _Listing, schema: str, number: str, details: list[str]) -> None:
+def _document(listing: Listing, schema: str, number: str, details: list[str]) -> None:
     doc = model.make_entity(schema)
     doc.id = hashed_id(f"{PREFIX}-{'passport' if schema == 'Passport' else 'id'}", listing.source_id, number)
     if not listing.attach(doc):
@@ -494,7 +410,7 @@ def _document(listing: _Listing, schema: str, number: str, details: list[str]) -
     listing.put_target("passportNumber" if schema == "Passport" else "idNumber", number)
 
 
-def _sanction(listing: _Listing, rows: list[_Row]) -> None:
+def _sanction(listing: Listing, rows: list[_Row]) -> None:
     sanction = model.make_entity("Sanction")
     sanction.id = hashed_id(f"{PREFIX}-sanction", listing.source_id)
     sanction.add("entity", listing.target.id)

@@ -44,15 +44,12 @@ birth only given as unreadable text (kept in ``notes``), and an unreadable
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
 from xml.etree.ElementTree import Element
 
-from followthemoney import EntityProxy, model
-from followthemoney.util import sanitize_text
+from followthemoney import model
 
 from proscribe.sources.base import (
     ListFormatError,
@@ -63,6 +60,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
+from proscribe.sources.building import ImportLog, Listing, list_stats
 from proscribe.sources.xmlsafe import XmlRecords, child_text, clean_text, peek_root
 
 FORMAT = "un-xml"
@@ -113,7 +111,6 @@ MONTHS = {
 #: report progress every this many records, so the callback is cheap on big files
 PROGRESS_EVERY = 100
 #: keep at most this many warning messages; the count in stats is always complete
-MAX_MESSAGES = 200
 
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _MONTH_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{4})")
@@ -129,7 +126,7 @@ def sniff(path: Path) -> bool:
 
 def read(path: Path, *, dataset: str | None = None, progress: Progress | None = None) -> ParsedList:
     """Parse and validate a UN consolidated list file (see the module docstring)."""
-    log = _Log()
+    log = ImportLog()
     records: list[Record] = []
     seen: set[str] = set()
     reader = XmlRecords(path, RECORD_TAGS, expected_root=ROOT)
@@ -157,7 +154,7 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
         checksum=file_checksum(path),
         records=records,
         as_of=_as_of(reader.root_attrib.get("dateGenerated", ""), log),
-        stats=_stats(records, log),
+        stats=list_stats(records, log),
         warnings=log.messages(),
     )
 
@@ -165,82 +162,7 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
 # --- bookkeeping -------------------------------------------------------------------------
 
 
-class _Log:
-    """Counts and warnings gathered while reading one file."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.warnings = 0
-        self._messages: list[str] = []
-
-    def warn(self, where: str, text: str) -> None:
-        self.warnings += 1
-        if len(self._messages) < MAX_MESSAGES:
-            self._messages.append(f"{where}: {text}")
-
-    def messages(self) -> list[str]:
-        extra = self.warnings - len(self._messages)
-        return [*self._messages, f"... and {extra} more warnings"] if extra > 0 else list(self._messages)
-
-
-class _Listing:
-    """One listing being built: its target, its adjacent entities, where it is in the file."""
-
-    def __init__(self, source_id: str, where: str, target: EntityProxy, log: _Log) -> None:
-        self.source_id = source_id
-        self.where = where
-        self.target = target
-        self.log = log
-        self.adjacent: dict[str, EntityProxy] = {}
-
-    def put(self, ent: EntityProxy, prop: str, value: str | None) -> bool:
-        """Add a value after FtM cleaning; a value FtM rejects is a warning, never a silent loss."""
-        text = sanitize_text(clean_text(value))
-        if not text:
-            return False
-        # unsafe_add cleans with the property's type and format (e.g. the IMO check digit)
-        # and returns None when it rejects the value
-        if ent.unsafe_add(ent.schema.properties[prop], text) is None:
-            self.log.warn(self.where, f"{ent.schema.name}.{prop} value {text!r} not understood; left out")
-            return False
-        return True
-
-    def attach(self, ent: EntityProxy) -> bool:
-        if ent.id in self.adjacent:
-            return False
-        self.adjacent[str(ent.id)] = ent
-        return True
-
-    def record(self, dataset: str) -> Record:
-        record = Record(dataset, self.source_id, self.target, list(self.adjacent.values()))
-        record.validate()
-        return record
-
-
-def _stats(records: list[Record], log: _Log) -> dict[str, Any]:
-    adjacent = Counter(ent.schema.name for rec in records for ent in rec.adjacent)
-
-    def values(prop: str) -> int:
-        return sum(len(rec.target.get(prop, quiet=True)) for rec in records)
-
-    return {
-        "records": len(records),
-        "by_schema": dict(Counter(rec.target.schema.name for rec in records)),
-        "aliases": values("alias"),
-        "weak_aliases": values("weakAlias"),
-        "previous_names": values("previousName"),
-        "birth_dates": values("birthDate"),
-        "nationalities": values("nationality"),
-        "addresses": adjacent["Address"],
-        "identifiers": adjacent["Passport"] + adjacent["Identification"],
-        "passports": adjacent["Passport"],
-        "sanctions": adjacent["Sanction"],
-        **dict(sorted(log.counts.items())),
-        "warnings": log.warnings,
-    }
-
-
-def _as_of(value: str, log: _Log) -> date | None:
+def _as_of(value: str, log: ImportLog) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
@@ -261,7 +183,7 @@ def _texts(elem: Element, path: str) -> list[str]:
 # --- one listing -------------------------------------------------------------------------
 
 
-def _record(path: Path, elem: Element, index: int, dataset: str, log: _Log) -> Record:
+def _record(path: Path, elem: Element, index: int, dataset: str, log: ImportLog) -> Record:
     ref = child_text(elem, "REFERENCE_NUMBER")
     dataid = child_text(elem, "DATAID")
     label = ref or (f"DATAID {dataid}" if dataid else "no id")
@@ -275,7 +197,7 @@ def _record(path: Path, elem: Element, index: int, dataset: str, log: _Log) -> R
     person = elem.tag == "INDIVIDUAL"
     target = model.make_entity("Person" if person else "Organization")
     target.id = make_id(PREFIX, ref)
-    listing = _Listing(ref, where, target, log)
+    listing = Listing(ref, where, target, log)
     list_type = child_text(elem, "UN_LIST_TYPE")
 
     listing.put(target, "name", " ".join(parts))
@@ -300,7 +222,7 @@ def _record(path: Path, elem: Element, index: int, dataset: str, log: _Log) -> R
     return listing.record(dataset)
 
 
-def _name_parts(listing: _Listing, parts: list[str], *, family_first: bool) -> None:
+def _name_parts(listing: Listing, parts: list[str], *, family_first: bool) -> None:
     if len(parts) < 2:
         return
     target = listing.target
@@ -314,7 +236,7 @@ def _name_parts(listing: _Listing, parts: list[str], *, family_first: bool) -> N
     listing.put(target, "lastName", parts[-1])
 
 
-def _alias(listing: _Listing, alias: Element, person: bool) -> None:
+def _alias(listing: Listing, alias: Element, person: bool) -> None:
     name = child_text(alias, "ALIAS_NAME")
     if not name:
         return
@@ -330,7 +252,7 @@ def _alias(listing: _Listing, alias: Element, person: bool) -> None:
         listing.put(listing.target, "birthCountry", child_text(alias, "COUNTRY_OF_BIRTH"))
 
 
-def _address(listing: _Listing, elem: Element) -> None:
+def _address(listing: Listing, elem: Element) -> None:
     street, city, state, postcode, country = (
         child_text(elem, tag) for tag in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")
     )
@@ -357,7 +279,7 @@ def _address(listing: _Listing, elem: Element) -> None:
     listing.put(target, "country", country)
 
 
-def _person_facts(listing: _Listing, elem: Element) -> None:
+def _person_facts(listing: Listing, elem: Element) -> None:
     target = listing.target
     for title in _texts(elem, "TITLE/VALUE"):
         listing.put(target, "title", title)
@@ -374,7 +296,7 @@ def _person_facts(listing: _Listing, elem: Element) -> None:
         _document(listing, doc)
 
 
-def _birth_date(listing: _Listing, elem: Element) -> None:
+def _birth_date(listing: Listing, elem: Element) -> None:
     kind = child_text(elem, "TYPE_OF_DATE").upper()
     exact, year, note = child_text(elem, "DATE"), child_text(elem, "YEAR"), child_text(elem, "NOTE")
     first, last = child_text(elem, "FROM_YEAR"), child_text(elem, "TO_YEAR")
@@ -392,7 +314,7 @@ def _birth_date(listing: _Listing, elem: Element) -> None:
         _birth_date_note(listing, note)
 
 
-def _year_range(listing: _Listing, first: str, last: str) -> Iterable[str]:
+def _year_range(listing: Listing, first: str, last: str) -> Iterable[str]:
     if not (first.isdigit() and last.isdigit()) or int(last) < int(first):
         listing.log.warn(
             listing.where, f"birth year range {first!r}-{last!r} not understood; ends kept as given"
@@ -415,7 +337,7 @@ def _with_month(year: str, note: str) -> str:
     return f"{year}-{month:02d}" if month else year
 
 
-def _birth_date_note(listing: _Listing, note: str) -> None:
+def _birth_date_note(listing: Listing, note: str) -> None:
     match = _MONTH_YEAR.fullmatch(note)
     month = _month(match.group(1)) if match else None
     if match and month:
@@ -429,7 +351,7 @@ def _birth_date_note(listing: _Listing, note: str) -> None:
     listing.put(listing.target, "notes", f"Date of birth as published: {note}")
 
 
-def _birth_place(listing: _Listing, elem: Element) -> None:
+def _birth_place(listing: Listing, elem: Element) -> None:
     street, city, state, country = (
         child_text(elem, tag) for tag in ("STREET", "CITY", "STATE_PROVINCE", "COUNTRY")
     )
@@ -438,7 +360,7 @@ def _birth_place(listing: _Listing, elem: Element) -> None:
     listing.put(listing.target, "birthCountry", country)
 
 
-def _document(listing: _Listing, elem: Element) -> None:
+def _document(listing: Listing, elem: Element) -> None:
     kind, detail = child_text(elem, "TYPE_OF_DOCUMENT"), child_text(elem, "TYPE_OF_DOCUMENT2")
     number = child_text(elem, "NUMBER")
     if not (kind or detail or number):
@@ -464,7 +386,7 @@ def _document(listing: _Listing, elem: Element) -> None:
     listing.put(listing.target, "passportNumber" if is_passport else "idNumber", number)
 
 
-def _sanction(listing: _Listing, elem: Element, list_type: str, dataid: str) -> None:
+def _sanction(listing: Listing, elem: Element, list_type: str, dataid: str) -> None:
     sanction = model.make_entity("Sanction")
     sanction.id = hashed_id(f"{PREFIX}-sanction", listing.source_id)
     sanction.add("entity", listing.target.id)
