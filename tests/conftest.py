@@ -127,15 +127,32 @@ def loaded_store(
 
 
 @pytest.fixture(scope="session")
-def real_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Store]:
-    """A SQLite store with the real OFAC and UN snapshots and the registry: the screening tests' lists."""
+def real_store_url(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> str:
+    """A SQLite store with the real OFAC and UN snapshots and the registry, built once a session."""
     from proscribe.store import Store
 
-    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('real') / 'store.db'}")
+    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'store.db'}"
+    store = Store.open(url)
     store.import_path(shared_data / "ofac-sdn-2021-07", as_of=date(2021, 7, 1))
     store.import_path(shared_data / "un-2026-02" / "consolidated.xml")
+    store.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def real_store(real_store_url: str) -> Iterator[Store]:
+    """The screening tests' lists (see ``real_store_url``)."""
+    from proscribe.store import Store
+
+    store = Store.open(real_store_url)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def xdg_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache home for the session: the CLI caches its screening index under it, not in the user's."""
+    return tmp_path_factory.mktemp("xdg")
 
 
 @pytest.fixture(scope="session")

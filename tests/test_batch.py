@@ -32,40 +32,10 @@ from proscribe.store import Store
 AS_OF = date(2021, 7, 1)
 
 
-def shared_store(tmp_path_factory: pytest.TempPathFactory, ofac_dir: Path, un_xml: Path) -> tuple[str, Path]:
-    """(store URL, XDG cache home) with the real lists, built once per test session.
-
-    test_screen_cli.py has the same helper: both modules find the store (and the index cached under
-    the XDG cache home) in the session's base temp folder, so it is built only once.
-    """
-    root = tmp_path_factory.getbasetemp() / "screening-store"
-    url = f"sqlite:///{root / 'store.db'}"
-    if not (root / "ready").exists():
-        root.mkdir(exist_ok=True)
-        store = Store.open(url)
-        try:
-            store.import_path(ofac_dir, as_of=AS_OF)
-            store.import_path(un_xml)
-        except Exception:  # the format table may be mid-edit by someone else: read the two formats directly
-            from proscribe.sources import ofac_csv
-            from proscribe.sources import un_xml as un_reader
-
-            store.apply(ofac_csv.read(ofac_dir), as_of=AS_OF)
-            store.apply(un_reader.read(un_xml))
-        store.close()
-        (root / "ready").touch()
-    return url, root / "xdg"
-
-
 @pytest.fixture(scope="session")
-def screener(tmp_path_factory: pytest.TempPathFactory, ofac_dir: Path, un_xml: Path) -> Screener:
-    url, xdg = shared_store(tmp_path_factory, ofac_dir, un_xml)
-    store = Store.open(url)
-    try:
-        # the CLI's cache folder under XDG_CACHE_HOME, so the CLI tests load this same index
-        return Screener.from_store(store, as_of=AS_OF, cache_dir=xdg / "proscribe" / "index")
-    finally:
-        store.close()
+def screener(real_store: Store, xdg_cache: Path) -> Screener:
+    """The lists as of the OFAC snapshot's date, cached where the CLI tests will find the index."""
+    return Screener.from_store(real_store, as_of=AS_OF, cache_dir=xdg_cache / "proscribe" / "index")
 
 
 # The test input: real listed names, innocents, and broken rows. Line numbers matter (header = 1).

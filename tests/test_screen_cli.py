@@ -4,48 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from proscribe.cli.app import app
-from proscribe.store import Store
-
-AS_OF = date(2021, 7, 1)
-
-
-def shared_store(tmp_path_factory: pytest.TempPathFactory, ofac_dir: Path, un_xml: Path) -> tuple[str, Path]:
-    """(store URL, XDG cache home) with the real lists, built once per test session.
-
-    The same helper as in test_batch.py (test modules cannot share fixtures without conftest):
-    whichever module runs first builds the store in the session's base temp folder.
-    """
-    root = tmp_path_factory.getbasetemp() / "screening-store"
-    url = f"sqlite:///{root / 'store.db'}"
-    if not (root / "ready").exists():
-        root.mkdir(exist_ok=True)
-        store = Store.open(url)
-        try:
-            store.import_path(ofac_dir, as_of=AS_OF)
-            store.import_path(un_xml)
-        except Exception:  # the format table may be mid-edit by someone else: read the two formats directly
-            from proscribe.sources import ofac_csv
-            from proscribe.sources import un_xml as un_reader
-
-            store.apply(ofac_csv.read(ofac_dir), as_of=AS_OF)
-            store.apply(un_reader.read(un_xml))
-        store.close()
-        (root / "ready").touch()
-    return url, root / "xdg"
 
 
 @pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory, ofac_dir: Path, un_xml: Path) -> CliRunner:
-    url, xdg = shared_store(tmp_path_factory, ofac_dir, un_xml)
+def cli(real_store_url: str, xdg_cache: Path) -> CliRunner:
     # XDG_CACHE_HOME: the index is cached there, not in the user's own cache folder
-    return CliRunner(env={"PROSCRIBE_DB": url, "XDG_CACHE_HOME": str(xdg), "COLUMNS": "200"})
+    return CliRunner(env={"PROSCRIBE_DB": real_store_url, "XDG_CACHE_HOME": str(xdg_cache), "COLUMNS": "200"})
 
 
 def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
