@@ -152,7 +152,11 @@ class TokenPair:
 
 @dataclass
 class Comparison:
-    """A query against one listed entity: the score, the evidence, the explanation."""
+    """A query against one listed entity: the score, the evidence, the explanation.
+
+    The explanation is written only when asked for: most comparisons score below the threshold
+    and nobody reads them.
+    """
 
     entity: ListedEntity
     score: float
@@ -160,7 +164,41 @@ class Comparison:
     matched_name: ListedName | None
     pairs: list[TokenPair] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
+    query: Query | None = None
+    #: how the birth dates relate: match, year, year-differs, conflict or "" (unknown)
+    dates: str = ""
+    #: why the comparison stopped before names were compared, if it did
+    note: str = ""
+
+    @property
+    def reasons(self) -> list[str]:
+        if self.note or self.query is None:
+            return [self.note] if self.note else []
+        q, e, f = self.query, self.entity, self.features
+        out: list[str] = []
+        if self.matched_name is not None:
+            detail = ", ".join(
+                f"{p.query}={p.listed}" + ("" if p.how == "same" else f" ({p.how} {p.similarity:.2f})")
+                for p in self.pairs
+            )
+            name = self.matched_name
+            out.append(f"name {q.name!r} ~ {name.kind} {name.text!r} {self.name_score:.2f} [{detail}]")
+        listed_dates = ", ".join(e.birth_dates)
+        out += {
+            "match": [f"birth date {q.birth_date} agrees"],
+            "year": [f"birth year of {q.birth_date} agrees with {listed_dates}"],
+            "year-differs": [f"birth date {q.birth_date} differs from {listed_dates} within the year"],
+            "conflict": [f"birth date {q.birth_date} conflicts with {listed_dates}"],
+        }.get(self.dates, [])
+        if "country_match" in f:
+            out.append(f"country {q.country} agrees")
+        elif "country_conflict" in f:
+            out.append(f"country {q.country} not among {', '.join(sorted(e.countries))}")
+        if "id_match" in f:
+            out.append(f"identifier {q.id_number} matches")
+        if "gender_conflict" in f:
+            out.append(f"gender {q.gender} differs from {e.gender}")
+        return out
 
     def explanation(self) -> str:
         return "; ".join(self.reasons)
@@ -353,7 +391,7 @@ def compare(
     """The query (one reading of its name, ``qtoks``) against one listed entity's candidate names."""
     entity = index.entities[entity_idx]
     if query.kind and query.kind != entity.kind:
-        return Comparison(entity, 0.0, 0.0, None, reasons=[f"a {query.kind} is never a {entity.kind}"])
+        return Comparison(entity, 0.0, 0.0, None, note=f"a {query.kind} is never a {entity.kind}")
     best: Alignment | None = None
     matched: ListedName | None = None
     best_sim = 0.0
@@ -365,7 +403,6 @@ def compare(
         if sim > best_sim:
             best, matched, best_sim = al, name, sim
     features: dict[str, float] = {"name": best_sim}
-    reasons: list[str] = []
     pairs: list[TokenPair] = []
     if best is not None and matched is not None:
         pairs = best.pairs
@@ -374,43 +411,21 @@ def compare(
         features["info"] = min(best.info, 20.0) / 10.0
         features["rarest"] = min(best.rarest, 10.0) / 10.0
         features["listed_ends_unmatched"] = min(best.listed_ends_unmatched, 3)
-        detail = ", ".join(
-            f"{p.query}={p.listed}" + ("" if p.how == "same" else f" ({p.how} {p.similarity:.2f})")
-            for p in pairs
-        )
-        reasons.append(f"name {query.name!r} ~ {matched.kind} {matched.text!r} {best_sim:.2f} [{detail}]")
 
-    rel = _dates_relation(query.birth_date or "", entity.birth_dates)
-    if rel == "match":
+    dates = _dates_relation(query.birth_date or "", entity.birth_dates)
+    if dates == "match":
         features["dob_match"] = 1.0
-        reasons.append(f"birth date {query.birth_date} agrees")
-    elif rel == "year":
+    elif dates == "year":
         features["dob_year"] = 1.0
-        reasons.append(f"birth year of {query.birth_date} agrees with {', '.join(entity.birth_dates)}")
-    elif rel == "year-differs":
-        reasons.append(
-            f"birth date {query.birth_date} differs from {', '.join(entity.birth_dates)} within the year"
-        )
-    elif rel == "conflict":
+    elif dates == "conflict":
         features["dob_conflict"] = 1.0
-        reasons.append(f"birth date {query.birth_date} conflicts with {', '.join(entity.birth_dates)}")
-
     if query.country and entity.countries:
-        if query.country.lower() in entity.countries:
-            features["country_match"] = 1.0
-            reasons.append(f"country {query.country} agrees")
-        else:
-            features["country_conflict"] = 1.0
-            reasons.append(f"country {query.country} not among {', '.join(sorted(entity.countries))}")
-
+        features["country_match" if query.country.lower() in entity.countries else "country_conflict"] = 1.0
     if query.id_number and digits_and_letters(query.id_number) in entity.identifiers:
         features["id_match"] = 1.0
-        reasons.append(f"identifier {query.id_number} matches")
-
     if query.gender and entity.gender and query.gender != entity.gender:
         features["gender_conflict"] = 1.0
-        reasons.append(f"gender {query.gender} differs from {entity.gender}")
 
     logit = COEF["intercept"] + sum(COEF[k] * v for k, v in features.items())
     score = 1.0 / (1.0 + math.exp(-logit))
-    return Comparison(entity, score, best_sim, matched, pairs, features, reasons)
+    return Comparison(entity, score, best_sim, matched, pairs, features, query, dates)
