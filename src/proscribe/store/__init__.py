@@ -24,7 +24,6 @@ from proscribe.store.reads import (
     EntityView,
     current_records,
     designated_records,
-    find_entity_ids,
     get_entity,
     iter_designated,
     status,
@@ -112,9 +111,6 @@ class Store:
 
     def entity(self, dataset: str, source_id: str, as_of: date | None = None) -> EntityView:
         return get_entity(self.engine, dataset, source_id, as_of)
-
-    def find(self, entity_id: str) -> list[tuple[str, str]]:
-        return find_entity_ids(self.engine, entity_id)
 
     def records(self, dataset: str | None = None) -> list[Record]:
         """The current state of every listing still on its list (including ended sanctions)."""

@@ -191,19 +191,6 @@ def _row_on(rows: list[RecordRow], on: date) -> tuple[RecordRow, str]:
     return rows[-1], "delisted"
 
 
-def find_entity_ids(engine: Engine, entity_id: str) -> list[tuple[str, str]]:
-    """(dataset, source_id) pairs for an FtM entity id."""
-    with Session(engine) as session:
-        return [
-            (d, s)
-            for d, s in session.execute(
-                select(RecordRow.dataset, RecordRow.source_id)
-                .where(RecordRow.entity_id == entity_id)
-                .distinct()
-            )
-        ]
-
-
 def current_records(engine: Engine, dataset: str | None = None, batch: int = 2000) -> list[Record]:
     """Every listing in force now (the last state of each, not delisted)."""
     with Session(engine) as session:
