@@ -4,12 +4,14 @@ listing under construction that cleans every value through FtM, and the usual st
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from followthemoney import EntityProxy
 from followthemoney.util import sanitize_text
 
-from proscribe.sources.base import Record
+from proscribe.sources.base import ListFormatError, Progress, Record
 from proscribe.sources.xmlsafe import clean_text
 
 #: warnings kept word for word; beyond this they are only counted
@@ -98,3 +100,33 @@ def list_stats(records: list[Record], log: ImportLog) -> dict[str, Any]:
         **dict(sorted(log.counts.items())),
         "warnings": log.warnings,
     }
+
+
+def gather(
+    path: Path,
+    items: Iterable[tuple[str, Record]],
+    progress: Progress | None,
+    *,
+    id_label: str,
+    empty: str,
+    every: int = 100,
+) -> list[Record]:
+    """Collect ``(where, record)`` pairs into a list, refusing a publisher id seen twice or no
+    records at all, and reporting progress every ``every`` records."""
+    records: list[Record] = []
+    seen: set[str] = set()
+    pending = 0
+    for where, record in items:
+        if record.source_id in seen:
+            raise ListFormatError(path, f"{id_label} {record.source_id} is used twice", where)
+        seen.add(record.source_id)
+        records.append(record)
+        pending += 1
+        if progress and pending == every:
+            progress(pending)
+            pending = 0
+    if progress and pending:
+        progress(pending)
+    if not records:
+        raise ListFormatError(path, empty)
+    return records

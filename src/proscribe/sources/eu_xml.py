@@ -62,7 +62,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
-from proscribe.sources.building import ImportLog, Listing, list_stats
+from proscribe.sources.building import ImportLog, Listing, gather, list_stats
 from proscribe.sources.xmlsafe import XmlRecords, clean_text, peek_root
 
 FORMAT = "eu-xml"
@@ -121,26 +121,17 @@ def sniff(path: Path) -> bool:
 def read(path: Path, *, dataset: str | None = None, progress: Progress | None = None) -> ParsedList:
     """Parse and validate an EU FSF XML file (see the module docstring)."""
     log = ImportLog()
-    records: list[Record] = []
-    seen: set[str] = set()
     reader = XmlRecords(path, (ENTITY,), expected_root=ROOT)
-    pending = 0
-    for index, elem in enumerate(reader, start=1):
-        record = _record(path, elem, index, dataset or DATASET, log)
-        if record.source_id in seen:
-            raise ListFormatError(
-                path, f"logicalId {record.source_id} is used twice", f"sanctionEntity #{index}"
-            )
-        seen.add(record.source_id)
-        records.append(record)
-        pending += 1
-        if progress and pending == PROGRESS_EVERY:
-            progress(pending)
-            pending = 0
-    if progress and pending:
-        progress(pending)
-    if not records:
-        raise ListFormatError(path, "no sanctionEntity in the file")
+    records = gather(
+        path,
+        (
+            (f"sanctionEntity #{i}", _record(path, elem, i, dataset or DATASET, log))
+            for i, elem in enumerate(reader, 1)
+        ),
+        progress,
+        id_label="logicalId",
+        empty="no sanctionEntity in the file",
+    )
     return ParsedList(
         dataset=dataset or DATASET,
         format=FORMAT,

@@ -61,7 +61,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
-from proscribe.sources.building import ImportLog, Listing, list_stats
+from proscribe.sources.building import ImportLog, Listing, gather, list_stats
 from proscribe.sources.xmlsafe import clean_text
 
 FORMAT = "uk-csv"
@@ -142,18 +142,16 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
     """Parse and validate a UK Sanctions List CSV file (see the module docstring)."""
     log = ImportLog()
     table = _read_table(path, log)
-    records: list[Record] = []
-    pending = 0
-    for uid, rows in table.designations.items():
-        records.append(_record(path, uid, rows, dataset or DATASET, log))
-        pending += 1
-        if progress and pending == PROGRESS_EVERY:
-            progress(pending)
-            pending = 0
-    if progress and pending:
-        progress(pending)
-    if not records:
-        raise ListFormatError(path, "no designations in the file")
+    records = gather(
+        path,
+        (
+            (f"Unique ID {uid}", _record(path, uid, rows, dataset or DATASET, log))
+            for uid, rows in table.designations.items()
+        ),
+        progress,
+        id_label="Unique ID",
+        empty="no designations in the file",
+    )
     return ParsedList(
         dataset=dataset or DATASET,
         format=FORMAT,

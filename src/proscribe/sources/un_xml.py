@@ -60,7 +60,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
-from proscribe.sources.building import ImportLog, Listing, list_stats
+from proscribe.sources.building import ImportLog, Listing, gather, list_stats
 from proscribe.sources.xmlsafe import XmlRecords, child_text, clean_text, peek_root
 
 FORMAT = "un-xml"
@@ -127,26 +127,17 @@ def sniff(path: Path) -> bool:
 def read(path: Path, *, dataset: str | None = None, progress: Progress | None = None) -> ParsedList:
     """Parse and validate a UN consolidated list file (see the module docstring)."""
     log = ImportLog()
-    records: list[Record] = []
-    seen: set[str] = set()
     reader = XmlRecords(path, RECORD_TAGS, expected_root=ROOT)
-    pending = 0
-    for index, elem in enumerate(reader, start=1):
-        record = _record(path, elem, index, dataset or DATASET, log)
-        if record.source_id in seen:
-            raise ListFormatError(
-                path, f"REFERENCE_NUMBER {record.source_id} is used twice", f"{elem.tag} #{index}"
-            )
-        seen.add(record.source_id)
-        records.append(record)
-        pending += 1
-        if progress and pending == PROGRESS_EVERY:
-            progress(pending)
-            pending = 0
-    if progress and pending:
-        progress(pending)
-    if not records:
-        raise ListFormatError(path, "no INDIVIDUAL or ENTITY listings in the file")
+    records = gather(
+        path,
+        (
+            (f"{elem.tag} #{i}", _record(path, elem, i, dataset or DATASET, log))
+            for i, elem in enumerate(reader, 1)
+        ),
+        progress,
+        id_label="REFERENCE_NUMBER",
+        empty="no INDIVIDUAL or ENTITY listings in the file",
+    )
     return ParsedList(
         dataset=dataset or DATASET,
         format=FORMAT,
