@@ -100,7 +100,6 @@ DOCUMENT_FLAGS = {
 CONTACT_PROPERTY = {"PHONE": "phone", "FAX": "phone", "EMAIL": "email", "WEB": "website"}
 UNKNOWN_COUNTRY = frozenset({"", "00"})
 
-PROGRESS_EVERY = 100
 #: a year range wider than this is suspicious; only its two ends are kept
 MAX_YEAR_SPAN = 10
 

@@ -108,7 +108,6 @@ TARGET_COLUMNS = {
 }
 
 PREVIEW_BYTES = 4096
-PROGRESS_EVERY = 100
 
 _REPORT_DATE = re.compile(r"Report Date:\s*(\d{1,2})-([A-Za-z]{3})-(\d{4})", re.IGNORECASE)
 _MONTHS = {

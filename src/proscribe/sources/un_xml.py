@@ -108,8 +108,6 @@ MONTHS = {
     for name in names
 }
 
-#: report progress every this many records, so the callback is cheap on big files
-PROGRESS_EVERY = 100
 #: keep at most this many warning messages; the count in stats is always complete
 
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
