@@ -21,6 +21,8 @@ run: setup
 	@mkdir -p var
 	-$(BIN)/proscribe lists update --timeout 10 $(if $(wildcard $(SHARED_DATA)),--fallback $(SHARED_DATA))
 	$(BIN)/proscribe lists status
+	$(BIN)/proscribe screen "Karim Asad Ahmad Khan" --type person
+	$(BIN)/proscribe screen "Fatou Bensouda" --as-of 2021-01-01
 
 test: setup
 	$(BIN)/pytest -q
