@@ -305,6 +305,8 @@ def _pair_up(
     scored: list[tuple[float, int, int, str]] = []
     for qi, (qt, qpos) in enumerate(qslots):
         for ci, (ct, cpos) in enumerate(slots):
+            if joined and len(qpos) + len(cpos) == 2:
+                continue  # single against single was tried in the first pass
             sim, how = token_similarity(qt, ct, abjad)
             if sim <= 0 or (script == "cjk" and how == "typo"):
                 continue  # (a name typed in Hangul or Han has no typos once romanised)
