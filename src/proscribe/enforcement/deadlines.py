@@ -1,0 +1,87 @@
+"""When reports to OFAC are due, on the US federal business-day calendar.
+
+* A report of blocked property is due within 10 business days of the property becoming blocked
+  (31 CFR 501.603), and a report of a rejected transaction within 10 business days of the
+  rejection (31 CFR 501.604).
+* The annual report of blocked property covers what is held on 30 June and is due by
+  30 September (31 CFR 501.603(b)(2)).
+
+A business day is a weekday that is not a federal holiday or a day the federal government is
+closed by order (the `holidays` package's US "government" calendar: New Year's Day through
+Christmas, plus closures such as the National Day of Mourning of 9 January 2025). The day of the
+event itself is not counted: property blocked on a Monday with no holiday that week has its
+report due ten business days later, on the second Monday after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+#: business days allowed for the blocked-property and rejected-transaction reports
+REPORT_BUSINESS_DAYS = 10
+
+
+@lru_cache(maxsize=64)
+def _federal_closures(year: int) -> frozenset[date]:
+    calendar = holidays.country_holidays("US", years=year, categories=("government",))
+    return frozenset(calendar)
+
+
+def is_business_day(day: date) -> bool:
+    """A weekday on which the federal government is open."""
+    return day.weekday() < 5 and day not in _federal_closures(day.year)
+
+
+def add_business_days(start: date, days: int) -> date:
+    """The ``days``-th business day after ``start`` (``start`` itself is not counted)."""
+    if days < 0:
+        raise ValueError(f"days must not be negative, not {days}")
+    day = start
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            counted += 1
+    return day
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A report that is due: what, on what event, by when, under which rule."""
+
+    report: str
+    event_date: date
+    due: date
+    rule: str
+
+
+def blocked_property_report(blocked_on: date) -> Deadline:
+    return Deadline(
+        "blocked property report",
+        blocked_on,
+        add_business_days(blocked_on, REPORT_BUSINESS_DAYS),
+        "31 CFR 501.603: within 10 business days of the property becoming blocked",
+    )
+
+
+def rejected_transaction_report(rejected_on: date) -> Deadline:
+    return Deadline(
+        "rejected transaction report",
+        rejected_on,
+        add_business_days(rejected_on, REPORT_BUSINESS_DAYS),
+        "31 CFR 501.604: within 10 business days of the rejection",
+    )
+
+
+def annual_blocked_property_report(year: int) -> Deadline:
+    """The annual report of property blocked as of 30 June ``year``, due 30 September."""
+    return Deadline(
+        "annual report of blocked property",
+        date(year, 6, 30),
+        date(year, 9, 30),
+        "31 CFR 501.603(b)(2): property blocked as of 30 June, reported by 30 September",
+    )
