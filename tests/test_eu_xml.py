@@ -6,8 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from followthemoney import EntityProxy
 
+from listing_helpers import adjacent, props, sanction
 from proscribe.sources import eu_xml
 from proscribe.sources.base import ListFormatError, ParsedList, Record, file_checksum
 
@@ -27,19 +27,6 @@ def parsed(sample: Path) -> ParsedList:
 @pytest.fixture(scope="module")
 def by_id(parsed: ParsedList) -> dict[str, Record]:
     return {rec.source_id: rec for rec in parsed.records}
-
-
-def props(ent: EntityProxy, prop: str) -> set[str]:
-    return set(ent.get(prop, quiet=True))
-
-
-def adjacent(rec: Record, schema: str) -> list[EntityProxy]:
-    return [ent for ent in rec.adjacent if ent.schema.name == schema]
-
-
-def sanction(rec: Record) -> EntityProxy:
-    (found,) = adjacent(rec, "Sanction")
-    return found
 
 
 def test_file_level(parsed: ParsedList, sample: Path) -> None:

@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from followthemoney import EntityProxy
+
+from listing_helpers import adjacent, props, sanction
 
 # imported under another name: ``un_xml`` is the conftest fixture holding the file's path
 from proscribe.sources import un_xml as un
@@ -25,19 +26,6 @@ def parsed(un_xml: Path) -> ParsedList:
 @pytest.fixture(scope="module")
 def by_id(parsed: ParsedList) -> dict[str, Record]:
     return {rec.source_id: rec for rec in parsed.records}
-
-
-def props(ent: EntityProxy, prop: str) -> set[str]:
-    return set(ent.get(prop, quiet=True))
-
-
-def adjacent(rec: Record, schema: str) -> list[EntityProxy]:
-    return [ent for ent in rec.adjacent if ent.schema.name == schema]
-
-
-def sanction(rec: Record) -> EntityProxy:
-    (found,) = adjacent(rec, "Sanction")
-    return found
 
 
 # --- the file as a whole -----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,12 @@ def gather(
     if not records:
         raise ListFormatError(path, empty)
     return records
+
+
+def stated_date(value: str, log: ImportLog, where: str, attribute: str) -> date | None:
+    """The publisher's as-of date from a file's header attribute; a warning, not a failure, if unreadable."""
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        log.warn(where, f"{attribute} {value!r} is not a date; as_of left empty")
+        return None

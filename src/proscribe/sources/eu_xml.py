@@ -47,7 +47,6 @@ weak names, and an unreadable ``generationDate`` (``as_of`` is then None).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -62,7 +61,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
-from proscribe.sources.building import ImportLog, Listing, gather, list_stats
+from proscribe.sources.building import ImportLog, Listing, gather, list_stats, stated_date
 from proscribe.sources.xmlsafe import XmlRecords, clean_text, peek_root
 
 FORMAT = "eu-xml"
@@ -137,21 +136,13 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
         source=str(path),
         checksum=file_checksum(path),
         records=records,
-        as_of=_as_of(reader.root_attrib.get("generationDate", ""), log),
+        as_of=stated_date(reader.root_attrib.get("generationDate", ""), log, "export", "generationDate"),
         stats=list_stats(records, log),
         warnings=log.messages(),
     )
 
 
 # --- bookkeeping -------------------------------------------------------------------------
-
-
-def _as_of(value: str, log: ImportLog) -> date | None:
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        log.warn("export", f"generationDate {value!r} is not a date; as_of left empty")
-        return None
 
 
 def _country(elem: Element) -> str:

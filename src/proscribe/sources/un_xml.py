@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -60,7 +59,7 @@ from proscribe.sources.base import (
     hashed_id,
     make_id,
 )
-from proscribe.sources.building import ImportLog, Listing, gather, list_stats
+from proscribe.sources.building import ImportLog, Listing, gather, list_stats, stated_date
 from proscribe.sources.xmlsafe import XmlRecords, child_text, clean_text, peek_root
 
 FORMAT = "un-xml"
@@ -142,21 +141,15 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
         source=str(path),
         checksum=file_checksum(path),
         records=records,
-        as_of=_as_of(reader.root_attrib.get("dateGenerated", ""), log),
+        as_of=stated_date(
+            reader.root_attrib.get("dateGenerated", ""), log, "CONSOLIDATED_LIST", "dateGenerated"
+        ),
         stats=list_stats(records, log),
         warnings=log.messages(),
     )
 
 
 # --- bookkeeping -------------------------------------------------------------------------
-
-
-def _as_of(value: str, log: ImportLog) -> date | None:
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        log.warn("CONSOLIDATED_LIST", f"dateGenerated {value!r} is not a date; as_of left empty")
-        return None
 
 
 def _iso_date(text: str) -> str:
