@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from proscribe.sources.base import ParsedList, Progress, Record
+from proscribe.store import audit, book, casework, ledger  # noqa: F401  (registers the institution's tables)
 from proscribe.store.db import default_url, make_engine, migrate
 from proscribe.store.errors import ImportRefused, NotFound
 from proscribe.store.importing import DEFAULT_MAX_REMOVED_SHARE, ImportResult, apply_list
@@ -23,6 +24,7 @@ from proscribe.store.reads import (
     DatasetStatus,
     EntityView,
     current_records,
+    designated_checksums,
     designated_records,
     get_entity,
     iter_designated,
@@ -123,6 +125,12 @@ class Store:
     def iter_designated(self, on: date | None = None, datasets: list[str] | None = None) -> Iterator[Record]:
         """Like ``designated``, one listing at a time (an index can be built without holding them all)."""
         return iter_designated(self.engine, on, datasets)
+
+    def designated_checksums(
+        self, on: date | None = None, datasets: list[str] | None = None
+    ) -> dict[str, tuple[str, str, str]]:
+        """``entity_id -> (dataset, source_id, checksum)`` of the listings designated on a date."""
+        return designated_checksums(self.engine, on, datasets)
 
     def version_key(self) -> str:
         """Changes whenever any list changes; used to know when a screening index is stale."""

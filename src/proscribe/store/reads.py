@@ -304,6 +304,38 @@ def _designated_on(rows: list[RecordRow], day: date) -> Record | None:
     return record if basis == "listed" else None
 
 
+def designated_checksums(
+    engine: Engine, on: date | None = None, datasets: list[str] | None = None
+) -> dict[str, tuple[str, str, str]]:
+    """``entity_id -> (dataset, source_id, checksum)`` of every listing designated on ``on``.
+
+    What delta screening compares: a listing is new or changed between two dates when its id is
+    missing from, or its checksum differs from, the earlier map.
+    """
+    out: dict[str, tuple[str, str, str]] = {}
+    day = on or date.today()
+    with Session(engine) as session:
+        q = select(RecordRow).order_by(
+            RecordRow.dataset, RecordRow.source_id, RecordRow.valid_from, RecordRow.id
+        )
+        if datasets:
+            q = q.where(RecordRow.dataset.in_(datasets))
+        group: list[RecordRow] = []
+
+        def flush() -> None:
+            if group and _designated_on(group, day) is not None:
+                row, _ = _row_on(group, day)
+                out[row.entity_id] = (row.dataset, row.source_id, row.checksum)
+
+        for row in session.scalars(q.execution_options(yield_per=2000)):
+            if group and (group[0].dataset, group[0].source_id) != (row.dataset, row.source_id):
+                flush()
+                group = []
+            group.append(row)
+        flush()
+    return out
+
+
 def designated_records(
     engine: Engine, on: date | None = None, datasets: list[str] | None = None
 ) -> list[Record]:
