@@ -74,3 +74,30 @@ def progress_bar(description: str, total: int | None = None, quiet: bool = False
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+def default_actor() -> str:
+    """Who is acting, when ``--actor`` is not given: the OS user name."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
+        return "unknown"
+
+
+def parse_when(value: str | None, option: str) -> Any:
+    """``--at`` as a timezone-aware datetime: a date (midnight UTC) or an ISO time with an offset."""
+    from datetime import UTC, datetime
+
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} takes YYYY-MM-DD or an ISO time with its offset, not {value!r}", code=2)
+    if when.tzinfo is None:
+        fail(f"{option}: give the time zone offset (e.g. {value}+00:00); times are never guessed", code=2)
+    return when

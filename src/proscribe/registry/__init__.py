@@ -61,6 +61,18 @@ AUTHORITY = (
 SCHEMATA = frozenset({"Person", "Organization"})
 CATEGORIES = frozenset({"judge", "prosecutor", "otp-staff", "un-special-rapporteur", "ngo"})
 LICENSE_KINDS = frozenset({"general", "regulation", "specific"})
+#: what a licence may authorise (enforcement checks a payment's purpose against these)
+LICENSE_PURPOSES = frozenset(
+    {
+        "wind_down",
+        "legal_services",
+        "legal_fees",
+        "medical",
+        "official_us_government",
+        "humanitarian",
+        "icc_work",
+    }
+)
 BIRTH_KINDS = frozenset({"biographical"})
 _ID_RE = re.compile(r"^icc-[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -122,6 +134,8 @@ class License:
     designees: tuple[str, ...] = ()
     licensee: str | None = None
     federal_register: FederalRegisterCitation | None = None
+    #: what the licence authorises, as purpose codes (``wind_down``, ``legal_services``...); () if unknown
+    covers: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     verified: bool = True
     uncertain: tuple[str, ...] = ()
@@ -567,11 +581,16 @@ def _license(node: _Node) -> License:
         designees=node.strs("designees"),
         licensee=node.str_("licensee", False),
         federal_register=_fr(node.mapping("federal_register", False)),
+        covers=node.strs("covers"),
         sources=node.strs("sources", required=True),
         verified=verified,
         uncertain=uncertain,
     )
     node.done()
+    unknown = set(lic.covers) - LICENSE_PURPOSES
+    if unknown:
+        known = ", ".join(sorted(LICENSE_PURPOSES))
+        raise node.error(f"covers {', '.join(sorted(unknown))}: not one of {known}")
     if lic.kind not in LICENSE_KINDS:
         raise node.error(f"kind {lic.kind!r} is not one of {', '.join(sorted(LICENSE_KINDS))}")
     if lic.title is None and verified:

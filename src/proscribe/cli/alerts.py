@@ -1,0 +1,253 @@
+"""``proscribe rescreen`` and ``proscribe alerts``: screening the book, and deciding under four eyes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from proscribe.cli.common import (
+    console,
+    default_actor,
+    fail,
+    open_store,
+    parse_when,
+    print_json,
+    progress_bar,
+)
+from proscribe.enforcement import alerts as alerts_mod
+from proscribe.enforcement import decisions
+from proscribe.enforcement.errors import EnforcementError
+from proscribe.store.casework import Alert, Decision
+
+app = typer.Typer(help="Alerts: possible matches in the book, and decisions.", no_args_is_help=True)
+
+ACTOR = typer.Option(None, "--actor", help="Who does this (default: your OS user name).")
+AT = typer.Option(None, "--at", help="When (YYYY-MM-DD or ISO time with offset; default now).")
+JSON = typer.Option(False, "--json", help="Print as JSON.")
+
+
+def rescreen(
+    full: bool = typer.Option(False, "--full", help="Screen every party against every listing."),
+    delta: bool = typer.Option(True, "--delta/--no-delta", help="Only listings changed since the last run."),
+    party: list[str] = typer.Option([], "--party", help="Screen only these parties (repeatable)."),
+    actor: str | None = ACTOR,
+    at: str | None = AT,
+    as_json: bool = JSON,
+) -> None:
+    """Screen the book against the lists and open alerts for possible matches."""
+    store = open_store()
+    mode = "full" if full or not delta else "delta"
+    try:
+        with progress_bar("screening the book", quiet=as_json) as advance:
+            done = [0]
+
+            def tick(i: int, total: int) -> None:
+                advance(i - done[0])
+                done[0] = i
+
+            result = alerts_mod.rescreen(
+                store,
+                mode=mode,
+                actor=actor or default_actor(),
+                at=parse_when(at, "--at"),
+                parties=party or None,
+                progress=tick,
+            )
+    except EnforcementError as exc:
+        fail(str(exc), code=2)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    console.print(f"run {result.run_id} ({result.mode}, as of {result.as_of}): {result.note}")
+    console.print(
+        f"{result.parties_screened} parties screened, {result.alerts_opened} alerts opened, "
+        f"{result.suppressed} already decided and unchanged, {result.closed} closed (listing ended)"
+    )
+
+
+def _alert_dict(a: Alert, decs: list[Decision] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": a.id,
+        "kind": a.kind,
+        "status": a.status,
+        "party": a.party_id,
+        "entity": a.entity_id,
+        "dataset": a.dataset,
+        "score": a.score,
+        "matched_name": a.matched_name,
+        "explanation": a.explanation,
+        "opened_at": a.opened_at.isoformat(),
+        "evidence": a.evidence,
+    }
+    if decs is not None:
+        out["decisions"] = [_decision_dict(d) for d in decs]
+    return out
+
+
+def _decision_dict(d: Decision) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "action": d.action,
+        "subject": f"{d.subject_type}:{d.subject_id}",
+        "status": d.status,
+        "reason": d.reason,
+        "decided_by": d.decided_by,
+        "decided_at": d.decided_at.isoformat(),
+        "reviewed_by": d.reviewed_by,
+        "reviewed_at": d.reviewed_at.isoformat() if d.reviewed_at else None,
+        "review_note": d.review_note,
+        "params": d.params,
+    }
+
+
+@app.command("list")
+def list_alerts(
+    status: str | None = typer.Option(None, "--status", help="open|pending|true_match|false_positive|closed"),
+    as_json: bool = JSON,
+) -> None:
+    """The alert queue."""
+    store = open_store()
+    with Session(store.engine) as s:
+        q = select(Alert).order_by(Alert.id)
+        if status:
+            q = q.where(Alert.status == status)
+        rows = list(s.scalars(q))
+        if as_json:
+            print_json([_alert_dict(a) for a in rows])
+            return
+        table = Table(title=f"{len(rows)} alerts")
+        for col in ("id", "status", "kind", "party", "listed entity", "score", "matched name"):
+            table.add_column(col)
+        for a in rows:
+            table.add_row(
+                str(a.id), a.status, a.kind, a.party_id, a.entity_id, f"{a.score:.3f}", a.matched_name or ""
+            )
+        console.print(table)
+
+
+@app.command("show")
+def show(alert_id: int, as_json: bool = JSON) -> None:
+    """One alert: the party, the listing, the explanation and the decisions taken."""
+    store = open_store()
+    with Session(store.engine) as s:
+        alert = s.get(Alert, alert_id)
+        if alert is None:
+            fail(f"no alert {alert_id}")
+        decs = list(
+            s.scalars(
+                select(Decision)
+                .where(Decision.subject_type == "alert", Decision.subject_id == str(alert_id))
+                .order_by(Decision.id)
+            )
+        )
+        data = _alert_dict(alert, decs)
+    if as_json:
+        print_json(data)
+        return
+    console.print(
+        f"[bold]alert {alert_id}[/] ({data['kind']}, {data['status']}): {data['party']} ~ {data['entity']}"
+    )
+    console.print(data["explanation"], highlight=False)
+    for d in data["decisions"]:
+        console.print(
+            f"decision {d['id']}: {d['action']} by {d['decided_by']} ({d['status']}"
+            + (f" by {d['reviewed_by']}" if d["reviewed_by"] else ", waiting for a second person")
+            + f"): {d['reason']}"
+        )
+
+
+def _run(action: str, fn: Any, as_json: bool) -> None:
+    store = open_store()
+    try:
+        with Session(store.engine) as s, s.begin():
+            decision = fn(s)
+            data = _decision_dict(decision)
+    except EnforcementError as exc:
+        fail(str(exc), code=2)
+    if as_json:
+        print_json(data)
+    else:
+        console.print(f"decision {data['id']} ({data['action']} on {data['subject']}): {action}")
+        effect = data["params"].get("effect")
+        if effect:
+            console.print(f"effect: {effect}", highlight=False)
+
+
+@app.command("decide")
+def decide(
+    alert_id: int,
+    outcome: str = typer.Argument(
+        ..., help="true_match | false_positive (release | keep on a delisted alert)"
+    ),
+    reason: str = typer.Option(..., "--reason", help="Why: recorded with the decision."),
+    actor: str | None = ACTOR,
+    at: str | None = AT,
+    as_json: bool = JSON,
+) -> None:
+    """Propose a decision on an alert; a second person approves it."""
+    who = actor or default_actor()
+    when = parse_when(at, "--at")
+    _run(
+        "waiting for a second person's approval",
+        lambda s: decisions.decide(s, alert_id=alert_id, outcome=outcome, reason=reason, actor=who, at=when),
+        as_json,
+    )
+
+
+@app.command("approve")
+def approve(
+    decision_id: int,
+    note: str | None = typer.Option(None, "--note"),
+    actor: str | None = ACTOR,
+    at: str | None = AT,
+    as_json: bool = JSON,
+) -> None:
+    """Approve someone else's decision; it takes effect now."""
+    who = actor or default_actor()
+    when = parse_when(at, "--at")
+    _run(
+        "approved and carried out",
+        lambda s: decisions.approve(s, decision_id=decision_id, actor=who, note=note, at=when),
+        as_json,
+    )
+
+
+@app.command("reject")
+def reject(
+    decision_id: int,
+    note: str = typer.Option(..., "--note", help="Why the decision is sent back."),
+    actor: str | None = ACTOR,
+    at: str | None = AT,
+    as_json: bool = JSON,
+) -> None:
+    """Send someone else's decision back; the alert opens again."""
+    who = actor or default_actor()
+    when = parse_when(at, "--at")
+    _run(
+        "rejected; the alert is open again",
+        lambda s: decisions.reject(s, decision_id=decision_id, actor=who, note=note, at=when),
+        as_json,
+    )
+
+
+@app.command("pending")
+def pending(as_json: bool = JSON) -> None:
+    """Decisions waiting for a second person."""
+    store = open_store()
+    with Session(store.engine) as s:
+        rows = [_decision_dict(d) for d in decisions.pending(s)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} decisions waiting for approval")
+    for col in ("id", "action", "subject", "decided by", "when", "reason"):
+        table.add_column(col)
+    for d in rows:
+        table.add_row(
+            str(d["id"]), d["action"], d["subject"], d["decided_by"], d["decided_at"][:16], d["reason"]
+        )
+    console.print(table)

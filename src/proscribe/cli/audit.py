@@ -1,0 +1,63 @@
+"""``proscribe audit``: verify the hash chain, read the trail."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from proscribe.cli.common import console, err_console, open_store, print_json
+from proscribe.enforcement import audit
+
+app = typer.Typer(help="The audit trail: append-only, hash-chained.", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Recompute every record's hash; exit 1 if any record was changed, removed or re-ordered."""
+    store = open_store()
+    report = audit.verify(store.engine)
+    if as_json:
+        print_json(report.to_dict())
+    elif report.ok:
+        console.print(
+            f"[green]audit trail intact[/]: {report.records} records, {report.first} to {report.last}"
+        )
+    else:
+        err_console.print(f"[bold red]audit trail broken[/]: {len(report.problems)} problem(s)")
+        for p in report.problems[:50]:
+            err_console.print(f"  {p}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("log")
+def log(
+    subject: str | None = typer.Option(None, "--subject", help="e.g. party:C001, alert:3, account:BLK-A1"),
+    limit: int = typer.Option(50, "--limit"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The newest audit records."""
+    store = open_store()
+    rows = audit.trail(store.engine, subject, limit)
+    if as_json:
+        print_json(
+            [
+                {
+                    "seq": r.seq,
+                    "at": r.at.isoformat(),
+                    "actor": r.actor,
+                    "action": r.action,
+                    "subject": r.subject,
+                    "data": r.data,
+                    "hash": r.hash,
+                }
+                for r in rows
+            ]
+        )
+        return
+    table = Table(title=f"audit trail ({len(rows)} newest)")
+    for col in ("seq", "at", "actor", "action", "subject"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.seq), r.at.isoformat()[:19], r.actor, r.action, r.subject)
+    console.print(table)

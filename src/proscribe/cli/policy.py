@@ -1,0 +1,50 @@
+"""``proscribe policy``: where the institution operates and which lists bind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlalchemy.orm import Session
+
+from proscribe.cli.common import console, default_actor, fail, open_store, print_json
+from proscribe.enforcement.errors import InputError
+from proscribe.enforcement.policy import PRESETS, load_policy, preset, read_policy, save_policy
+
+app = typer.Typer(
+    help="The jurisdiction policy: which lists bind, and what a hit does.", no_args_is_help=True
+)
+
+
+@app.command("show")
+def show(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The policy in force."""
+    store = open_store()
+    with Session(store.engine) as s:
+        data = load_policy(s).to_dict()
+    if as_json:
+        print_json(data)
+        return
+    console.print(
+        f"[bold]{data['institution']['name']}[/] ({data['name']}): {', '.join(data['jurisdictions'])}"
+    )
+    console.print(f"US person: {data['us_person']}; EU operator: {data['eu_operator']}")
+    for ds, rule in data["lists"].items():
+        console.print(f"  {ds}: {rule['basis']} -> {rule['action']}  ({rule['authority']})", highlight=False)
+    console.print(f"EU Blocking Statute Annex programs: {', '.join(data['blocking_statute']) or 'none'}")
+
+
+@app.command("use")
+def use(
+    name: str = typer.Argument(..., help=f"One of: {', '.join(PRESETS)}; or a YAML file."),
+    actor: str | None = typer.Option(None, "--actor"),
+) -> None:
+    """Put a preset (or a policy file) in force."""
+    store = open_store()
+    try:
+        policy = read_policy(Path(name)) if name.endswith((".yaml", ".yml")) else preset(name)
+    except InputError as exc:
+        fail(str(exc), code=2)
+    with Session(store.engine) as s, s.begin():
+        save_policy(s, policy, actor=actor or default_actor())
+    console.print(f"policy {policy.name} in force for {policy.institution.name}")

@@ -1,0 +1,312 @@
+"""Blocking and unblocking parties: the freeze that follows a confirmed match or the 50 percent rule.
+
+Blocking a party (31 CFR 501.603; the ICC orders' §1) freezes every account it holds or jointly
+holds: the funds move into a blocked, interest-bearing account in its name (``ledger.block_funds``),
+and a blocked-property report falls due within 10 business days. Organisations owned 50% or more by
+blocked persons are then blocked too (``ownership.apply_rule``). Releasing a block (delisting, a
+licence, or a compliance release after an error, 31 CFR 501.806) returns the funds once no other
+block holds the party, and re-applies the 50 percent rule so that companies blocked only through
+the released owner are released with it. Nothing is deleted: blocks are closed with who, when, why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from proscribe.enforcement import audit, ledger, reports
+from proscribe.enforcement.clock import aware
+from proscribe.enforcement.errors import EnforcementError, NotFoundError
+from proscribe.enforcement.ownership import Edge, apply_rule
+from proscribe.store.book import Account, AccountParty, Ownership, Party
+from proscribe.store.casework import Block
+
+__all__ = [
+    "RELEASE_KINDS",
+    "BlockedParty",
+    "active_blocks",
+    "apply_ownership_rule",
+    "block_party",
+    "blocked_parties",
+    "release_block",
+]
+
+RELEASE_KINDS = ("delisting", "license", "compliance_release", "ownership_change")
+#: roles that give a party an interest in the account's funds (a signatory or attorney has none)
+INTEREST_ROLES = ("holder", "joint_holder")
+
+
+@dataclass
+class BlockedParty:
+    """A party the institution holds as blocked, with what payments need to recognise it."""
+
+    party_id: str
+    name: str
+    aliases: list[str]
+    kind: str
+    #: its own accounts and the blocked accounts holding its funds
+    accounts: list[str]
+    basis: str
+    programs: list[str] = field(default_factory=list)
+    entity_ids: list[str] = field(default_factory=list)
+    block_ids: list[int] = field(default_factory=list)
+
+
+def active_blocks(session: Session, party_id: str | None = None) -> list[Block]:
+    q = select(Block).where(Block.released_at.is_(None)).order_by(Block.id)
+    if party_id is not None:
+        q = q.where(Block.party_id == party_id)
+    return list(session.scalars(q))
+
+
+def _accounts_with_interest(session: Session, party_id: str) -> list[Account]:
+    """The customer accounts the party holds or jointly holds."""
+    held = select(AccountParty.account_id).where(
+        AccountParty.party_id == party_id, AccountParty.role.in_(INTEREST_ROLES)
+    )
+    q = (
+        select(Account)
+        .where(Account.kind == "customer", or_(Account.owner_id == party_id, Account.id.in_(held)))
+        .order_by(Account.id)
+    )
+    return list(session.scalars(q))
+
+
+def block_party(
+    session: Session,
+    *,
+    party_id: str,
+    basis: str,
+    explanation: str,
+    actor: str,
+    at: datetime | None = None,
+    entity_id: str | None = None,
+    dataset: str | None = None,
+    programs: list[str] | None = None,
+    chain: list[dict[str, object]] | None = None,
+    decision_id: int | None = None,
+    interest_rate: Decimal | None = None,
+) -> Block:
+    """Block a party and freeze its accounts; idempotent for the same party and listing."""
+    at = aware(at)
+    party = session.get(Party, party_id)
+    if party is None:
+        raise NotFoundError(f"no party {party_id!r}")
+    for existing in active_blocks(session, party_id):
+        if existing.basis == basis and existing.entity_id == entity_id:
+            return existing
+    block = Block(
+        party_id=party_id,
+        basis=basis,
+        entity_id=entity_id,
+        dataset=dataset,
+        programs=list(programs or []),
+        chain=list(chain or []),
+        explanation=explanation,
+        decision_id=decision_id,
+        blocked_at=at,
+        blocked_by=actor,
+    )
+    session.add(block)
+    session.flush()
+    frozen: list[str] = []
+    for account in _accounts_with_interest(session, party_id):
+        if account.status == "closed":
+            continue
+        blocked = ledger.block_funds(
+            session,
+            account_id=account.id,
+            actor=actor,
+            reason=f"block {block.id}: {explanation}",
+            at=at,
+            block_id=block.id,
+            interest_rate=interest_rate,
+        )
+        frozen.append(blocked.id)
+        reports.record_due(
+            session,
+            kind="blocked_property",
+            subject_type="account",
+            subject_id=blocked.id,
+            trigger=at.date(),
+            actor=actor,
+            at=at,
+        )
+    audit.append(
+        session,
+        actor=actor,
+        action="party.block",
+        subject=f"party:{party_id}",
+        data={
+            "block": block.id,
+            "basis": basis,
+            "entity_id": entity_id,
+            "programs": block.programs,
+            "explanation": explanation,
+            "decision": decision_id,
+            "blocked_accounts": frozen,
+        },
+        at=at,
+    )
+    return block
+
+
+def release_block(
+    session: Session,
+    *,
+    block_id: int,
+    kind: str,
+    reason: str,
+    actor: str,
+    at: datetime | None = None,
+    authority: str | None = None,
+) -> Block:
+    """Close a block; when it was the party's last, return its blocked funds (history kept)."""
+    at = aware(at)
+    if kind not in RELEASE_KINDS:
+        raise EnforcementError(f"release kind {kind!r} is not one of {', '.join(RELEASE_KINDS)}")
+    block = session.get(Block, block_id, with_for_update=True)
+    if block is None:
+        raise NotFoundError(f"no block {block_id}")
+    if block.released_at is not None:
+        raise EnforcementError(f"block {block_id} was already released on {block.released_at:%Y-%m-%d}")
+    block.released_at = at
+    block.released_by = actor
+    block.release_kind = kind
+    block.release_reason = reason
+    session.flush()
+    returned: list[str] = []
+    if not active_blocks(session, block.party_id):
+        # ownership_change is the 50 percent rule letting go; the funds return as on a delisting
+        ledger_kind = "delisting" if kind == "ownership_change" else kind
+        q = select(Account).where(
+            Account.owner_id == block.party_id, Account.kind == "blocked", Account.status != "closed"
+        )
+        for account in session.scalars(q.order_by(Account.id)).all():
+            ledger.release(
+                session,
+                blocked_account_id=account.id,
+                kind=ledger_kind,
+                actor=actor,
+                reason=f"block {block.id} released ({kind}): {reason}",
+                at=at,
+                authority=authority,
+            )
+            returned.append(account.id)
+    audit.append(
+        session,
+        actor=actor,
+        action="party.release",
+        subject=f"party:{block.party_id}",
+        data={
+            "block": block.id,
+            "kind": kind,
+            "reason": reason,
+            "authority": authority,
+            "released": returned,
+        },
+        at=at,
+    )
+    return block
+
+
+def apply_ownership_rule(
+    session: Session, *, actor: str, at: datetime | None = None, release_kind: str = "ownership_change"
+) -> tuple[list[Block], list[Block]]:
+    """Block what the 50 percent rule now reaches and release what it no longer does.
+
+    Returns (new blocks, released blocks).
+    """
+    at = aware(at)
+    listed: dict[str, tuple[list[str], list[str]]] = {}
+    for b in active_blocks(session):
+        if b.basis == "listing":
+            ids, progs = listed.get(b.party_id, ([], []))
+            listed[b.party_id] = (
+                sorted({*ids, *([b.entity_id] if b.entity_id else [])}),
+                sorted({*progs, *b.programs}),
+            )
+    edges = [Edge(o.owner_id, o.owned_id, Decimal(o.share)) for o in session.scalars(select(Ownership))]
+    kinds = {str(r[0]): str(r[1]) for r in session.execute(select(Party.id, Party.kind))}
+    derived = apply_rule(listed, edges, kinds)
+    names = {str(r[0]): str(r[1]) for r in session.execute(select(Party.id, Party.name))}
+    added: list[Block] = []
+    released: list[Block] = []
+    current = {b.party_id: b for b in active_blocks(session) if b.basis == "ownership"}
+    for party_id, rule in sorted(derived.items()):
+        if party_id in current:
+            continue
+        added.append(
+            block_party(
+                session,
+                party_id=party_id,
+                basis="ownership",
+                explanation=rule.explanation(names),
+                actor=actor,
+                at=at,
+                programs=rule.programs,
+                chain=rule.chain(),
+            )
+        )
+    for party_id, block in sorted(current.items()):
+        if party_id not in derived:
+            released.append(
+                release_block(
+                    session,
+                    block_id=block.id,
+                    kind=release_kind,
+                    reason="no longer owned 50% or more by blocked persons",
+                    actor=actor,
+                    at=at,
+                )
+            )
+    return added, released
+
+
+def blocked_parties(session: Session, at: datetime | None = None) -> list[BlockedParty]:
+    """Every party blocked now, with the accounts that identify it in a payment."""
+    by_party: dict[str, BlockedParty] = {}
+    for b in active_blocks(session):
+        bp = by_party.get(b.party_id)
+        if bp is None:
+            party = session.get(Party, b.party_id)
+            if party is None:  # pragma: no cover - a foreign key keeps this from happening
+                continue
+            own = [a.id for a in _accounts_with_interest(session, party.id)]
+            blocked = list(
+                session.scalars(
+                    select(Account.id).where(Account.owner_id == party.id, Account.kind == "blocked")
+                )
+            )
+            bp = BlockedParty(
+                party_id=party.id,
+                name=party.name,
+                aliases=list(party.aliases or []),
+                kind=party.kind,
+                accounts=sorted({*own, *blocked}),
+                basis=b.basis,
+            )
+            by_party[b.party_id] = bp
+        bp.block_ids.append(b.id)
+        bp.programs = sorted({*bp.programs, *b.programs})
+        if b.entity_id:
+            bp.entity_ids = sorted({*bp.entity_ids, b.entity_id})
+        for item in b.chain:
+            bp.entity_ids = sorted({*bp.entity_ids, *_chain_entities(item)})
+    return list(by_party.values())
+
+
+def _chain_entities(item: object) -> list[str]:
+    """The listed ids a 50-percent-rule chain rests on (its ``basis: listed: ...`` leaves)."""
+    out: list[str] = []
+    if isinstance(item, dict):
+        basis = str(item.get("basis", ""))
+        if basis.startswith("listed: "):
+            out.extend(x.strip() for x in basis[len("listed: ") :].split(","))
+        for sub in item.get("via", []) or []:
+            out.extend(_chain_entities(sub))
+    return out

@@ -1,0 +1,316 @@
+"""Decisions under four eyes: one person decides, a second person approves, then it takes effect.
+
+What can be decided:
+
+- on a ``match`` alert: ``true_match`` (the party is the listed person: the policy's action follows,
+  normally blocking) or ``false_positive`` (recorded with its reason; the pair is not raised again
+  unless the listing or the party changes);
+- on a ``delisted`` alert: ``release`` (the listing ended: the block is lifted and the funds returned)
+  or ``keep`` (the block stays, e.g. the person is listed elsewhere);
+- on a block: ``release`` under a licence or as a compliance release after an error (31 CFR 501.806).
+
+The person who decides can never approve or reject their own decision (``FourEyesError``). Every
+decision keeps who, when, why and its evidence (the scores, the explanation, the list versions),
+and both steps go into the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from proscribe.enforcement import audit, blocking, licenses, reports
+from proscribe.enforcement.clock import aware
+from proscribe.enforcement.errors import EnforcementError, FourEyesError, NotFoundError
+from proscribe.enforcement.policy import load_policy
+from proscribe.store.casework import Alert, Block, Decision
+
+__all__ = ["ALERT_OUTCOMES", "approve", "decide", "pending", "reject", "request_release"]
+
+ALERT_OUTCOMES = {"match": ("true_match", "false_positive"), "delisted": ("release", "keep")}
+BLOCK_RELEASE_KINDS = ("license", "compliance_release", "delisting")
+
+
+def _need_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if len(text) < 5:
+        raise EnforcementError("a decision needs a reason (at least a few words) for the record")
+    return text
+
+
+def decide(
+    session: Session, *, alert_id: int, outcome: str, reason: str, actor: str, at: datetime | None = None
+) -> Decision:
+    """Propose a decision on an open alert; it waits for a second person's approval."""
+    at = aware(at)
+    alert = session.get(Alert, alert_id, with_for_update=True)
+    if alert is None:
+        raise NotFoundError(f"no alert {alert_id}")
+    allowed = ALERT_OUTCOMES.get(alert.kind, ())
+    if outcome not in allowed:
+        raise EnforcementError(
+            f"alert {alert_id} ({alert.kind}) can be decided {' or '.join(allowed)}, not {outcome!r}"
+        )
+    if alert.status != "open":
+        raise EnforcementError(f"alert {alert_id} is {alert.status}, not open: it cannot be decided again")
+    evidence: dict[str, Any] = {
+        "alert": alert.id,
+        "kind": alert.kind,
+        "party": alert.party_id,
+        "entity": alert.entity_id,
+        "dataset": alert.dataset,
+        "score": alert.score,
+        "matched_name": alert.matched_name,
+        "explanation": alert.explanation,
+        "record_checksum": alert.record_checksum,
+        **{
+            k: alert.evidence.get(k)
+            for k in ("version_key", "as_of", "programs", "block")
+            if k in alert.evidence
+        },
+    }
+    decision = Decision(
+        action=outcome,
+        subject_type="alert",
+        subject_id=str(alert.id),
+        reason=_need_reason(reason),
+        evidence=evidence,
+        params={},
+        decided_by=actor,
+        decided_at=at,
+        status="pending",
+    )
+    session.add(decision)
+    alert.status = "pending"
+    alert.updated_at = at
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.propose",
+        subject=f"alert:{alert.id}",
+        data={"decision": decision.id, "outcome": outcome, "reason": decision.reason, "evidence": evidence},
+        at=at,
+    )
+    return decision
+
+
+def request_release(
+    session: Session,
+    *,
+    block_id: int,
+    kind: str,
+    reason: str,
+    actor: str,
+    authority: str | None = None,
+    at: datetime | None = None,
+) -> Decision:
+    """Propose releasing a block (a licence, a compliance release, a delisting); needs approval."""
+    at = aware(at)
+    if kind not in BLOCK_RELEASE_KINDS:
+        raise EnforcementError(f"release kind {kind!r} is not one of {', '.join(BLOCK_RELEASE_KINDS)}")
+    block = session.get(Block, block_id)
+    if block is None:
+        raise NotFoundError(f"no block {block_id}")
+    if block.released_at is not None:
+        raise EnforcementError(f"block {block_id} is already released")
+    if kind == "license":
+        if not authority:
+            raise EnforcementError("a release under a licence must name the licence (--license)")
+        _check_license(block, authority, at)
+    if kind == "compliance_release" and not authority:
+        raise EnforcementError(
+            "a compliance release names OFAC's answer to the 31 CFR 501.806 request (e.g. its case number)"
+        )
+    decision = Decision(
+        action="release",
+        subject_type="block",
+        subject_id=str(block.id),
+        reason=_need_reason(reason),
+        evidence={
+            "block": block.id,
+            "party": block.party_id,
+            "basis": block.basis,
+            "entity": block.entity_id,
+        },
+        params={"kind": kind, "authority": authority},
+        decided_by=actor,
+        decided_at=at,
+        status="pending",
+    )
+    session.add(decision)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.propose",
+        subject=f"block:{block.id}",
+        data={"decision": decision.id, "outcome": "release", "kind": kind, "authority": authority},
+        at=at,
+    )
+    return decision
+
+
+def _check_license(block: Block, number: str, at: datetime) -> None:
+    """A licence named for a release must be in scope and in force; one the registry does not know
+    (a specific licence issued to the institution) is recorded as given, the bank keeping its copy."""
+    found = licenses.find(number)
+    if found is None:
+        return
+    covers = found[1].covers
+    purpose = None if not covers or "wind_down" in covers else covers[0]
+    result = licenses.check(
+        number, programs=block.programs, entity_ids=[block.entity_id or ""], purpose=purpose, at=at
+    )
+    if not result.ok:
+        raise EnforcementError(f"licence {number} does not authorise this release: {result.reason}")
+
+
+def _review(session: Session, decision_id: int, actor: str) -> Decision:
+    decision = session.get(Decision, decision_id, with_for_update=True)
+    if decision is None:
+        raise NotFoundError(f"no decision {decision_id}")
+    if decision.status != "pending":
+        raise FourEyesError(f"decision {decision_id} is {decision.status}, not pending")
+    if decision.decided_by == actor:
+        raise FourEyesError(
+            f"decision {decision_id} was made by {actor}: "
+            "a second person must approve or reject it (four eyes)"
+        )
+    return decision
+
+
+def approve(
+    session: Session, *, decision_id: int, actor: str, note: str | None = None, at: datetime | None = None
+) -> Decision:
+    """Approve a pending decision (by someone other than its author) and carry it out."""
+    at = aware(at)
+    decision = _review(session, decision_id, actor)
+    decision.status = "approved"
+    decision.reviewed_by = actor
+    decision.reviewed_at = at
+    decision.review_note = note
+    effect: dict[str, Any] = {}
+    if decision.subject_type == "alert":
+        effect = _apply_alert(session, decision, actor, at)
+    elif decision.subject_type == "block":
+        kind = str(decision.params.get("kind"))
+        block = blocking.release_block(
+            session,
+            block_id=int(decision.subject_id),
+            kind=kind,
+            reason=decision.reason,
+            actor=actor,
+            at=at,
+            authority=decision.params.get("authority"),
+        )
+        added, released = blocking.apply_ownership_rule(session, actor=actor, at=at)
+        effect = {"released": [block.id, *[b.id for b in released]], "blocked": [b.id for b in added]}
+    else:  # pragma: no cover - no other kind of decision is ever written
+        raise EnforcementError(f"decision {decision_id}: unknown subject {decision.subject_type}")
+    decision.params = {**decision.params, "effect": effect}
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.approve",
+        subject=f"{decision.subject_type}:{decision.subject_id}",
+        data={
+            "decision": decision.id,
+            "action": decision.action,
+            "decided_by": decision.decided_by,
+            **effect,
+        },
+        at=at,
+    )
+    return decision
+
+
+def _apply_alert(session: Session, decision: Decision, actor: str, at: datetime) -> dict[str, Any]:
+    alert = session.get(Alert, int(decision.subject_id), with_for_update=True)
+    assert alert is not None
+    alert.updated_at = at
+    if decision.action == "false_positive":
+        alert.status = "false_positive"
+        return {"outcome": "false_positive"}
+    if decision.action == "keep":
+        alert.status = "closed"
+        return {"outcome": "block kept"}
+    if decision.action == "release":
+        alert.status = "closed"
+        released = []
+        for block in blocking.active_blocks(session, alert.party_id):
+            if block.basis == "listing" and block.entity_id == alert.entity_id:
+                blocking.release_block(
+                    session, block_id=block.id, kind="delisting", reason=decision.reason, actor=actor, at=at
+                )
+                released.append(block.id)
+        _, also = blocking.apply_ownership_rule(session, actor=actor, at=at, release_kind="ownership_change")
+        return {"outcome": "released", "released": released + [b.id for b in also]}
+    # a true match: what it makes the institution do is the jurisdiction policy's call
+    alert.status = "true_match"
+    programs = list(alert.evidence.get("programs") or [])
+    policy_action = load_policy(session).action_for(alert.dataset, programs)
+    effect: dict[str, Any] = {"outcome": "true_match", "policy": policy_action.to_dict()}
+    if policy_action.conflict:
+        report = reports.record_due(
+            session,
+            kind="blocking_statute_notice",
+            subject_type="alert",
+            subject_id=str(alert.id),
+            trigger=at.date(),
+            actor=actor,
+            at=at,
+            data={"conflict": policy_action.conflict, "party": alert.party_id, "entity": alert.entity_id},
+        )
+        effect["report"] = report.id
+    if policy_action.action == "block":
+        block = blocking.block_party(
+            session,
+            party_id=alert.party_id,
+            basis="listing",
+            explanation=f"confirmed match with {alert.entity_id} ({alert.dataset}): {alert.explanation}",
+            actor=actor,
+            at=at,
+            entity_id=alert.entity_id,
+            dataset=alert.dataset,
+            programs=programs,
+            decision_id=decision.id,
+            interest_rate=load_policy(session).interest_rate,
+        )
+        added, _ = blocking.apply_ownership_rule(session, actor=actor, at=at)
+        effect["blocked"] = [block.id, *[b.id for b in added]]
+    return effect
+
+
+def reject(
+    session: Session, *, decision_id: int, actor: str, note: str, at: datetime | None = None
+) -> Decision:
+    """Send a pending decision back: the alert opens again for a new decision."""
+    at = aware(at)
+    decision = _review(session, decision_id, actor)
+    decision.status = "rejected"
+    decision.reviewed_by = actor
+    decision.reviewed_at = at
+    decision.review_note = _need_reason(note)
+    if decision.subject_type == "alert":
+        alert = session.get(Alert, int(decision.subject_id))
+        if alert is not None and alert.status == "pending":
+            alert.status = "open"
+            alert.updated_at = at
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.reject",
+        subject=f"{decision.subject_type}:{decision.subject_id}",
+        data={"decision": decision.id, "note": decision.review_note},
+        at=at,
+    )
+    return decision
+
+
+def pending(session: Session) -> list[Decision]:
+    """Decisions waiting for a second person."""
+    return list(session.scalars(select(Decision).where(Decision.status == "pending").order_by(Decision.id)))

@@ -1,0 +1,257 @@
+"""Jurisdiction policy: which lists bind the institution, and what a hit on each makes it do.
+
+An institution states where it operates and what it is. EU and UN lists are law for an EU bank;
+the US lists bind US persons, which under EO 14203 §8(c) includes the foreign subsidiaries of US
+firms. For each list the policy gives the legal basis (``binding`` or ``risk_based``) and the action
+a confirmed hit takes:
+
+- ``block``: freeze the property (a blocked person has an interest);
+- ``reject``: refuse the transaction and return it, without freezing;
+- ``escalate``: hold for a compliance officer;
+- ``note``: informational only; no action.
+
+The EU Blocking Statute (Council Regulation (EC) No 2271/96) forbids EU operators to comply with the
+foreign laws listed in its Annex (Art. 5) and obliges them to inform the Commission within 30 days
+(Art. 2). A US program in ``blocking_statute`` therefore turns a hit into a *conflict* for an EU
+operator: it is not complied with (``note``) or, for an EU operator that is also a US person,
+escalated, because its duties then conflict directly. See domain.md section 4.
+
+Presets live in ``enforcement/policies/*.yaml``; the policy in force is stored in the settings
+table (``policy``), so the CLI and the service read the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.orm import Session
+
+from proscribe.enforcement import audit
+from proscribe.enforcement.clock import aware
+from proscribe.enforcement.errors import InputError
+from proscribe.store.audit import Setting
+
+__all__ = [
+    "ACTIONS",
+    "PRESETS",
+    "US_DATASETS",
+    "Institution",
+    "ListRule",
+    "Policy",
+    "PolicyAction",
+    "load_policy",
+    "preset",
+    "read_policy",
+    "save_policy",
+]
+
+ACTIONS = ("block", "reject", "escalate", "note")
+BASES = ("binding", "risk_based")
+#: lists that carry US programs (a blocking-statute conflict can only arise from these)
+US_DATASETS = frozenset({"us_ofac_sdn", "proscribe_icc"})
+PRESETS = ("us-bank", "eu-bank", "eu-subsidiary-of-us-bank")
+DEFAULT_PRESET = "us-bank"
+_SETTING = "policy"
+
+
+@dataclass(frozen=True)
+class Institution:
+    """Who holds the property and files the reports."""
+
+    name: str
+    address: str = ""
+    country: str = ""
+    contact: str = ""
+    identifier: str = ""
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """How one list binds the institution."""
+
+    basis: str  # binding | risk_based
+    action: str  # block | reject | escalate | note
+    authority: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyAction:
+    """What a hit on a list makes the institution do, and why."""
+
+    action: str
+    reason: str
+    binding: bool
+    #: set when the hit is under a US program in the EU Blocking Statute's Annex (for an EU operator)
+    conflict: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Policy:
+    institution: Institution
+    jurisdictions: tuple[str, ...]
+    us_person: bool
+    eu_operator: bool
+    lists: dict[str, ListRule]
+    #: US programs placed in the Annex to Reg. (EC) 2271/96
+    blocking_statute: tuple[str, ...] = ()
+    #: the annual rate blocked accounts earn (a commercially reasonable rate, 31 CFR 528.203-style rules)
+    interest_rate: Decimal = Decimal("0.0400")
+    #: screening score from which a party's possible match opens an alert
+    alert_threshold: float = 0.3
+    #: years audit records are kept (31 CFR 501.601: 10 years since 21 March 2025)
+    retention_years: int = 10
+    name: str = field(default="custom")
+
+    def action_for(self, dataset: str, programs: list[str] | tuple[str, ...] = ()) -> PolicyAction:
+        """The action a confirmed hit on a listing of ``dataset`` under ``programs`` takes."""
+        rule = self.lists.get(dataset)
+        if rule is None:
+            return PolicyAction("escalate", f"{dataset} is not named in the policy: review", binding=False)
+        basis = rule.basis.replace("_", "-")
+        reason = f"{dataset}: {basis} ({rule.authority})" if rule.authority else f"{dataset}: {basis}"
+        conflicting = sorted(set(programs).intersection(self.blocking_statute))
+        if self.eu_operator and dataset in US_DATASETS and conflicting:
+            conflict = (
+                f"{', '.join(conflicting)} is in the Annex to the EU Blocking Statute (Reg. (EC) 2271/96): "
+                "an EU operator must not comply (Art. 5) and must inform the Commission "
+                "within 30 days (Art. 2)"
+            )
+            if self.us_person:
+                # EO 14203 §8(c) makes this operator a US person too: the two laws conflict head-on
+                why = f"{reason}; conflicting duties"
+                return PolicyAction("escalate", why, binding=True, conflict=conflict)
+            return PolicyAction("note", f"{reason}; not complied with", binding=False, conflict=conflict)
+        return PolicyAction(rule.action, reason, binding=rule.basis == "binding")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "institution": asdict(self.institution),
+            "jurisdictions": list(self.jurisdictions),
+            "us_person": self.us_person,
+            "eu_operator": self.eu_operator,
+            "lists": {k: asdict(v) for k, v in self.lists.items()},
+            "blocking_statute": list(self.blocking_statute),
+            "interest_rate": str(self.interest_rate),
+            "alert_threshold": self.alert_threshold,
+            "retention_years": self.retention_years,
+        }
+
+
+def _err(where: str, reason: str) -> InputError:
+    return InputError(f"{where}: {reason}")
+
+
+def parse_policy(data: Any, where: str, name: str = "custom") -> Policy:
+    """A policy from its mapping form (YAML or the stored setting); errors name the field."""
+    if not isinstance(data, dict):
+        raise _err(where, "a policy is a mapping with institution, jurisdictions, lists...")
+    known = {
+        "name",
+        "institution",
+        "jurisdictions",
+        "us_person",
+        "eu_operator",
+        "lists",
+        "blocking_statute",
+        "interest_rate",
+        "alert_threshold",
+        "retention_years",
+    }
+    extra = set(data) - known
+    if extra:
+        raise _err(where, f"unknown field(s) {', '.join(sorted(extra))}")
+    inst = data.get("institution")
+    if not isinstance(inst, dict) or not inst.get("name"):
+        raise _err(where, "institution.name is required")
+    try:
+        institution = Institution(**{k: str(v) for k, v in inst.items()})
+    except TypeError as exc:
+        raise _err(where, f"institution: {exc}") from None
+    lists: dict[str, ListRule] = {}
+    raw_lists = data.get("lists")
+    if not isinstance(raw_lists, dict) or not raw_lists:
+        raise _err(where, "lists: name at least one list and its action")
+    for ds, rule in raw_lists.items():
+        if not isinstance(rule, dict):
+            raise _err(where, f"lists.{ds}: expected basis and action")
+        basis, action = rule.get("basis"), rule.get("action")
+        if basis not in BASES:
+            raise _err(where, f"lists.{ds}.basis: {basis!r} is not one of {', '.join(BASES)}")
+        if action not in ACTIONS:
+            raise _err(where, f"lists.{ds}.action: {action!r} is not one of {', '.join(ACTIONS)}")
+        lists[str(ds)] = ListRule(str(basis), str(action), str(rule.get("authority", "")))
+    try:
+        rate = Decimal(str(data.get("interest_rate", "0.04")))
+    except InvalidOperation:
+        raise _err(where, f"interest_rate: {data.get('interest_rate')!r} is not a number") from None
+    if not Decimal(0) <= rate < Decimal(1):
+        raise _err(where, f"interest_rate: {rate} is not an annual rate between 0 and 1")
+    threshold = data.get("alert_threshold", 0.3)
+    if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise _err(where, f"alert_threshold: {threshold!r} is not a score between 0 and 1")
+    retention = data.get("retention_years", 10)
+    if not isinstance(retention, int) or retention < 10:
+        raise _err(where, f"retention_years: {retention!r}; records must be kept 10 years (31 CFR 501.601)")
+    for key in ("us_person", "eu_operator"):
+        if not isinstance(data.get(key, False), bool):
+            raise _err(where, f"{key}: true or false")
+    return Policy(
+        institution=institution,
+        jurisdictions=tuple(str(j) for j in data.get("jurisdictions") or ()),
+        us_person=bool(data.get("us_person", False)),
+        eu_operator=bool(data.get("eu_operator", False)),
+        lists=lists,
+        blocking_statute=tuple(str(p) for p in data.get("blocking_statute") or ()),
+        interest_rate=rate,
+        alert_threshold=float(threshold),
+        retention_years=retention,
+        name=str(data.get("name", name)),
+    )
+
+
+def read_policy(path: Path) -> Policy:
+    """A policy from a YAML file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: cannot read the policy: {exc}") from None
+    return parse_policy(data, str(path), name=path.stem)
+
+
+def preset(name: str) -> Policy:
+    """One of the bundled policies (``us-bank``, ``eu-bank``, ``eu-subsidiary-of-us-bank``)."""
+    if name not in PRESETS:
+        raise InputError(f"no preset policy {name!r}; presets: {', '.join(PRESETS)}")
+    text = resources.files("proscribe.enforcement").joinpath(f"policies/{name}.yaml").read_text("utf-8")
+    return parse_policy(yaml.safe_load(text), f"preset {name}", name=name)
+
+
+def load_policy(session: Session) -> Policy:
+    """The policy in force: the stored one, else the US-bank preset."""
+    row = session.get(Setting, _SETTING)
+    if row is None:
+        return preset(DEFAULT_PRESET)
+    return parse_policy(row.value, "stored policy")
+
+
+def save_policy(session: Session, policy: Policy, *, actor: str) -> None:
+    """Put ``policy`` in force (audited: a change of policy changes what hits do)."""
+    at = aware(None)
+    row = session.get(Setting, _SETTING)
+    value = policy.to_dict()
+    if row is None:
+        session.add(Setting(key=_SETTING, value=value, updated_at=at, updated_by=actor))
+    else:
+        row.value = value
+        row.updated_at = at
+        row.updated_by = actor
+    audit.append(session, actor=actor, action="policy.set", subject="policy", data=value, at=at)
