@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -70,7 +70,8 @@ def append(
     The chain's head (last sequence number and hash) lives in one settings row that is locked for
     the rest of the transaction, so concurrent writers on PostgreSQL append one after another.
     """
-    at = aware(at)
+    # hashed as the database gives it back: in UTC, whatever zone the caller used
+    at = aware(at).astimezone(UTC)
     head = session.execute(select(Setting).where(Setting.key == _HEAD).with_for_update()).scalar_one_or_none()
     if head is None:
         head = Setting(key=_HEAD, value={"seq": 0, "hash": GENESIS}, updated_at=at, updated_by=actor)

@@ -1,0 +1,420 @@
+"""``proscribe accounts``: the ledger's accounts, blocked funds, interest and releases."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json
+from proscribe.enforcement import ledger
+from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError
+from proscribe.store.book import Account
+from proscribe.store.ledger import LedgerEntry, LedgerTransaction
+
+app = typer.Typer(help="The ledger: accounts, blocked funds, interest, releases.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+
+def _default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
+        return "unknown"
+
+
+ACTOR = typer.Option(None, "--actor", help="Who does this (default: your OS user name).")
+JSON = typer.Option(False, "--json", help="Print as JSON.")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    store = open_store()
+    try:
+        with Session(store.engine) as session:
+            yield session
+    finally:
+        store.close()
+
+
+def _run(work: Callable[[Session], T]) -> T:
+    """Do ``work`` in one transaction; a refused debit still commits its audit record, then fails."""
+    with _session() as session:
+        try:
+            result = work(session)
+        except BlockedPropertyError as exc:
+            session.commit()  # the refusal is a decision: keep its audit record
+            fail(f"refused: {exc}")
+        except (EnforcementError, ValueError) as exc:
+            session.rollback()
+            fail(str(exc))
+        session.commit()
+        return result
+
+
+def _amount(value: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        fail(f"AMOUNT must be a decimal number such as 125.50, not {value!r}", code=2)
+    if not amount.is_finite():
+        fail(f"AMOUNT must be a decimal number such as 125.50, not {value!r}", code=2)
+    return amount
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    """A date (midnight UTC at its start) or a datetime with its offset."""
+    if value is None:
+        return None
+    if len(value) == 10:
+        day = parse_date(value, option)
+        assert day is not None
+        return datetime.combine(day, time(0), UTC)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} takes YYYY-MM-DD or an ISO datetime with its offset, not {value!r}", code=2)
+    if at.tzinfo is None:
+        fail(f"{option} {value!r} has no time zone offset (add Z or +01:00...)", code=2)
+    return at
+
+
+def _tx_dict(tx: LedgerTransaction) -> dict[str, Any]:
+    return {
+        "transaction": tx.id,
+        "kind": tx.kind,
+        "at": tx.at.isoformat(),
+        "actor": tx.actor,
+        "reason": tx.reason,
+        "authority": tx.authority,
+        "data": tx.data,
+    }
+
+
+def _account_dict(session: Session, acct: Account) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": acct.id,
+        "kind": acct.kind,
+        "owner": acct.owner_id,
+        "currency": acct.currency,
+        "balance": str(ledger.balance(session, acct.id)),
+        "status": acct.status,
+        "source_account": acct.source_account_id,
+        "opened_at": acct.opened_at.isoformat(),
+        "closed_at": acct.closed_at.isoformat() if acct.closed_at else None,
+    }
+    if acct.kind == "blocked":
+        rate, source = ledger.effective_rate(session, acct)
+        out["interest_rate"] = str(rate)
+        out["rate_source"] = source
+        out["interest_accrued_to"] = (
+            acct.interest_accrued_to.isoformat() if acct.interest_accrued_to else None
+        )
+    return out
+
+
+def _print_tx(tx: dict[str, Any], json_out: bool) -> None:
+    if json_out:
+        print_json(tx)
+    else:
+        console.print(f"transaction {tx['transaction']} ({tx['kind']}) recorded", highlight=False)
+
+
+@app.command("list")
+def list_accounts(
+    blocked: bool = typer.Option(
+        False, "--blocked", help="Only blocked accounts and accounts marked blocked."
+    ),
+    json_out: bool = JSON,
+) -> None:
+    """Every account with its balance and status."""
+    with _session() as session:
+        q = select(Account).order_by(Account.id)
+        if blocked:
+            q = q.where((Account.kind == "blocked") | (Account.status == "blocked"))
+        rows = [_account_dict(session, a) for a in session.execute(q).scalars()]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title="Blocked accounts" if blocked else "Accounts")
+    for col in ("id", "kind", "owner", "currency", "balance", "status", "source account"):
+        table.add_column(col, justify="right" if col == "balance" else "left")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            r["kind"],
+            r["owner"] or "",
+            r["currency"],
+            r["balance"],
+            r["status"],
+            r["source_account"] or "",
+        )
+    console.print(table)
+
+
+@app.command()
+def show(account_id: str = typer.Argument(..., help="The account id."), json_out: bool = JSON) -> None:
+    """One account: balance, status and every entry, oldest first."""
+    with _session() as session:
+        acct = session.get(Account, account_id)
+        if acct is None:
+            fail(f"no account {account_id!r}")
+        info = _account_dict(session, acct)
+        info["history"] = [
+            h
+            | {
+                "at": h["at"].isoformat(),
+                "amount": str(h["amount"]),
+                "balance_after": str(h["balance_after"]),
+            }
+            for h in ledger.history(session, account_id)
+        ]
+    if json_out:
+        print_json(info)
+        return
+    console.print(
+        f"[bold]{info['id']}[/] ({info['kind']}, {info['owner'] or 'the institution'}): "
+        f"{info['balance']} {info['currency']}, {info['status']}",
+        highlight=False,
+    )
+    if info.get("source_account"):
+        console.print(f"  funds of {info['source_account']}", highlight=False)
+    if "interest_rate" in info:
+        console.print(
+            f"  interest {info['interest_rate']} a year ({info['rate_source']}), "
+            f"accrued to {info['interest_accrued_to']}",
+            highlight=False,
+        )
+    table = Table(title="History")
+    for col in ("at", "kind", "amount", "balance", "with", "actor", "reason", "authority"):
+        table.add_column(col, justify="right" if col in ("amount", "balance") else "left")
+    for h in info["history"]:
+        table.add_row(
+            h["at"][:19],
+            h["kind"],
+            h["amount"],
+            h["balance_after"],
+            ", ".join(h["counterparts"]),
+            h["actor"],
+            h["reason"],
+            h["authority"] or "",
+        )
+    console.print(table)
+
+
+@app.command("open")
+def open_cmd(
+    account_id: str = typer.Argument(..., help="The new account's id."),
+    owner: str = typer.Option(..., "--owner", help="The party holding it (its id)."),
+    currency: str = typer.Option("USD", "--currency", help="ISO 4217 code."),
+    opening: str = typer.Option("0", "--opening", help="Opening balance."),
+    actor: str | None = ACTOR,
+    json_out: bool = JSON,
+) -> None:
+    """Open a customer account."""
+    amount = _amount(opening)
+
+    def work(session: Session) -> dict[str, Any]:
+        acct = ledger.open_account(
+            session,
+            account_id=account_id,
+            owner_id=owner,
+            currency=currency.upper(),
+            opening_balance=amount,
+            actor=actor or _default_actor(),
+            source="proscribe accounts open",
+        )
+        return _account_dict(session, acct)
+
+    info = _run(work)
+    if json_out:
+        print_json(info)
+    else:
+        console.print(f"account {info['id']} opened: {info['balance']} {info['currency']}", highlight=False)
+
+
+@app.command()
+def deposit(
+    account_id: str = typer.Argument(..., help="The account to credit."),
+    amount: str = typer.Argument(..., help="The amount, e.g. 125.50."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the transaction)."),
+    actor: str | None = ACTOR,
+    json_out: bool = JSON,
+) -> None:
+    """Credit an account; a blocked account holder's credit goes into the blocked account."""
+    value = _amount(amount)
+    tx = _run(
+        lambda s: _tx_dict(
+            ledger.deposit(
+                s, account_id=account_id, amount=value, actor=actor or _default_actor(), reason=reason
+            )
+        )
+    )
+    _print_tx(tx, json_out)
+
+
+@app.command()
+def withdraw(
+    account_id: str = typer.Argument(..., help="The account to debit."),
+    amount: str = typer.Argument(..., help="The amount, e.g. 125.50."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the transaction)."),
+    license: str | None = typer.Option(None, "--license", help="A licence that authorises this debit."),
+    purpose: str | None = typer.Option(None, "--purpose", help="The dealing's purpose, e.g. legal_services."),
+    service_charge: bool = typer.Option(
+        False, "--service-charge", help="A normal service charge (31 CFR 562.505)."
+    ),
+    actor: str | None = ACTOR,
+    json_out: bool = JSON,
+) -> None:
+    """Debit an account; blocked property only with --license or --service-charge."""
+    if license and service_charge:
+        fail("give --license or --service-charge, not both", code=2)
+    value = _amount(amount)
+    authority = ledger.SERVICE_CHARGE if service_charge else license
+    tx = _run(
+        lambda s: _tx_dict(
+            ledger.withdraw(
+                s,
+                account_id=account_id,
+                amount=value,
+                actor=actor or _default_actor(),
+                reason=reason,
+                authority=authority,
+                purpose=purpose,
+            )
+        )
+    )
+    _print_tx(tx, json_out)
+
+
+@app.command()
+def block(
+    account_id: str = typer.Argument(..., help="The customer account whose funds are blocked."),
+    reason: str = typer.Option(..., "--reason", help="Why (the listing, the decision...)."),
+    block_id: int | None = typer.Option(None, "--block-id", help="The Block record this carries out."),
+    rate: str | None = typer.Option(
+        None, "--rate", help="Annual interest rate, e.g. 0.04 (default: setting)."
+    ),
+    actor: str | None = ACTOR,
+    json_out: bool = JSON,
+) -> None:
+    """Move an account's whole balance into its blocked account."""
+    interest = _amount(rate) if rate is not None else None
+
+    def work(session: Session) -> dict[str, Any]:
+        blk = ledger.block_funds(
+            session,
+            account_id=account_id,
+            actor=actor or _default_actor(),
+            reason=reason,
+            block_id=block_id,
+            interest_rate=interest,
+        )
+        return _account_dict(session, blk)
+
+    info = _run(work)
+    if json_out:
+        print_json(info)
+    else:
+        console.print(
+            f"{account_id} blocked: {info['balance']} {info['currency']} held in {info['id']}",
+            highlight=False,
+        )
+
+
+@app.command()
+def release(
+    blocked_account_id: str = typer.Argument(..., help="The blocked account (BLK-...)."),
+    kind: str = typer.Option(..., "--kind", help="delisting, license or compliance_release."),
+    reason: str = typer.Option(..., "--reason", help="Why (the delisting notice, OFAC's letter...)."),
+    authority: str | None = typer.Option(None, "--authority", help="The licence, or the decision relied on."),
+    actor: str | None = ACTOR,
+    json_out: bool = JSON,
+) -> None:
+    """Return a blocked account's funds with interest, and close it (its history stays)."""
+    tx = _run(
+        lambda s: _tx_dict(
+            ledger.release(
+                s,
+                blocked_account_id=blocked_account_id,
+                kind=kind,
+                actor=actor or _default_actor(),
+                reason=reason,
+                authority=authority,
+            )
+        )
+    )
+    _print_tx(tx, json_out)
+
+
+@app.command()
+def accrue(
+    until: str = typer.Option(
+        ..., "--until", help="Accrue for every day before this date (YYYY-MM-DD) or up to this datetime."
+    ),
+    actor: str | None = ACTOR,
+    json_out: bool = JSON,
+) -> None:
+    """Credit interest to every blocked account."""
+    when = _when(until, "--until")
+    assert when is not None
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        out = []
+        for tx in ledger.accrue_all(session, until=when, actor=actor or _default_actor()):
+            # the credit leg is the blocked account's; the debit is SYS-INTEREST's
+            credit = session.execute(
+                select(LedgerEntry).where(LedgerEntry.transaction_id == tx.id, LedgerEntry.amount > 0)
+            ).scalar_one()
+            amount = Decimal(credit.amount).quantize(Decimal(1).scaleb(-ledger.minor_unit(credit.currency)))
+            out.append(_tx_dict(tx) | {"account": credit.account_id, "amount": str(amount)})
+        return out
+
+    rows = _run(work)
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        err_console.print("no interest to post")
+    for r in rows:
+        console.print(f"{r['account']}: +{r['amount']} ({r['reason']})", highlight=False)
+
+
+@app.command()
+def holdings(
+    on: str | None = typer.Option(
+        None, "--on", help="As of the end of this day (default today), YYYY-MM-DD."
+    ),
+    json_out: bool = JSON,
+) -> None:
+    """Blocked property held at the end of a day: what the annual report (30 June) lists."""
+    day = parse_date(on, "--on") or date.today()
+    with _session() as session:
+        rows = [h.to_dict() for h in ledger.blocked_holdings(session, on=day)]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=f"Blocked property held at the end of {day}")
+    for col in ("account", "owner", "name", "source account", "currency", "balance", "rate", "blocked on"):
+        table.add_column(col, justify="right" if col == "balance" else "left")
+    for r in rows:
+        table.add_row(
+            r["account"],
+            r["owner"] or "",
+            r["owner_name"] or "",
+            r["source_account"] or "",
+            r["currency"],
+            r["balance"],
+            r["interest_rate"],
+            r["blocked_on"] or "",
+        )
+    console.print(table)
