@@ -53,15 +53,20 @@ class OwnershipBlock:
             owner = str(o["owner"])
             label = names.get(owner, owner)
             why = o["basis"]
-            parts.append(f"{label} ({why}) {o['share']}%")
+            parts.append(f"{label} ({why}) {pct(Decimal(str(o['share'])))}%")
         name = names.get(self.party_id, self.party_id)
         return (
-            f"{name} is blocked under the 50 percent rule: owned {self.total}% in aggregate "
+            f"{name} is blocked under the 50 percent rule: owned {pct(self.total)}% in aggregate "
             "by blocked persons: " + " + ".join(parts)
         )
 
     def chain(self) -> list[dict[str, object]]:
         return list(self.owners)
+
+
+def pct(share: Decimal) -> str:
+    """A share as people write it: 60, 33.5 (not 60.0000)."""
+    return format(share.quantize(Decimal("0.0001")).normalize(), "f")
 
 
 def apply_rule(
@@ -98,7 +103,7 @@ def apply_rule(
                     block.owners.append(
                         {
                             "owner": e.owner,
-                            "share": str(e.share),
+                            "share": pct(e.share),
                             "basis": "listed: " + ", ".join(ids),
                             "via": [],
                         }
@@ -109,7 +114,7 @@ def apply_rule(
                     block.owners.append(
                         {
                             "owner": e.owner,
-                            "share": str(e.share),
+                            "share": pct(e.share),
                             "basis": "blocked under the 50 percent rule",
                             "via": parent.chain(),
                         }

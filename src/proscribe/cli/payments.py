@@ -1,0 +1,109 @@
+"""``proscribe payments screen FILE``: screen MT103 / pacs.008 messages and record the decisions."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from proscribe.cli.common import console, fail, open_store, print_json, progress_bar
+from proscribe.enforcement.errors import EnforcementError, InputError
+from proscribe.enforcement.payments import PaymentDecision, screen_payments
+from proscribe.screening import Screener
+
+app = typer.Typer(help="Payment messages (SWIFT MT103, ISO 20022 pacs.008): screening and decisions.")
+
+COLOURS = {"pass": "green", "hold": "yellow", "reject": "magenta", "block": "bold red"}
+
+
+def _default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
+        return "unknown"
+
+
+def _at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--at takes a date and time with its offset (2025-07-07T21:00-04:00), not {value!r}", code=2)
+    if at.tzinfo is None:
+        fail(f"--at needs a time zone offset (2025-07-07T21:00-04:00), not {value!r}", code=2)
+    return at
+
+
+def _print(d: PaymentDecision) -> None:
+    m = d.message
+    colour = COLOURS[d.decision]
+    title = (
+        f"payment {d.payment_id}: {m.message_type} {escape(m.reference)} ({m.location}) "
+        f"[{colour}]{d.decision.upper()}[/]"
+    )
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("", style="bold")
+    table.add_column("", overflow="fold")
+    table.add_row("amount", f"{m.amount} {m.currency}" + (f", value {m.value_date}" if m.value_date else ""))
+    table.add_row("debtor", escape(m.debtor_name or "-"))
+    table.add_row("creditor", escape(m.creditor_name or "-"))
+    table.add_row("decision", f"[{colour}]{d.decision}[/] ({d.status})")
+    if d.rule:
+        table.add_row("rule", escape(d.rule))
+    if d.license:
+        table.add_row("licence", escape(d.license))
+    for hit in d.hits:
+        where = hit.role or f"free text {hit.field}"
+        table.add_row(
+            "hit",
+            escape(f"{where}: {hit.caption} ({hit.entity_id}) {hit.score} {hit.strength} -> {hit.outcome}"),
+        )
+    for flag in d.stripping:
+        table.add_row("stripping", escape(f"{flag.kind}: {flag.detail}"))
+    for reason in d.reasons:
+        table.add_row("reason", escape(reason))
+    if d.blocked_account:
+        table.add_row("blocked to", escape(f"{d.blocked_account} (owner {d.blocked_owner})"))
+    if d.reports:
+        table.add_row("reports due", ", ".join(str(r) for r in d.reports))
+    console.print(table)
+
+
+@app.command("screen")
+def screen(
+    file: Path = typer.Argument(
+        ..., help="An MT103 (FIN text) or pacs.008 (XML) file; one or more messages."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the decisions as JSON."),
+    actor: str | None = typer.Option(None, "--actor", help="Who screens (default: your OS user name)."),
+    at: str | None = typer.Option(
+        None, "--at", help="When the payment is handled (ISO date-time with offset; default now)."
+    ),
+) -> None:
+    """Screen every transaction in FILE: pass, hold, block or reject, stored with reasons and rule.
+
+    The whole file is read first: a malformed message stops it (exit code 2) with nothing stored.
+    """
+    when = _at(at)
+    store = open_store()
+    try:
+        # the first run after a list changes builds the index (some seconds); later runs load it
+        with progress_bar("loading the screening index", quiet=json_out):
+            screener = Screener.from_store(store, as_of=(when.date() if when else None))
+        decisions = screen_payments(store, file, actor=actor or _default_actor(), at=when, screener=screener)
+    except InputError as exc:
+        fail(str(exc), code=2)
+    except EnforcementError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if json_out:
+        print_json([d.to_dict() for d in decisions])
+        return
+    for d in decisions:
+        _print(d)
