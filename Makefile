@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SHARED_DATA ?= ../shared/data
 export PROSCRIBE_DB ?= sqlite:///$(CURDIR)/var/proscribe.db
 
-.PHONY: setup run test test-sqlite lint bench clean
+.PHONY: setup run test test-sqlite lint bench clean example
 
 $(BIN)/proscribe: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: setup
 	$(BIN)/proscribe lists status
 	$(BIN)/proscribe screen "Karim Asad Ahmad Khan" --type person
 	$(BIN)/proscribe screen "Fatou Bensouda" --as-of 2021-01-01
+
+# The worked example of docs/example.md: a bank carrying out the ICC sanctions, 2020 to 2025.
+example: setup
+	$(BIN)/python examples/icc_bank/run.py
 
 test: setup
 	$(BIN)/pytest -q
