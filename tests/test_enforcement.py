@@ -121,12 +121,13 @@ def test_four_eyes_and_blocking(bank: Store, tmp_path: Path) -> None:
     _screen(bank, tmp_path, IN_2020)
     alert = _alert(bank, "C-1002", "icc-bensouda-fatou")
     with Session(bank.engine) as s, s.begin():
-        d = decisions.decide(s, alert_id=alert.id, outcome="true_match", reason="same name, DOB", actor="alice")
+        d = decisions.decide(
+            s, alert_id=alert.id, outcome="true_match", reason="same name, DOB", actor="alice"
+        )
         decision_id = d.id
     # the person who decided cannot approve, and nothing happens until someone else does
-    with pytest.raises(FourEyesError, match="second person"):
-        with Session(bank.engine) as s, s.begin():
-            decisions.approve(s, decision_id=decision_id, actor="alice", at=IN_2020)
+    with pytest.raises(FourEyesError, match="second person"), Session(bank.engine) as s, s.begin():
+        decisions.approve(s, decision_id=decision_id, actor="alice", at=IN_2020)
     with Session(bank.engine) as s:
         assert s.get(Account, "A-1002").status == "open"  # type: ignore[union-attr]
         assert blocking.active_blocks(s) == []
@@ -135,7 +136,9 @@ def test_four_eyes_and_blocking(bank: Store, tmp_path: Path) -> None:
     with Session(bank.engine) as s:
         src = s.get(Account, "A-1002")
         assert src is not None and src.status == "blocked" and src.balance == 0
-        blocked = s.scalars(select(Account).where(Account.owner_id == "C-1002", Account.kind == "blocked")).one()
+        blocked = s.scalars(
+            select(Account).where(Account.owner_id == "C-1002", Account.kind == "blocked")
+        ).one()
         assert blocked.balance == Decimal("8300.50")
         block = blocking.active_blocks(s, "C-1002")[0]
         assert block.entity_id == "icc-bensouda-fatou" and block.programs == ["ICC-EO13928"]
@@ -143,9 +146,8 @@ def test_four_eyes_and_blocking(bank: Store, tmp_path: Path) -> None:
         report = s.scalars(select(Report).where(Report.subject_id == blocked.id)).one()
         assert report.kind == "blocked_property" and report.due_date.isoformat() == "2020-10-16"
     # an approved decision cannot be approved again
-    with pytest.raises(FourEyesError, match="approved"):
-        with Session(bank.engine) as s, s.begin():
-            decisions.approve(s, decision_id=decision_id, actor="carol")
+    with pytest.raises(FourEyesError, match="approved"), Session(bank.engine) as s, s.begin():
+        decisions.approve(s, decision_id=decision_id, actor="carol")
 
 
 def test_fifty_percent_rule_on_the_book(bank: Store, tmp_path: Path) -> None:
@@ -165,13 +167,23 @@ def test_fifty_percent_rule_on_the_book(bank: Store, tmp_path: Path) -> None:
                 updated_at=IN_2020,
             )
         )
-        s.execute(text("UPDATE ownerships SET owner_id = 'C-1002' WHERE owner_id = 'C-1001' AND owned_id = 'O-3001'"))
-        s.execute(text("UPDATE ownerships SET owner_id = 'P-9001' WHERE owner_id = 'P-2001' AND owned_id = 'O-3001'"))
+        s.execute(
+            text(
+                "UPDATE ownerships SET owner_id = 'C-1002' WHERE owner_id = 'C-1001' AND owned_id = 'O-3001'"
+            )
+        )
+        s.execute(
+            text(
+                "UPDATE ownerships SET owner_id = 'P-9001' WHERE owner_id = 'P-2001' AND owned_id = 'O-3001'"
+            )
+        )
     _screen(bank, tmp_path, IN_2020)
     for party, entity in (("C-1002", "icc-bensouda-fatou"), ("P-9001", "icc-mochochoko-phakiso")):
         alert = _alert(bank, party, entity)
         with Session(bank.engine) as s, s.begin():
-            d = decisions.decide(s, alert_id=alert.id, outcome="true_match", reason="confirmed match", actor="alice")
+            d = decisions.decide(
+                s, alert_id=alert.id, outcome="true_match", reason="confirmed match", actor="alice"
+            )
             decisions.approve(s, decision_id=d.id, actor="bob", at=IN_2020)
     with Session(bank.engine) as s:
         blocks = {b.party_id: b for b in blocking.active_blocks(s)}
@@ -193,7 +205,9 @@ def test_fifty_percent_rule_on_the_book(bank: Store, tmp_path: Path) -> None:
     assert {a.party_id for a in delisted} == {"C-1002", "P-9001"}
     for a in delisted:
         with Session(bank.engine) as s, s.begin():
-            d = decisions.decide(s, alert_id=a.id, outcome="release", reason="EO 14022 revocation", actor="alice")
+            d = decisions.decide(
+                s, alert_id=a.id, outcome="release", reason="EO 14022 revocation", actor="alice"
+            )
             decisions.approve(s, decision_id=d.id, actor="bob", at=AFTER_REVOCATION)
     with Session(bank.engine) as s:
         assert blocking.active_blocks(s) == []
@@ -227,14 +241,18 @@ def test_delta_screening_and_no_re_alerting(db_url: str, tmp_path: Path) -> None
     write([])
     store.import_path(listing, dataset="demo_list", as_of=datetime(2026, 1, 1).date())
     with Session(store.engine) as s, s.begin():
-        import_book(s, parties=BOOK / "parties.csv", accounts=None, roles=None, ownership=None, actor="loader")
+        import_book(
+            s, parties=BOOK / "parties.csv", accounts=None, roles=None, ownership=None, actor="loader"
+        )
     first = rescreen(store, mode="delta", actor="job", cache_dir=tmp_path / "idx")
     assert "no earlier run" in first.note
     with Session(store.engine) as s:
         alert = s.scalars(select(Alert).where(Alert.party_id == "C-1006")).one()
         assert alert.entity_id.endswith("demo-1")
     with Session(store.engine) as s, s.begin():
-        d = decisions.decide(s, alert_id=alert.id, outcome="false_positive", reason="other Anna K.", actor="alice")
+        d = decisions.decide(
+            s, alert_id=alert.id, outcome="false_positive", reason="other Anna K.", actor="alice"
+        )
         decisions.approve(s, decision_id=d.id, actor="bob")
 
     # nothing changed: a delta screens nothing, a full run finds the pair but does not raise it again
@@ -265,7 +283,9 @@ def test_blocking_statute_conflict_for_an_eu_subsidiary(bank: Store, tmp_path: P
     _screen(bank, tmp_path, at)
     alert = _alert(bank, "C-1001", "icc-khan-karim")
     with Session(bank.engine) as s, s.begin():
-        d = decisions.decide(s, alert_id=alert.id, outcome="true_match", reason="the Prosecutor", actor="alice")
+        d = decisions.decide(
+            s, alert_id=alert.id, outcome="true_match", reason="the Prosecutor", actor="alice"
+        )
         done = decisions.approve(s, decision_id=d.id, actor="bob", at=at)
         effect = done.params["effect"]
     assert effect["policy"]["action"] == "escalate"
@@ -281,15 +301,19 @@ def test_blocking_statute_conflict_for_an_eu_subsidiary(bank: Store, tmp_path: P
 def test_decisions_need_reasons_and_valid_outcomes(bank: Store, tmp_path: Path) -> None:
     _screen(bank, tmp_path, IN_2020)
     alert = _alert(bank, "C-1002", "icc-bensouda-fatou")
-    with pytest.raises(EnforcementError, match="reason"):
-        with Session(bank.engine) as s, s.begin():
-            decisions.decide(s, alert_id=alert.id, outcome="true_match", reason="", actor="alice")
-    with pytest.raises(EnforcementError, match="true_match or false_positive"):
-        with Session(bank.engine) as s, s.begin():
-            decisions.decide(s, alert_id=alert.id, outcome="release", reason="no reason", actor="alice")
+    with pytest.raises(EnforcementError, match="reason"), Session(bank.engine) as s, s.begin():
+        decisions.decide(s, alert_id=alert.id, outcome="true_match", reason="", actor="alice")
+    with (
+        pytest.raises(EnforcementError, match="true_match or false_positive"),
+        Session(bank.engine) as s,
+        s.begin(),
+    ):
+        decisions.decide(s, alert_id=alert.id, outcome="release", reason="no reason", actor="alice")
     # a rejected decision sends the alert back to the queue
     with Session(bank.engine) as s, s.begin():
-        d = decisions.decide(s, alert_id=alert.id, outcome="false_positive", reason="looks different", actor="alice")
+        d = decisions.decide(
+            s, alert_id=alert.id, outcome="false_positive", reason="looks different", actor="alice"
+        )
         decisions.reject(s, decision_id=d.id, actor="bob", note="same date of birth: look again")
     with Session(bank.engine) as s:
         assert s.get(Alert, alert.id).status == "open"  # type: ignore[union-attr]

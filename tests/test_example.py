@@ -31,18 +31,22 @@ def test_worked_example_runs_end_to_end(tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{out / 'bank.db'}")
     with Session(store.engine) as s:
         blocks = {b.party_id: b for b in s.scalars(select(Block))}
-        # 2020: the two designees and, by the 50 percent rule, Harbourline and its subsidiary; released in 2021
+        # 2020: the two designees, and by the 50% rule Harbourline and its subsidiary; released in 2021
         assert {"C-1002", "P-2001", "O-3001", "O-3003"} <= set(blocks)
         assert blocks["O-3001"].basis == "ownership" and blocks["O-3001"].release_kind == "ownership_change"
         assert blocks["C-1002"].release_kind == "delisting"
         # 2025: the Prosecutor is blocked and stays blocked
         assert blocks["C-1001"].released_at is None
         a1002 = s.get(Account, "A-1002")
-        assert a1002 is not None and a1002.status == "open" and a1002.balance > 17420  # salary + interest back
+        assert (
+            a1002 is not None and a1002.status == "open" and a1002.balance > 17420
+        )  # salary + interest back
         decisions = {p.reference: p.decision for p in s.scalars(select(Payment))}
         assert decisions["ICC-SAL-0920"] == "block" and decisions["LEC-2020-044"] == "reject"
         assert decisions["KOW-RENT-09"] == "pass"
-        checks = [(c.traveller["name"], c.decision) for c in s.scalars(select(TravelCheck).order_by(TravelCheck.id))]
+        checks = [
+            (c.traveller["name"], c.decision) for c in s.scalars(select(TravelCheck).order_by(TravelCheck.id))
+        ]
         assert checks[0] == ("FATOU BENSOUDA", "deny") and checks[1][1] == "deny"  # the spouse, in 2020
         assert checks[-1][1] == "admit"  # the spouse again, after the revocation
     assert audit.verify(store.engine).ok
