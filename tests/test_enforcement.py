@@ -23,12 +23,15 @@ from proscribe.enforcement.alerts import rescreen
 from proscribe.enforcement.book import import_book
 from proscribe.enforcement.errors import EnforcementError, FourEyesError
 from proscribe.enforcement.ownership import Edge, apply_rule
+from proscribe.enforcement.payments import screen_payments
 from proscribe.enforcement.policy import load_policy, preset, save_policy
+from proscribe.screening import Screener
 from proscribe.store import Store
 from proscribe.store.book import Account, Party
-from proscribe.store.casework import Alert, Block, Report
+from proscribe.store.casework import Alert, Block, Payment, Report
 
 BOOK = Path(__file__).parent / "fixtures" / "book"
+PAYMENTS = Path(__file__).parent / "fixtures" / "payments"
 # the EO 13928 designations (2 Sept 2020) were in force on this day; EO 14022 revoked them on 1 April 2021
 IN_2020 = datetime(2020, 10, 1, 14, 0, tzinfo=UTC)
 AFTER_REVOCATION = datetime(2021, 4, 6, 14, 0, tzinfo=UTC)
@@ -333,3 +336,45 @@ def test_audit_chain_detects_a_changed_record(bank: Store, tmp_path: Path) -> No
         conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
     gone = audit.verify(bank.engine)
     assert any("record 3 is missing" in p for p in gone.problems)
+
+
+def test_a_held_payment_is_decided_under_four_eyes(db_url: str, screener: Screener) -> None:
+    """A near miss is held; blocking it after review needs a second person, and then freezes the funds."""
+    store = Store.open(db_url)
+    at = datetime(2025, 9, 2, 14, 0, tzinfo=UTC)
+    near_miss = PAYMENTS / "mt103_near_miss.fin"
+    [held] = screen_payments(store, near_miss, actor="gateway", at=at, screener=screener)
+    [again] = screen_payments(store, near_miss, actor="gateway", at=at, screener=screener)
+    assert held.decision == again.decision == "hold"
+    assert held.payment_id is not None and again.payment_id is not None
+    with Session(store.engine) as s, s.begin():
+        d = decisions.decide_payment(
+            s, payment_id=held.payment_id, outcome="block", reason="the listed Prosecutor", actor="alice"
+        )
+        block_id = d.id
+        with pytest.raises(EnforcementError, match="already has a decision"):
+            decisions.decide_payment(
+                s, payment_id=held.payment_id, outcome="release", reason="other view", actor="carol"
+            )
+    with pytest.raises(FourEyesError), Session(store.engine) as s, s.begin():
+        decisions.approve(s, decision_id=block_id, actor="alice", at=at)
+    with Session(store.engine) as s, s.begin():
+        effect = decisions.approve(s, decision_id=block_id, actor="bob", at=at).params["effect"]
+        r = decisions.decide_payment(
+            s, payment_id=again.payment_id, outcome="release", reason="a different Karim Khan", actor="alice"
+        )
+        decisions.approve(s, decision_id=r.id, actor="bob", at=at)
+    with Session(store.engine) as s:
+        payment = s.get(Payment, held.payment_id)
+        assert payment is not None and payment.status == "blocked" and payment.decision == "hold"
+        blocked = s.get(Account, effect["blocked_account"])
+        assert blocked is not None and blocked.kind == "blocked" and blocked.balance == payment.amount
+        report = s.get(Report, effect["report"])
+        assert report is not None and report.kind == "blocked_property"
+        assert s.get(Payment, again.payment_id).status == "released"  # type: ignore[union-attr]
+    with pytest.raises(EnforcementError, match="not held"), Session(store.engine) as s, s.begin():
+        decisions.decide_payment(
+            s, payment_id=held.payment_id, outcome="reject", reason="too late", actor="x"
+        )
+    assert audit.verify(store.engine).ok
+    store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -107,3 +108,81 @@ def screen(
         return
     for d in decisions:
         _print(d)
+
+
+@app.command("held")
+def held(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Payments held for review, oldest first."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from proscribe.store.casework import Payment
+
+    store = open_store()
+    with Session(store.engine) as s:
+        rows: list[dict[str, Any]] = [
+            {
+                "id": p.id,
+                "type": p.message_type,
+                "reference": p.reference,
+                "amount": str(p.amount),
+                "currency": p.currency,
+                "debtor": p.debtor,
+                "creditor": p.creditor,
+                "received_at": p.received_at.isoformat(),
+                "reasons": p.reasons,
+            }
+            for p in s.scalars(select(Payment).where(Payment.status == "held").order_by(Payment.id))
+        ]
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} payments held for review")
+    for col in ("id", "type", "reference", "amount", "debtor", "creditor", "why"):
+        table.add_column(col)
+    for r in rows:
+        why = str(r["reasons"][0]) if r["reasons"] else ""
+        table.add_row(
+            str(r["id"]),
+            str(r["type"]),
+            str(r["reference"]),
+            f"{r['amount']} {r['currency']}",
+            str(r["debtor"]),
+            str(r["creditor"]),
+            escape(why[:80]),
+        )
+    console.print(table)
+
+
+@app.command("review")
+def review(
+    payment_id: int,
+    outcome: str = typer.Argument(..., help="release | block | reject"),
+    reason: str = typer.Option(..., "--reason", help="Why: recorded with the decision."),
+    owner: str | None = typer.Option(None, "--owner", help="For block: the party whose interest is blocked."),
+    actor: str | None = typer.Option(None, "--actor", help="Who decides (default: your OS user name)."),
+    at: str | None = typer.Option(None, "--at", help="When (ISO date-time with offset; default now)."),
+) -> None:
+    """Propose what to do with a held payment; another person approves it with ``alerts approve``."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import decisions
+
+    store = open_store()
+    try:
+        with Session(store.engine) as s, s.begin():
+            d = decisions.decide_payment(
+                s,
+                payment_id=payment_id,
+                outcome=outcome,
+                reason=reason,
+                actor=actor or _default_actor(),
+                owner=owner,
+                at=_at(at),
+            )
+            decision_id = d.id
+    except EnforcementError as exc:
+        fail(str(exc), code=2)
+    console.print(
+        f"decision {decision_id}: {outcome} payment {payment_id}, waiting for a second person's approval"
+    )

@@ -7,7 +7,10 @@ What can be decided:
   unless the listing or the party changes);
 - on a ``delisted`` alert: ``release`` (the listing ended: the block is lifted and the funds returned)
   or ``keep`` (the block stays, e.g. the person is listed elsewhere);
-- on a block: ``release`` under a licence or as a compliance release after an error (31 CFR 501.806).
+- on a block: ``release`` under a licence or as a compliance release after an error (31 CFR 501.806);
+- on a payment held for review: ``release`` (a false hit: it goes on), ``block`` (a blocked person has
+  an interest: the funds go to a blocked account and a blocked-property report falls due) or
+  ``reject`` (prohibited, no blocked interest: returned, and a rejected-transaction report falls due).
 
 The person who decides can never approve or reject their own decision (``FourEyesError``). Every
 decision keeps who, when, why and its evidence (the scores, the explanation, the list versions),
@@ -22,16 +25,27 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit, blocking, licenses, reports
+from proscribe.enforcement import audit, blocking, ledger, licenses, reports
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import load_policy
-from proscribe.store.casework import Alert, Block, Decision
+from proscribe.store.book import Party
+from proscribe.store.casework import Alert, Block, Decision, Payment
 
-__all__ = ["ALERT_OUTCOMES", "approve", "decide", "pending", "reject", "request_release"]
+__all__ = [
+    "ALERT_OUTCOMES",
+    "PAYMENT_OUTCOMES",
+    "approve",
+    "decide",
+    "decide_payment",
+    "pending",
+    "reject",
+    "request_release",
+]
 
 ALERT_OUTCOMES = {"match": ("true_match", "false_positive"), "delisted": ("release", "keep")}
 BLOCK_RELEASE_KINDS = ("license", "compliance_release", "delisting")
+PAYMENT_OUTCOMES = ("release", "block", "reject")
 
 
 def _need_reason(reason: str) -> str:
@@ -154,6 +168,142 @@ def request_release(
     return decision
 
 
+def decide_payment(
+    session: Session,
+    *,
+    payment_id: int,
+    outcome: str,
+    reason: str,
+    actor: str,
+    owner: str | None = None,
+    at: datetime | None = None,
+) -> Decision:
+    """Propose what to do with a payment held for review; a second person approves it.
+
+    For ``block``, ``owner`` names the party whose interest is blocked (a party id); without it, the
+    party of the strongest hit on a party with an interest is taken.
+    """
+    at = aware(at)
+    if outcome not in PAYMENT_OUTCOMES:
+        raise EnforcementError(f"a held payment is decided {', '.join(PAYMENT_OUTCOMES)}, not {outcome!r}")
+    payment = session.get(Payment, payment_id, with_for_update=True)
+    if payment is None:
+        raise NotFoundError(f"no payment {payment_id}")
+    if payment.status != "held":
+        raise EnforcementError(f"payment {payment_id} is {payment.status}, not held for review")
+    if any(
+        d.status == "pending"
+        for d in session.scalars(
+            select(Decision).where(Decision.subject_type == "payment", Decision.subject_id == str(payment_id))
+        )
+    ):
+        raise EnforcementError(f"payment {payment_id} already has a decision waiting for approval")
+    if owner is not None and session.get(Party, owner) is None:
+        raise NotFoundError(f"no party {owner!r} to hold the blocked funds")
+    decision = Decision(
+        action=outcome,
+        subject_type="payment",
+        subject_id=str(payment.id),
+        reason=_need_reason(reason),
+        evidence={
+            "payment": payment.id,
+            "reference": payment.reference,
+            "screened": payment.decision,
+            "rule": payment.rule,
+            "reasons": payment.reasons,
+            "hits": payment.hits,
+        },
+        params={"owner": owner},
+        decided_by=actor,
+        decided_at=at,
+        status="pending",
+    )
+    session.add(decision)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.propose",
+        subject=f"payment:{payment.id}",
+        data={"decision": decision.id, "outcome": outcome, "reason": decision.reason, "owner": owner},
+        at=at,
+    )
+    return decision
+
+
+def _payment_owner(session: Session, payment: Payment, at: datetime) -> str:
+    """The party whose interest a reviewed payment blocks: ours if the hit names one, else a new one."""
+    hits = [h for h in payment.hits if isinstance(h, dict) and h.get("source") != "free_text"]
+    if not hits:
+        raise EnforcementError(
+            f"payment {payment.id}: no party with an interest was hit; name the owner of the blocked funds"
+        )
+    top = max(hits, key=lambda h: float(h.get("score") or 0))
+    if top.get("party_id") and session.get(Party, str(top["party_id"])) is not None:
+        return str(top["party_id"])
+    party_id = f"PAY-{payment.id}-{top.get('role') or 'party'}"
+    if session.get(Party, party_id) is None:
+        session.add(
+            Party(
+                id=party_id,
+                kind="person" if top.get("kind") == "person" else "organization",
+                name=str(top.get("query") or top.get("caption") or party_id),
+                aliases=[],
+                is_customer=False,
+                checksum="",
+                source=f"payment {payment.id} ({payment.message_type} {payment.reference}) after review",
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        session.flush()
+    return party_id
+
+
+def _apply_payment(session: Session, decision: Decision, actor: str, at: datetime) -> dict[str, Any]:
+    payment = session.get(Payment, int(decision.subject_id), with_for_update=True)
+    assert payment is not None
+    if payment.status != "held":
+        raise EnforcementError(f"payment {payment.id} is {payment.status}, not held any more")
+    if decision.action == "release":
+        payment.status = "released"
+        return {"outcome": "released"}
+    if decision.action == "reject":
+        payment.status = "rejected"
+        report = reports.record_due(
+            session,
+            kind="rejected_transaction",
+            subject_type="payment",
+            subject_id=str(payment.id),
+            trigger=at.date(),
+            actor=actor,
+            at=at,
+        )
+        return {"outcome": "rejected", "report": report.id}
+    owner = decision.params.get("owner") or _payment_owner(session, payment, at)
+    account = ledger.receive_blocked(
+        session,
+        owner_id=str(owner),
+        currency=payment.currency,
+        amount=payment.amount,
+        actor=actor,
+        reason=f"payment {payment.reference} blocked after review: {decision.reason}",
+        at=at,
+        payment_id=payment.id,
+    )
+    payment.status = "blocked"
+    report = reports.record_due(
+        session,
+        kind="blocked_property",
+        subject_type="payment",
+        subject_id=str(payment.id),
+        trigger=at.date(),
+        actor=actor,
+        at=at,
+    )
+    return {"outcome": "blocked", "owner": owner, "blocked_account": account.id, "report": report.id}
+
+
 def _check_license(block: Block, number: str, at: datetime) -> None:
     """A licence named for a release must be in scope and in force; one the registry does not know
     (a specific licence issued to the institution) is recorded as given, the bank keeping its copy."""
@@ -196,6 +346,8 @@ def approve(
     effect: dict[str, Any] = {}
     if decision.subject_type == "alert":
         effect = _apply_alert(session, decision, actor, at)
+    elif decision.subject_type == "payment":
+        effect = _apply_payment(session, decision, actor, at)
     elif decision.subject_type == "block":
         kind = str(decision.params.get("kind"))
         block = blocking.release_block(
