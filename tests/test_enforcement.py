@@ -378,3 +378,22 @@ def test_a_held_payment_is_decided_under_four_eyes(db_url: str, screener: Screen
         )
     assert audit.verify(store.engine).ok
     store.close()
+
+
+def test_audit_chain_stays_whole_under_concurrent_writers(db_url: str) -> None:
+    """Eight threads appending at once: one chain, no gaps, no duplicate sequence numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = Store.open(db_url, load_registry=False)
+
+    def write(worker: int) -> None:
+        for i in range(10):
+            with Session(store.engine) as s, s.begin():
+                audit.append(s, actor=f"w{worker}", action="test.write", subject=f"t:{worker}", data={"i": i})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(8)))
+    report = audit.verify(store.engine)
+    assert report.ok, report.problems
+    assert report.records == 80
+    store.close()

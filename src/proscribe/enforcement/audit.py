@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement.clock import aware
@@ -72,11 +74,19 @@ def append(
     """
     # hashed as the database gives it back: in UTC, whatever zone the caller used
     at = aware(at).astimezone(UTC)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE: a no-op write takes the database's write lock before the head is
+        # read, so two writers cannot both read the same head (the unique hash and sequence number
+        # would refuse the second anyway, but as an error rather than a wait)
+        session.execute(update(Setting).where(Setting.key == _HEAD).values(key=Setting.key))
     head = session.execute(select(Setting).where(Setting.key == _HEAD).with_for_update()).scalar_one_or_none()
     if head is None:
-        head = Setting(key=_HEAD, value={"seq": 0, "hash": GENESIS}, updated_at=at, updated_by=actor)
-        session.add(head)
-        session.flush()
+        # the first record ever: create the head once, even when several writers start together
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = {"key": _HEAD, "value": {"seq": 0, "hash": GENESIS}, "updated_at": at, "updated_by": actor}
+        session.execute(insert(Setting).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+        head = session.execute(select(Setting).where(Setting.key == _HEAD).with_for_update()).scalar_one()
     seq = int(head.value["seq"]) + 1
     prev = str(head.value["hash"])
     payload = _canonical(data or {})
