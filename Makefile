@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/evalsets.py
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/service.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

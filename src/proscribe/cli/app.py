@@ -5,9 +5,14 @@ from __future__ import annotations
 import typer
 
 from proscribe import __version__
-from proscribe.cli import entity, lists, screen
+from proscribe.cli import alerts, audit, blocks, entity, lists, payments, policy, screen
+from proscribe.cli.accounts import app as accounts_app
 from proscribe.cli.common import state
+from proscribe.cli.customers import app as customers_app
 from proscribe.cli.programs import programs
+from proscribe.cli.reports import app as reports_app
+from proscribe.cli.serve import app as serve_app
+from proscribe.cli.travel import app as travel_app
 
 app = typer.Typer(
     help="proscribe: sanctions lists, screening and enforcement, end to end.",
@@ -16,6 +21,17 @@ app = typer.Typer(
 )
 app.add_typer(lists.app, name="lists")
 app.add_typer(entity.app, name="entity")
+app.add_typer(serve_app)
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(blocks.app, name="blocks")
+app.add_typer(policy.app, name="policy")
+app.add_typer(audit.app, name="audit")
+app.command("rescreen")(alerts.rescreen)
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(customers_app, name="customers")
+app.add_typer(travel_app, name="travel")
+app.add_typer(reports_app, name="reports")
+app.add_typer(payments.app, name="payments")
 app.command()(programs)
 app.command("screen")(screen.screen)
 app.command("screen-file")(screen.screen_file)

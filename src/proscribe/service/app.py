@@ -1,0 +1,113 @@
+"""The FastAPI application: routers, guards, sessions, limits, docs behind sign-in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.middleware.sessions import SessionMiddleware
+
+from proscribe import __version__
+from proscribe.service import routes_api, routes_enforcement, routes_session, routes_yente
+from proscribe.service.auth import Role, allow, check_guarded
+from proscribe.service.config import ServiceConfig
+from proscribe.service.middleware import ServiceMiddleware
+from proscribe.service.runtime import Runtime
+from proscribe.web import router as web_router
+
+#: a signed-in session lasts a working day
+SESSION_SECONDS = 8 * 3600
+
+DESCRIPTION = """Sanctions screening and enforcement. The `/match`, `/search`, `/entities`, `/catalog`
+and `/algorithms` endpoints answer as yente does, so yente's clients work unchanged.
+Every endpoint but `/healthz`, `/readyz` and `/login` needs an API key
+(`Authorization: ApiKey <key>`) or a signed-in session."""
+
+
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+#: the refusals any endpoint may give, documented on every one (the contract test checks them)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text}
+    for code, text in (
+        (400, "The request cannot be answered as asked"),
+        (401, "Not signed in: no API key or session"),
+        (403, "Signed in, but the role does not allow this"),
+        (404, "No such thing"),
+        (409, "Refused in the current state"),
+        (413, "The request body is too large"),
+        (429, "Too many requests; wait as Retry-After says"),
+        (503, "The screening index is loading"),
+    )
+}
+
+
+def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The app for ``runtime`` (made from ``config`` when not given; the store is opened now)."""
+    runtime = runtime or Runtime.open(config or ServiceConfig.from_env())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    app = FastAPI(
+        title="proscribe",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        responses=ERRORS,
+    )
+    app.state.runtime = runtime
+    app.include_router(routes_yente.router)
+    app.include_router(routes_api.router)
+    app.include_router(web_router)  # the workspace's pages; before routes_session so that / is the dashboard
+    app.include_router(routes_session.router)
+    app.include_router(routes_enforcement.router)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[allow(Role.viewer)])
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[allow(Role.viewer)])
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="proscribe API")
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        # a browser that is not signed in is sent to the sign-in page rather than shown JSON
+        if (
+            exc.status_code == 401
+            and request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+        ):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return await http_exception_handler(request, exc)
+
+    check_guarded(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=runtime.secret_key,
+        session_cookie="proscribe_session",
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=runtime.config.secure_cookies,
+    )
+    app.add_middleware(ServiceMiddleware, runtime=runtime)
+    return app

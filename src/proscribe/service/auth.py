@@ -1,0 +1,270 @@
+"""Who is calling and what they may do: authentication, roles, rate limits, on every endpoint.
+
+Every route declares its rule with one dependency: ``allow(Role.analyst)`` (signed in with at
+least that role), or ``public()`` for the few routes anyone may call (health, the sign-in page).
+``create_app`` refuses to start if a route has neither, so no endpoint is reachable by accident;
+``route_table(app)`` lists the rules, and the authorization-matrix test walks it.
+
+Callers prove who they are with an API key (``Authorization: ApiKey prs_...``, as yente's client
+sends it, or ``Authorization: Bearer prs_...``) or with the signed session cookie that ``/login``
+sets. A request that changes something (any method but GET/HEAD/OPTIONS, unless the route says
+it only reads, as screening does) is written to the audit trail with the caller as actor.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+
+from proscribe.enforcement.clock import now
+from proscribe.service.db import write_session
+from proscribe.store import users
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from proscribe.service.runtime import Runtime
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: seconds a checked key or session user is trusted before the store is asked again
+#: (a revoked key or a changed role takes effect within this time, at once in this process)
+CACHE_SECONDS = 10.0
+#: a key's last use is written at most this often, so API calls do not each write to the store
+LAST_USED_EVERY = 60.0
+
+
+class Role(IntEnum):
+    viewer = 0
+    analyst = 1
+    approver = 2
+    admin = 3
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request."""
+
+    username: str
+    role: Role
+    via: str  # "key" or "session"
+    key_prefix: str | None = None
+    rate_limit: float | None = None
+    must_change_password: bool = False
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names the caller."""
+        return f"{self.username} (key {self.key_prefix})" if self.key_prefix else self.username
+
+    @property
+    def bucket(self) -> str:
+        return f"key:{self.key_prefix}" if self.key_prefix else f"user:{self.username}"
+
+
+class Authenticator:
+    """Checks keys and session users against the store, with a short cache."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._keys: dict[str, tuple[float, Principal | None]] = {}
+        self._users: dict[str, tuple[float, Principal | None]] = {}
+        self._last_used: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """Drop the cache (after a key is revoked or a user changed in this process)."""
+        with self._lock:
+            self._keys.clear()
+            self._users.clear()
+
+    def by_key(self, plaintext: str) -> Principal | None:
+        digest = users.key_hash(plaintext)
+        hit = self._keys.get(digest)
+        clock = time.monotonic()
+        if hit is not None and clock - hit[0] < CACHE_SECONDS:
+            principal = hit[1]
+        else:
+            principal = self._load_key(plaintext)
+            with self._lock:
+                self._keys[digest] = (clock, principal)
+        if principal is not None and principal.key_prefix:
+            last = self._last_used.get(principal.key_prefix, 0.0)
+            if clock - last > LAST_USED_EVERY:
+                self._last_used[principal.key_prefix] = clock
+                self._touch(principal.key_prefix)
+        return principal
+
+    def _load_key(self, plaintext: str) -> Principal | None:
+        with Session(self.runtime.store.engine) as session:
+            found = users.find_key(session, plaintext)
+            if found is None:
+                return None
+            key, user = found
+            role = users.lower_role(key.role, user.role)
+            return Principal(
+                username=user.username,
+                role=Role[role],
+                via="key",
+                key_prefix=key.prefix,
+                rate_limit=key.rate_limit,
+            )
+
+    def _touch(self, prefix: str) -> None:
+        with write_session(self.runtime.store.engine) as session:
+            key = users.get_key(session, prefix)
+            key.last_used_at = now()
+
+    def by_session(self, username: str) -> Principal | None:
+        hit = self._users.get(username)
+        clock = time.monotonic()
+        if hit is not None and clock - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        principal: Principal | None = None
+        with Session(self.runtime.store.engine) as session:
+            try:
+                user = users.get_user(session, username)
+            except LookupError:
+                user = None
+            if user is not None and not user.disabled:
+                principal = Principal(
+                    username=user.username,
+                    role=Role[user.role],
+                    via="session",
+                    must_change_password=user.must_change_password,
+                )
+        with self._lock:
+            self._users[username] = (clock, principal)
+        return principal
+
+
+def _credentials(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("apikey", "bearer") and value.strip():
+        return value.strip()
+    return ""  # a header we cannot use: refused, not ignored
+
+
+class Require:
+    """The dependency that guards a route: who may call it, and whether the call is audited."""
+
+    def __init__(self, role: Role | None, *, reads_only: bool = False, password_change: bool = False) -> None:
+        self.role = role
+        self.reads_only = reads_only
+        self.password_change = password_change
+
+    async def __call__(self, request: Request) -> Principal | None:
+        # async: run on the event loop, not a worker thread (the checks are cached and quick)
+        if self.role is None:
+            return None
+        runtime: Runtime = request.app.state.runtime
+        principal: Principal | None = None
+        creds = _credentials(request)
+        if creds:
+            principal = runtime.auth.by_key(creds)
+        elif creds is None and "session" in request.scope:
+            username = request.session.get("user")
+            if isinstance(username, str):
+                principal = runtime.auth.by_session(username)
+        if principal is None:
+            raise HTTPException(
+                401,
+                "sign in, or send an API key: Authorization: ApiKey <key>",
+                {"WWW-Authenticate": "ApiKey"},
+            )
+        request.state.principal = principal
+        request.state.audit = request.method not in READ_METHODS and not self.reads_only
+        if principal.must_change_password and not self.password_change:
+            raise HTTPException(403, "change your password first (POST /api/me/password)")
+        if principal.role < self.role:
+            raise HTTPException(403, f"this needs the {self.role.name} role; you are {principal.role.name}")
+        wait = runtime.limiter.take(principal.bucket, principal.rate_limit)
+        if wait > 0:
+            raise HTTPException(429, "too many requests", {"Retry-After": str(max(1, round(wait + 0.5)))})
+        return principal
+
+
+def allow(role: Role, *, reads_only: bool = False, password_change: bool = False) -> Any:
+    """``dependencies=[allow(Role.analyst)]``: signed-in callers with at least ``role``."""
+    return Depends(Require(role, reads_only=reads_only, password_change=password_change))
+
+
+def public() -> Any:
+    """``dependencies=[public()]``: anyone, signed in or not (health checks, the sign-in page)."""
+    return Depends(Require(None))
+
+
+def caller(request: Request) -> Principal:
+    """The principal the route's ``allow`` dependency found (for handlers that need the actor)."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):  # pragma: no cover - a route without allow()
+        raise HTTPException(401, "not signed in")
+    return principal
+
+
+Caller = Annotated[Principal, Depends(caller)]
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    method: str
+    path: str
+    role: Role | None
+    audited: bool
+
+
+def _rule_of(route: APIRoute) -> Require | None:
+    found = [
+        d.dependency
+        for d in route.dependencies
+        if isinstance(d, DependsParam) and isinstance(d.dependency, Require)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def api_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every endpoint with its full path, including those of included routers.
+
+    Newer FastAPI versions keep an included router as one entry of ``app.routes`` that wraps the
+    original router (``original_router``); older ones copy its routes. Both are walked.
+    """
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+            continue
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            extra = getattr(context, "prefix", "") or ""
+            yield from api_routes(inner.routes, prefix + extra)
+
+
+def route_table(app: FastAPI) -> list[RouteRule]:
+    """Every (method, path) of the app with the role it needs (None: public)."""
+    rules = []
+    for path, route in api_routes(app.routes):
+        rule = _rule_of(route)
+        if rule is None:
+            continue
+        for method in sorted(route.methods or ()):
+            audited = method not in READ_METHODS and not rule.reads_only and rule.role is not None
+            rules.append(RouteRule(method, path, rule.role, audited))
+    return rules
+
+
+def check_guarded(app: FastAPI) -> None:
+    """Refuse an app with a route that declares no access rule (exactly one allow() or public())."""
+    for path, route in api_routes(app.routes):
+        if _rule_of(route) is None:
+            raise RuntimeError(f"route {sorted(route.methods or ())} {path} has no allow() or public() rule")

@@ -1,0 +1,72 @@
+"""The service's settings: from ``proscribe serve`` options, or the environment (``PROSCRIBE_*``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+@dataclass
+class ServiceConfig:
+    """Everything ``create_app`` needs to know; the defaults suit one institution on one machine."""
+
+    #: store URL (None: PROSCRIBE_DB, else the default SQLite file)
+    db: str | None = None
+    #: signs session cookies; None: a secret kept in the store's settings, made on first start
+    secret_key: str | None = None
+    #: requests a second each user or key may make (token bucket; a key may carry its own rate)
+    rate: float = 200.0
+    #: how many requests may come at once before the rate applies
+    burst: float = 400.0
+    #: largest request body in bytes (JSON calls); larger ones get 413
+    max_body: int = 1 << 20
+    #: largest upload for a batch screening file
+    max_upload: int = 64 << 20
+    #: seconds between checks whether a list changed (the index is rebuilt in the background)
+    refresh_seconds: float = 30.0
+    #: where the screening index is cached (None: the user's cache folder)
+    index_cache: Path | None = None
+    #: where batch jobs keep their inputs and results (None: a folder in the user's data folder)
+    jobs_dir: Path | None = None
+    #: lists update: read the lists from this folder instead of downloading
+    lists_mirror: Path | None = None
+    #: lists update: read the lists from this folder when a download fails
+    lists_fallback: Path | None = None
+    #: session cookies only over HTTPS (set behind TLS)
+    secure_cookies: bool = False
+    #: queries one /match request may carry (yente's YENTE_MAX_BATCH)
+    max_batch: int = 100
+    #: the first admin's name, made on the first start of an empty store
+    admin_username: str = "admin"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> ServiceConfig:
+        """Settings from the environment; keyword arguments that are not None win."""
+        cfg = cls(
+            db=os.environ.get("PROSCRIBE_DB"),
+            secret_key=os.environ.get("PROSCRIBE_SECRET_KEY"),
+            rate=_env_float("PROSCRIBE_RATE", cls.rate),
+            burst=_env_float("PROSCRIBE_BURST", cls.burst),
+            refresh_seconds=_env_float("PROSCRIBE_REFRESH_SECONDS", cls.refresh_seconds),
+            index_cache=_env_path("PROSCRIBE_INDEX_CACHE"),
+            jobs_dir=_env_path("PROSCRIBE_JOBS_DIR"),
+            lists_mirror=_env_path("PROSCRIBE_LISTS_MIRROR"),
+            lists_fallback=_env_path("PROSCRIBE_LISTS_FALLBACK"),
+            secure_cookies=os.environ.get("PROSCRIBE_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        )
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(cfg, key, value)
+        return cfg

@@ -1,0 +1,371 @@
+"""proscribe's own endpoints: screening (one query; a file as a background job), lists, audit,
+metrics, and the management of users and keys."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from proscribe.enforcement import audit
+from proscribe.enforcement.clock import now
+from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
+from proscribe.matching.score import Query as ScreenQuery
+from proscribe.screening import batch
+from proscribe.screening.batch import RowError, clean_birth_date, clean_country, clean_kind
+from proscribe.screening.screener import DEFAULT_THRESHOLD
+from proscribe.service.auth import Caller, Principal, Role, allow
+from proscribe.service.db import write_session, writing
+from proscribe.service.jobs import Job
+from proscribe.service.lists import update_lists
+from proscribe.service.routes_yente import loaded, runtime_of
+from proscribe.store import users
+
+router = APIRouter(tags=["proscribe"])
+
+
+class ScreenBody(BaseModel):
+    name: str = Field(min_length=1, max_length=500, examples=["Fatou Bensouda"])
+    type: Literal["person", "organization", "vessel", "aircraft"] | None = None
+    birth_date: str | None = Field(
+        None, description="YYYY, YYYY-MM or YYYY-MM-DD", pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"
+    )
+    country: str | None = None
+    id_number: str | None = None
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0)
+    limit: int = Field(10, ge=1, le=100)
+    datasets: list[str] | None = None
+    programs: list[str] | None = None
+
+
+def _problem(exc: Exception) -> HTTPException:
+    if isinstance(exc, NotFoundError):
+        return HTTPException(404, str(exc))
+    if isinstance(exc, InputError | RowError):
+        return HTTPException(400, str(exc))
+    return HTTPException(409, str(exc))
+
+
+@router.post("/api/screen", dependencies=[allow(Role.viewer, reads_only=True)], summary="Screen one name")
+async def screen(request: Request, body: ScreenBody) -> dict[str, Any]:
+    current = loaded(request)
+    if not body.name.strip():
+        raise HTTPException(400, "name: the name is empty")
+    try:
+        query = ScreenQuery(
+            name=body.name.strip(),
+            kind=clean_kind(body.type),
+            birth_date=clean_birth_date(body.birth_date),
+            country=clean_country(body.country),
+            id_number=(body.id_number or "").strip() or None,
+        )
+    except RowError as exc:
+        raise _problem(exc) from None
+    hits = current.screener.screen(
+        query, threshold=body.threshold, limit=body.limit, datasets=body.datasets, programs=body.programs
+    )
+    runtime_of(request).metrics.screened.inc()
+    return {"hits": [h.to_dict() for h in hits], "index": current.screener.index.built_from}
+
+
+def _visible(job: Job | None, who: Principal) -> Job:
+    if job is None or (job.owner != who.username and who.role < Role.admin):
+        raise HTTPException(404, "no such job")
+    return job
+
+
+@router.post(
+    "/api/screen/batch",
+    status_code=202,
+    dependencies=[allow(Role.analyst)],
+    summary="Screen a file (CSV, JSON lines or Parquet) as a background job",
+)
+def screen_batch(
+    request: Request,
+    who: Caller,
+    file: Annotated[
+        UploadFile, File(description="columns id, name; optional type, birth_date, country, id_number")
+    ],
+    threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    output: Annotated[str, Query(pattern="^(csv|jsonl|parquet)$")] = "csv",
+) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    current = loaded(request)
+    name = Path(file.filename or "input.csv").name
+    try:
+        fmt = batch.detect_format(Path(name), default="csv")
+    except batch.BatchError as exc:
+        raise HTTPException(400, str(exc)) from None
+    jobs = runtime.jobs
+    job = Job(id=jobs.new_id(), kind="screen.batch", owner=who.username, created_at=now())
+    folder = jobs.new_folder(job.id)
+    input_path = folder / f"input.{'jsonl' if fmt == 'jsonl' else fmt}"
+    with open(input_path, "wb") as fh:
+        shutil.copyfileobj(file.file, fh)
+    try:
+        batch.check_input(input_path, fmt)
+    except batch.BatchError as exc:
+        # the message names the client's file, not the server's folder
+        raise HTTPException(400, str(exc).replace(str(input_path), name)) from None
+    job.total = batch.count_rows(input_path, fmt)
+    out = folder / f"hits.{output}"
+    job.result_path = out
+    job.media_type = {"csv": "text/csv", "jsonl": "application/x-ndjson"}.get(
+        output, "application/octet-stream"
+    )
+    screener = current.screener
+
+    def work(job: Job) -> dict[str, Any]:
+        def progress(done: int) -> None:
+            job.done = done
+
+        summary = batch.screen_file(
+            screener,
+            input_path,
+            out,
+            threshold=threshold,
+            limit=limit,
+            input_format=fmt,
+            workers=1,
+            progress=progress,
+        )
+        job.done = summary.rows_read
+        return summary.to_dict() | {
+            "input": name,
+            "output": out.name,
+            "errors_file": Path(summary.errors_file).name,
+        }
+
+    return jobs.submit(job, work).to_dict()
+
+
+@router.get("/api/jobs", dependencies=[allow(Role.viewer)], summary="Your background jobs (all, for admins)")
+async def list_jobs(request: Request, who: Caller) -> list[dict[str, Any]]:
+    jobs = runtime_of(request).jobs.jobs.values()
+    return [j.to_dict() for j in jobs if j.owner == who.username or who.role >= Role.admin]
+
+
+@router.get("/api/jobs/{job_id}", dependencies=[allow(Role.viewer)], summary="A job's status and progress")
+async def get_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
+    return _visible(runtime_of(request).jobs.get(job_id), who).to_dict()
+
+
+@router.get("/api/jobs/{job_id}/result", dependencies=[allow(Role.viewer)], summary="Download a job's result")
+async def job_result(request: Request, job_id: str, who: Caller, errors: bool = False) -> FileResponse:
+    job = _visible(runtime_of(request).jobs.get(job_id), who)
+    if job.status != "done" or job.result_path is None:
+        raise HTTPException(409, f"job {job_id} is {job.status}; there is no result yet")
+    path = job.result_path.with_name(job.result_path.name + ".errors.csv") if errors else job.result_path
+    if not path.exists():
+        raise HTTPException(404, "the result file is gone")
+    return FileResponse(path, media_type="text/csv" if errors else job.media_type, filename=path.name)
+
+
+@router.get("/api/lists", dependencies=[allow(Role.viewer)], summary="The lists in force and the index")
+async def lists(request: Request) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    current = runtime.index.current
+    return {
+        "lists": [s.to_dict() for s in runtime.store.status()],
+        "index": None
+        if current is None
+        else {
+            "listings": len(current.screener.index.entities),
+            "built_from": current.screener.index.built_from,
+            "loaded_in_seconds": round(current.seconds, 2),
+            "stale": runtime.index.stale,
+            "last_error": runtime.index.last_error,
+        },
+    }
+
+
+@router.post(
+    "/api/lists/update",
+    status_code=202,
+    dependencies=[allow(Role.admin)],
+    summary="Fetch the official lists (or read the mirror folder) and import what changed, as a job",
+)
+async def lists_update(request: Request, who: Caller, force: bool = False) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    job = Job(id=runtime.jobs.new_id(), kind="lists.update", owner=who.username, created_at=now())
+
+    def work(job: Job) -> dict[str, Any]:
+        results = update_lists(runtime.store, runtime.config, actor=who.actor, force=force)
+        runtime.index.wake()
+        return {"imports": results}
+
+    return runtime.jobs.submit(job, work).to_dict()
+
+
+@router.get(
+    "/api/audit/verify", dependencies=[allow(Role.approver)], summary="Check the audit trail's hash chain"
+)
+def audit_verify(request: Request) -> dict[str, Any]:
+    return audit.verify(runtime_of(request).store.engine).to_dict()
+
+
+@router.get(
+    "/metrics",
+    dependencies=[allow(Role.viewer)],
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+async def metrics(request: Request) -> Response:
+    runtime = runtime_of(request)
+    current = runtime.index.current
+    m = runtime.metrics
+    m.index_ready.set(1 if current else 0)
+    m.index_builds.set(runtime.index.builds)
+    if current is not None:
+        m.index_listings.set(len(current.screener.index.entities))
+    return Response(m.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+# --- the caller, users and keys ------------------------------------------------------------------
+
+
+@router.get("/api/me", dependencies=[allow(Role.viewer, password_change=True)], summary="Who you are")
+async def me(who: Caller) -> dict[str, Any]:
+    return {
+        "username": who.username,
+        "role": who.role.name,
+        "via": who.via,
+        "key": who.key_prefix,
+        "must_change_password": who.must_change_password,
+    }
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(max_length=1000)
+    new: str = Field(max_length=1000)
+
+
+@router.post(
+    "/api/me/password",
+    dependencies=[allow(Role.viewer, password_change=True)],
+    summary="Change your password",
+)
+def change_password(request: Request, body: PasswordChange, who: Caller) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    try:
+        with write_session(runtime.store.engine) as session:
+            users.change_password(session, who.username, body.current, body.new)
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    runtime.auth.forget()
+    return {"changed": True}
+
+
+class NewUser(BaseModel):
+    username: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+    role: str = Field(pattern="^(viewer|analyst|approver|admin)$")
+
+
+class RoleChange(BaseModel):
+    role: str = Field(pattern="^(viewer|analyst|approver|admin)$")
+
+
+@router.get("/api/users", dependencies=[allow(Role.admin)], summary="Every user")
+def list_users(request: Request) -> list[dict[str, Any]]:
+    with Session(runtime_of(request).store.engine) as session:
+        return [users.user_dict(u) for u in users.list_users(session)]
+
+
+@router.post("/api/users", status_code=201, dependencies=[allow(Role.admin)], summary="Add a user")
+def add_user(request: Request, body: NewUser, who: Caller) -> dict[str, Any]:
+    """The new user's one-time password is in the answer, once; they change it at first sign-in."""
+    try:
+        with writing(request) as session:
+            user, password = users.create_user(session, body.username, body.role, actor=who.actor)
+            out = users.user_dict(user)
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    return out | {"password": password}
+
+
+@router.post("/api/users/{username}/role", dependencies=[allow(Role.admin)], summary="Change a user's role")
+def set_role(request: Request, username: str, body: RoleChange, who: Caller) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    try:
+        with write_session(runtime.store.engine) as session:
+            out = users.user_dict(users.set_role(session, username, body.role, actor=who.actor))
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    runtime.auth.forget()
+    return out
+
+
+@router.post(
+    "/api/users/{username}/reset-password",
+    dependencies=[allow(Role.admin)],
+    summary="Reset a user's password",
+)
+def reset_password(request: Request, username: str, who: Caller) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    try:
+        with write_session(runtime.store.engine) as session:
+            password = users.reset_password(session, username, actor=who.actor)
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    runtime.auth.forget()
+    return {"username": username, "password": password, "must_change_password": True}
+
+
+class NewKey(BaseModel):
+    name: str = Field("", max_length=200)
+    role: str | None = Field(None, pattern="^(viewer|analyst|approver|admin)$")
+    owner: str | None = Field(None, description="admins only: make the key for another user")
+    rate_limit: float | None = Field(None, gt=0, le=100000)
+
+
+@router.get("/api/keys", dependencies=[allow(Role.viewer)], summary="Your API keys (everyone's, for admins)")
+def list_keys(request: Request, who: Caller) -> list[dict[str, Any]]:
+    with Session(runtime_of(request).store.engine) as session:
+        owner = None if who.role >= Role.admin else who.username
+        return [k.to_dict() for k in users.list_keys(session, owner)]
+
+
+@router.post("/api/keys", status_code=201, dependencies=[allow(Role.viewer)], summary="Make an API key")
+def create_key(request: Request, body: NewKey, who: Caller) -> dict[str, Any]:
+    """The key is in the answer, once; only its prefix and a hash are kept."""
+    owner = body.owner or who.username
+    if owner != who.username and who.role < Role.admin:
+        raise HTTPException(403, "only an admin can make a key for someone else")
+    if body.role is not None and Role[body.role] > who.role:
+        raise HTTPException(403, f"you cannot make a key with more rights ({body.role}) than you have")
+    try:
+        with writing(request) as session:
+            key, secret = users.create_key(
+                session,
+                owner,
+                actor=who.actor,
+                role=body.role or who.role.name,
+                name=body.name,
+                rate_limit=body.rate_limit,
+            )
+            out = key.to_dict()
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    return out | {"key": secret}
+
+
+@router.delete("/api/keys/{prefix}", dependencies=[allow(Role.viewer)], summary="Revoke an API key")
+def revoke_key(request: Request, prefix: str, who: Caller) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    try:
+        with write_session(runtime.store.engine) as session:
+            key = users.get_key(session, prefix)
+            if key.owner != who.username and who.role < Role.admin:
+                raise NotFoundError(f"no API key with prefix {prefix!r}")
+            out = users.revoke_key(session, prefix, actor=who.actor).to_dict()
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    runtime.auth.forget()
+    return out

@@ -1,0 +1,134 @@
+"""Signing in for the web workspace: a signed session cookie (``/login``, ``/logout``).
+
+The page is a placeholder for the analyst workspace to come: a plain form with labels, which
+works without JavaScript. The cookie is signed (itsdangerous, through Starlette's session
+middleware), HttpOnly and SameSite=Lax, so another site cannot make a signed-in browser post
+to the service. Wrong passwords are answered alike whatever was wrong, slowly (Argon2), and
+each attempt goes to the audit trail.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from proscribe.enforcement import audit
+from proscribe.service.auth import Caller, Role, allow, public
+from proscribe.service.db import write_session
+from proscribe.service.routes_yente import runtime_of
+from proscribe.store import users
+
+router = APIRouter(tags=["session"])
+
+#: sign-in attempts a second from one address (burst of ten), against password guessing
+LOGIN_RATE = 1.0
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · proscribe</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/ui/static/web.css"></head>
+<body><header class="top"><p class="brand">proscribe</p></header>
+<main id="main" class="login"><h1>Sign in</h1>{message}
+<form method="post" action="/login">
+<input type="hidden" name="next" value="{next}">
+<label for="username">User name</label>
+<input id="username" name="username" autocomplete="username" required autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" class="primary">Sign in</button></form></main></body></html>
+"""
+
+
+def _page(message: str = "", next_url: str = "/") -> str:
+    note = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    return _PAGE.format(message=note, next=html.escape(next_url, quote=True))
+
+
+def _safe_next(value: str) -> str:
+    # only paths on this server: an absolute URL here would send a signed-in user elsewhere
+    return value if value.startswith("/") and not value.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse, dependencies=[public()], summary="The sign-in page")
+async def login_page(next: str = "/") -> HTMLResponse:
+    return HTMLResponse(_page(next_url=_safe_next(next)))
+
+
+@router.post(
+    "/login", response_class=HTMLResponse, response_model=None, dependencies=[public()], summary="Sign in"
+)
+async def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=1000)] = "/",
+) -> HTMLResponse | RedirectResponse:
+    runtime = runtime_of(request)
+    client = request.client.host if request.client else "?"
+    if runtime.limiter.take(f"login:{client}", LOGIN_RATE) > 0:
+        return HTMLResponse(
+            _page("Too many sign-in attempts: wait a moment.", _safe_next(next)), status_code=429
+        )
+
+    def check() -> tuple[bool, bool]:
+        with write_session(runtime.store.engine) as session:
+            user = users.authenticate(session, username, password)
+            audit.append(
+                session,
+                actor=username,
+                action="login" if user else "login.failed",
+                subject=f"user:{username}",
+                data={"client": client},
+            )
+            return user is not None, bool(user and user.must_change_password)
+
+    ok, must_change = await run_in_threadpool(check)
+    if not ok:
+        return HTMLResponse(
+            _page("The user name or the password is not right.", _safe_next(next)), status_code=401
+        )
+    request.session.clear()
+    request.session["user"] = username
+    runtime.auth.forget()
+    target = "/?password=change" if must_change else _safe_next(next)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post(
+    "/logout",
+    dependencies=[allow(Role.viewer, password_change=True)],
+    summary="Sign out",
+    response_class=RedirectResponse,
+    status_code=303,
+)
+async def logout(request: Request) -> RedirectResponse:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    dependencies=[allow(Role.viewer, password_change=True)],
+    summary="The workspace's home (a placeholder)",
+)
+async def home(who: Caller) -> HTMLResponse:
+    change = (
+        "<p role='alert'><strong>Your password was set by someone else: change it now</strong> "
+        "(<code>POST /api/me/password</code>).</p>"
+        if who.must_change_password
+        else ""
+    )
+    body = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>proscribe</title></head>"
+        f"<body><main><h1>proscribe</h1><p>Signed in as {html.escape(who.username)} ({who.role.name}).</p>"
+        f"{change}<ul><li><a href='/docs'>API documentation</a></li>"
+        "<li><a href='/api/lists'>Lists in force</a></li></ul>"
+        "<form method='post' action='/logout'><button type='submit'>Sign out</button></form>"
+        "</main></body></html>"
+    )
+    return HTMLResponse(body)

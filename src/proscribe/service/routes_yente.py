@@ -1,0 +1,572 @@
+"""The yente-compatible API: ``/match``, ``/search``, ``/entities``, ``/catalog``, ``/algorithms``.
+
+Request and response shapes are yente's (see ``models.py``), so that OpenSanctions' client SDK and
+integrations written for yente work against proscribe. Dataset names: ``default`` and
+``sanctions`` stand for every list, and each list has its own name (``us_ofac_sdn``,
+``un_sc_sanctions``, ``proscribe_icc``...).
+
+What differs, and why:
+
+- There is one algorithm, proscribe's calibrated matcher. yente's algorithm names (``best``,
+  ``logic-v2``...) are accepted and answered by it, so clients that name one keep working;
+  ``weights`` and ``config`` must be empty (the score is calibrated as a whole).
+- ``threshold`` (default 0.7, yente's) sets ``match``; ``cutoff`` (default 0.3, proscribe's alert
+  threshold) drops results below it. The score is a calibrated probability (``docs/screening.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from followthemoney import model
+from followthemoney.types import registry
+
+from proscribe.matching.score import Query as ScreenQuery
+from proscribe.screening.batch import RowError, clean_birth_date, clean_country
+from proscribe.screening.screener import DEFAULT_THRESHOLD, Hit
+from proscribe.service.auth import Role, allow, public
+from proscribe.service.catalog import COLLECTIONS, Catalog, EntityDoc
+from proscribe.service.index import Loaded
+from proscribe.service.models import (
+    AlgorithmsResponse,
+    CatalogResponse,
+    EntityMatchQuery,
+    EntityMatchResponse,
+    EntityResponse,
+    SearchResponse,
+    StatusResponse,
+)
+from proscribe.service.runtime import Runtime
+from proscribe.sources.publishers import PUBLICATIONS
+
+router = APIRouter(tags=["yente-compatible"])
+
+ALGORITHM = "proscribe-v1"
+#: yente's names, answered by proscribe's matcher so that clients naming one keep working
+YENTE_ALGORITHMS = frozenset(
+    {"best", "default", "logic-v2", "logic-v1", "name-based", "name-qualified", "regression-v1", "ofac"}
+)
+ALGORITHM_PATTERN = "^(" + "|".join(sorted({ALGORITHM, *YENTE_ALGORITHMS})) + ")$"
+DEFAULT_MATCH_THRESHOLD = 0.7
+MAX_LIMIT = 500
+#: query schema -> the screener's kind (None: any kind)
+KINDS = {
+    "Person": "person",
+    "Organization": "organization",
+    "Company": "organization",
+    "PublicBody": "organization",
+    "Vessel": "vessel",
+    "Airplane": "aircraft",
+    "LegalEntity": None,
+    "Thing": None,
+}
+_NAME_PARTS = ("firstName", "secondName", "middleName", "fatherName", "lastName")
+_COUNTRY_PROPS = (
+    "nationality",
+    "citizenship",
+    "country",
+    "jurisdiction",
+    "birthCountry",
+    "mainCountry",
+    "flag",
+)
+_ID_PROPS = (
+    "idNumber",
+    "passportNumber",
+    "taxNumber",
+    "registrationNumber",
+    "imoNumber",
+    "mmsi",
+    "leiCode",
+    "swiftBic",
+    "innCode",
+    "ogrnCode",
+    "vatCode",
+)
+_CHANGED_SINCE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?$")
+TITLES = {p.dataset: p.title for p in PUBLICATIONS} | {
+    "proscribe_icc": "ICC sanctions programs (EO 13928, EO 14203), proscribe registry",
+    "default": "Every list in this store",
+    "sanctions": "Every sanctions list in this store",
+}
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def loaded(request: Request) -> Loaded:
+    """The index in memory, or 503 while the first one is being built."""
+    current = runtime_of(request).index.current
+    if current is None:
+        raise HTTPException(503, "the screening index is loading; try again in a few seconds")
+    return current
+
+
+def scope_of(
+    catalog: Catalog, dataset: str, include: Iterable[str] | None, exclude: Iterable[str] | None
+) -> set[str]:
+    members = catalog.members(dataset)
+    if members is None:
+        raise HTTPException(404, f"no dataset {dataset!r}; see /catalog")
+    if include:
+        members &= set(include)
+    if exclude:
+        members -= set(exclude)
+    return members
+
+
+def _values(props: dict[str, str | list[str]], name: str) -> list[str]:
+    value = props.get(name)
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    return [v.strip() for v in items if isinstance(v, str) and v.strip()]
+
+
+def _first_clean(values: list[str], clean: Any) -> str | None:
+    for value in values:
+        try:
+            cleaned = clean(value)
+        except RowError:  # yente drops values it cannot clean; so do we
+            continue
+        if cleaned:
+            return str(cleaned)
+    return None
+
+
+def parse_example(
+    key: str, schema: str, props: dict[str, str | list[str]]
+) -> tuple[list[ScreenQuery], dict[str, Any]]:
+    """The screener's queries for one example (one per name) and the example as understood."""
+    if model.get(schema) is None:
+        raise HTTPException(400, f"query {key!r}: unknown schema {schema!r}")
+    if schema not in KINDS:
+        raise HTTPException(
+            400, f"query {key!r}: schema {schema!r} cannot be matched; use one of {sorted(KINDS)}"
+        )
+    names = _values(props, "name") + _values(props, "alias")
+    if not names:
+        joined = " ".join(v for part in _NAME_PARTS for v in _values(props, part)[:1])
+        if joined:
+            names = [joined]
+    if not names:
+        raise HTTPException(400, f"query {key!r}: give a name (or firstName/lastName)")
+    birth = _first_clean(_values(props, "birthDate") + _values(props, "incorporationDate"), clean_birth_date)
+    country = _first_clean([v for p in _COUNTRY_PROPS for v in _values(props, p)], clean_country)
+    id_number = next((v for p in _ID_PROPS for v in _values(props, p)), None)
+    gender = next((v.lower() for v in _values(props, "gender") if v.lower() in ("male", "female")), None)
+    kind = KINDS[schema]
+    queries = [
+        ScreenQuery(
+            name=name,
+            kind=kind,
+            birth_date=birth,
+            country=country,
+            id_number=id_number,
+            gender=gender,
+            id=key,
+        )
+        for name in dict.fromkeys(names)
+    ]
+    understood: dict[str, list[str]] = {"name": list(dict.fromkeys(names))}
+    if birth:
+        understood["birthDate"] = [birth]
+    if country:
+        understood["country"] = [country]
+    if id_number:
+        understood["idNumber"] = [id_number]
+    if gender:
+        understood["gender"] = [gender]
+    return queries, {"id": key, "schema": schema, "properties": understood}
+
+
+def _changed_since(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not _CHANGED_SINCE.match(value):
+        raise HTTPException(400, "changed_since: use YYYY-MM-DD or YYYY-MM-DDTHH[:MM[:SS]]")
+    return value
+
+
+def _keep(doc: EntityDoc | None, topics: set[str], changed_since: str | None, excluded: set[str]) -> bool:
+    if doc is None:
+        return not topics and changed_since is None
+    if doc.id in excluded:
+        return False
+    if topics and not topics.intersection(doc.topics):
+        return False
+    return not (changed_since and (doc.last_change or "") < changed_since)
+
+
+def _result(catalog: Catalog, hit: Hit, query_name: str, threshold: float) -> dict[str, Any]:
+    doc = catalog.docs.get(hit.entity_id)
+    if doc is not None:
+        out = catalog.entity(doc)
+    else:  # listed in the index but not in the catalog (a list changed between the two): what the hit knows
+        out = {
+            "id": hit.entity_id,
+            "caption": hit.caption,
+            "schema": hit.schema,
+            "properties": {"name": [hit.caption], "program": hit.programs},
+            "datasets": [hit.dataset],
+            "referents": [],
+            "target": True,
+            "first_seen": None,
+            "last_seen": None,
+            "last_change": None,
+        }
+    explanations: dict[str, dict[str, Any]] = {
+        "name_match": {
+            "score": hit.features.get("name", hit.score),
+            "detail": hit.explanation,
+            "query": query_name,
+            "candidate": hit.matched_name,
+        }
+    }
+    for name, value in hit.features.items():
+        if name != "name":
+            explanations[name] = {"score": float(value), "detail": None, "query": None, "candidate": None}
+    out.update(
+        score=hit.score,
+        match=hit.score >= threshold,
+        features=hit.features,
+        explanations=explanations,
+    )
+    return out
+
+
+def match_queries(
+    current: Loaded,
+    body: EntityMatchQuery,
+    *,
+    scope: set[str],
+    threshold: float,
+    cutoff: float,
+    limit: int,
+    topics: set[str],
+    changed_since: str | None,
+    excluded: set[str],
+) -> dict[str, Any]:
+    catalog = current.catalog
+    responses: dict[str, Any] = {}
+    for key, example in body.queries.items():
+        queries, understood = parse_example(key, example.schema_, example.properties)
+        best: dict[str, tuple[Hit, str]] = {}
+        for q in queries:
+            for hit in current.screener.screen(q, threshold=cutoff, limit=MAX_LIMIT, datasets=scope):
+                if hit.entity_id not in best or hit.score > best[hit.entity_id][0].score:
+                    best[hit.entity_id] = (hit, q.name)
+        ranked = sorted(best.values(), key=lambda pair: pair[0].score, reverse=True)
+        results = [
+            _result(catalog, hit, name, threshold)
+            for hit, name in ranked
+            if _keep(catalog.docs.get(hit.entity_id), topics, changed_since, excluded)
+        ][:limit]
+        responses[key] = {
+            "status": 200,
+            "results": results,
+            "total": {"value": sum(1 for r in results if r["match"]), "relation": "eq"},
+            "query": understood,
+        }
+    return {"responses": responses, "limit": limit}
+
+
+@router.post(
+    "/match/{dataset}",
+    response_model=EntityMatchResponse,
+    dependencies=[allow(Role.viewer, reads_only=True)],
+    summary="Match entities by example (yente's /match)",
+)
+async def match(
+    request: Request,
+    body: EntityMatchQuery,
+    dataset: Annotated[str, Path(description="default, sanctions, or a list's name")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 5,
+    threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_MATCH_THRESHOLD,
+    cutoff: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
+    algorithm: Annotated[str, Query(pattern=ALGORITHM_PATTERN)] = "best",
+    include_dataset: Annotated[list[str] | None, Query()] = None,
+    exclude_dataset: Annotated[list[str] | None, Query()] = None,
+    exclude_schema: Annotated[list[str] | None, Query()] = None,
+    exclude_entity_ids: Annotated[list[str] | None, Query(max_length=50)] = None,
+    topics: Annotated[list[str] | None, Query()] = None,
+    changed_since: str | None = None,
+) -> JSONResponse:
+    """Screen each query of the batch; results are keyed by the query's key, best first."""
+    runtime = runtime_of(request)
+    current = loaded(request)
+    if algorithm != ALGORITHM and algorithm not in YENTE_ALGORITHMS:
+        raise HTTPException(400, f"unknown algorithm {algorithm!r}; see /algorithms")
+    if body.weights or body.config:
+        raise HTTPException(
+            400, "weights and config cannot be set: proscribe's score is calibrated as a whole"
+        )
+    if not body.queries:
+        raise HTTPException(400, "queries: give at least one query")
+    if len(body.queries) > runtime.config.max_batch:
+        raise HTTPException(400, f"queries: at most {runtime.config.max_batch} in one request")
+    scope = scope_of(current.catalog, dataset, include_dataset, exclude_dataset)
+    excluded = set(exclude_entity_ids or [])
+    skip_schemata = set(exclude_schema or [])
+    for key, example in body.queries.items():
+        if example.schema_ in skip_schemata:
+            raise HTTPException(400, f"query {key!r}: its schema {example.schema_} is excluded")
+    args: dict[str, Any] = dict(
+        scope=scope,
+        threshold=threshold,
+        cutoff=min(cutoff, threshold),
+        limit=limit,
+        topics=set(topics or []),
+        changed_since=_changed_since(changed_since),
+        excluded=excluded,
+    )
+    # one query is answered on the event loop (a fraction of a millisecond); a batch goes to a
+    # worker thread so that it does not hold up the requests behind it
+    if len(body.queries) == 1:
+        data = match_queries(current, body, **args)
+    else:
+        data = await run_in_threadpool(match_queries, current, body, **args)
+    runtime.metrics.screened.inc(len(body.queries))
+    return JSONResponse(data, headers={"x-batch-size": str(len(body.queries))})
+
+
+def _schema_label(name: str) -> str:
+    schema = model.get(name)
+    return str(schema.label) if schema is not None else name
+
+
+def _facet(name: str, counts: Counter[str]) -> dict[str, Any]:
+    captions: dict[str, tuple[str, Callable[[str], str]]] = {
+        "countries": ("Countries", lambda v: str(registry.country.caption(v) or v)),
+        "topics": ("Topics", lambda v: str(registry.topic.caption(v) or v)),
+        "datasets": ("Data sources", lambda v: TITLES.get(v, v)),
+        "schema": ("Entity types", _schema_label),
+    }
+    label, caption = captions[name]
+    values = [{"name": k, "label": caption(k), "count": n} for k, n in counts.most_common(100)]
+    return {"label": label, "values": values}
+
+
+def _is_a(name: str, wanted: Any) -> bool:
+    schema = model.get(name)
+    return schema is not None and bool(schema.is_a(wanted))
+
+
+FACETS = ("countries", "topics", "datasets", "schema")
+
+
+@router.get(
+    "/search/{dataset}",
+    response_model=SearchResponse,
+    dependencies=[allow(Role.viewer)],
+    summary="Search the listings by name (yente's /search)",
+)
+async def search(
+    request: Request,
+    dataset: str,
+    q: str = "",
+    schema: str = "Thing",
+    countries: Annotated[list[str] | None, Query()] = None,
+    topics: Annotated[list[str] | None, Query()] = None,
+    include_dataset: Annotated[list[str] | None, Query()] = None,
+    exclude_dataset: Annotated[list[str] | None, Query()] = None,
+    changed_since: str | None = None,
+    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 10,
+    offset: Annotated[int, Query(ge=0, le=9499)] = 0,
+    facets: Annotated[list[str] | None, Query()] = None,
+    fuzzy: bool = False,
+    simple: bool = False,
+) -> JSONResponse:
+    """Listings whose names match ``q`` (all listings when ``q`` is empty), with facet counts."""
+    current = loaded(request)
+    catalog = current.catalog
+    scope = scope_of(catalog, dataset, include_dataset, exclude_dataset)
+    wanted = model.get(schema)
+    if wanted is None:
+        raise HTTPException(400, f"unknown schema {schema!r}")
+    facet_names = FACETS[:3] if facets is None else facets
+    for name in facet_names:
+        if name not in FACETS:
+            raise HTTPException(400, f"unknown facet {name!r}; use {', '.join(FACETS)}")
+    since = _changed_since(changed_since)
+    if q.strip():
+        query = ScreenQuery(name=q.strip(), kind=KINDS.get(schema))
+        hits = current.screener.screen(query, threshold=0.1, limit=MAX_LIMIT + 9500, datasets=scope)
+        found = [catalog.docs[h.entity_id] for h in hits if h.entity_id in catalog.docs]
+        # the index holds what is designated today; listings whose sanctions ended are still on
+        # their lists and found by their names' words
+        seen = {d.id for d in found}
+        words = q.lower().split()
+        found += sorted(
+            (
+                d
+                for d in catalog.docs.values()
+                if d.id not in seen and d.dataset in scope and all(w in d.search_text for w in words)
+            ),
+            key=lambda d: d.caption,
+        )
+    else:
+        found = sorted((d for d in catalog.docs.values() if d.dataset in scope), key=lambda d: d.caption)
+    want_countries = {c.lower() for c in countries or []}
+    want_topics = set(topics or [])
+    docs = [
+        d
+        for d in found
+        if (schema == "Thing" or _is_a(d.schema, wanted))
+        and (not want_countries or want_countries & d.countries)
+        and (not want_topics or want_topics.intersection(d.topics))
+        and (since is None or (d.last_change or "") >= since)
+    ]
+    counted: dict[str, Counter[str]] = {name: Counter() for name in facet_names}
+    for d in docs:
+        for name in facet_names:
+            if name == "countries":
+                counted[name].update(d.countries)
+            elif name == "topics":
+                counted[name].update(d.topics)
+            elif name == "datasets":
+                counted[name][d.dataset] += 1
+            else:
+                counted[name][d.schema] += 1
+    page = docs[offset : offset + limit]
+    return JSONResponse(
+        {
+            "results": [catalog.entity(d) for d in page],
+            "facets": {name: _facet(name, counted[name]) for name in facet_names},
+            "total": {"value": len(docs), "relation": "eq"},
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+@router.get(
+    "/entities/{entity_id}",
+    response_model=EntityResponse,
+    dependencies=[allow(Role.viewer)],
+    summary="One entity, with its adjacent entities nested (yente's /entities)",
+)
+async def entity(request: Request, entity_id: str, nested: bool = True) -> JSONResponse:
+    catalog = loaded(request).catalog
+    doc = catalog.docs.get(entity_id)
+    target = entity_id
+    if doc is None and entity_id in catalog.adjacent:
+        doc = catalog.docs.get(catalog.adjacent[entity_id])
+    if doc is None:
+        raise HTTPException(404, f"no entity {entity_id!r}")
+    if not nested:
+        if target == doc.id:
+            return JSONResponse(catalog.entity(doc))
+        plain = catalog.nested(doc, target)
+        return JSONResponse(plain)
+    return JSONResponse(catalog.nested(doc, target))
+
+
+@router.get(
+    "/catalog",
+    response_model=CatalogResponse,
+    dependencies=[allow(Role.viewer)],
+    summary="The datasets this server holds and whether its index is current",
+)
+async def catalog(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    current = loaded(request)
+    cat = current.catalog
+    stale = runtime.index.stale
+    datasets: list[dict[str, Any]] = []
+    total = 0
+    for s in cat.lists:
+        total += s.records
+        datasets.append(
+            {
+                "name": s.dataset,
+                "title": TITLES.get(s.dataset, s.dataset),
+                "summary": f"{s.format} list, version {s.version_id} as of {s.as_of.isoformat()}",
+                "version": f"{s.as_of.strftime('%Y%m%d')}-v{s.version_id}",
+                "updated_at": s.imported_at,
+                "entity_count": s.records,
+                "load": True,
+                "index_current": not stale,
+                "index_version": cat.version_key,
+                "children": [],
+            }
+        )
+    for name in COLLECTIONS:
+        datasets.append(
+            {
+                "name": name,
+                "title": TITLES[name],
+                "summary": None,
+                "version": cat.version_key,
+                "updated_at": None,
+                "entity_count": total,
+                "load": True,
+                "index_current": not stale,
+                "index_version": cat.version_key,
+                "children": cat.list_names,
+            }
+        )
+    names = [d["name"] for d in datasets]
+    return JSONResponse(
+        {
+            "datasets": datasets,
+            "current": [] if stale else names,
+            "outdated": names if stale else [],
+            "index_stale": stale,
+        }
+    )
+
+
+@router.get(
+    "/algorithms",
+    response_model=AlgorithmsResponse,
+    dependencies=[allow(Role.viewer)],
+    summary="The matching algorithm (one; yente's names are answered by it)",
+)
+async def algorithms() -> dict[str, Any]:
+    return {
+        "algorithms": [
+            {
+                "name": ALGORITHM,
+                "description": (
+                    "proscribe's matcher: names in any script aligned token by token, with birth date, "
+                    "country, gender and identifiers; the score is a calibrated probability that the "
+                    "listing is the query. yente's algorithm names are accepted and answered by it."
+                ),
+                "features": {
+                    "name_match": "similarity of the best-aligned names (0-1), with the explanation",
+                    "info": "how much the matched tokens say (rarer names say more)",
+                    "rarest": "weight of the rarest matched token",
+                    "listed_ends_unmatched": "the listed name's first or last token left unmatched",
+                },
+            }
+        ],
+        "default": ALGORITHM,
+        "best": ALGORITHM,
+    }
+
+
+@router.get("/healthz", response_model=StatusResponse, dependencies=[public()], summary="Liveness")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    response_model=StatusResponse,
+    dependencies=[public()],
+    summary="Readiness: 503 until the screening index is loaded",
+    responses={503: {"model": StatusResponse}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    if runtime_of(request).index.current is None:
+        return JSONResponse({"status": "loading"}, status_code=503)
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,374 @@
+"""Who may use the service: users with a role and a password, and API keys for other systems.
+
+Passwords are hashed with Argon2id (argon2-cffi): a stolen table does not give the passwords back,
+and guessing is slow. API keys are long random secrets (256 bits), so a fast hash (SHA-256) is
+enough to keep them unusable if the table leaks, and it lets every API request be checked in
+microseconds instead of the tens of milliseconds a password hash costs. A key is shown once, when
+it is made; the store keeps only its prefix (to find it and to name it in lists) and the hash.
+
+Roles are ordered: a viewer reads, an analyst screens and proposes decisions, an approver is the
+second pair of eyes, an admin manages users, keys and lists. A key never has more rights than its
+owner: its role is capped at creation and again at every use (the owner may have been demoted).
+
+Every change here is appended to the audit trail in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from proscribe.enforcement import audit
+from proscribe.enforcement.clock import now
+from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
+from proscribe.store.schema import Base, UTCDateTime
+
+#: lowest to highest; each role can do everything the roles before it can
+ROLES: tuple[str, ...] = ("viewer", "analyst", "approver", "admin")
+MIN_PASSWORD_LENGTH = 12
+KEY_PREFIX = "prs"
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+_hasher = PasswordHasher()
+
+
+class User(Base):
+    """A person who signs in (or owns API keys)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    #: set for a password someone else chose (first admin, a reset): it must be changed at sign-in
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ApiKey(Base):
+    """A secret another system sends (``Authorization: ApiKey prs_<prefix>_<secret>``)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(20), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    #: requests a second this key may make (None: the service's default)
+    rate_limit: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "prefix": self.prefix,
+            "owner": self.owner,
+            "role": self.role,
+            "name": self.name,
+            "rate_limit": self.rate_limit,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "revoked_by": self.revoked_by,
+        }
+
+
+def user_dict(user: User) -> dict[str, object]:
+    """A user as shown to admins: never the hash."""
+    return {
+        "username": user.username,
+        "role": user.role,
+        "must_change_password": user.must_change_password,
+        "disabled": user.disabled,
+        "created_at": user.created_at.isoformat(),
+        "created_by": user.created_by,
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+def rank(role: str) -> int:
+    """The role's place in ``ROLES``; an unknown role is refused by name."""
+    try:
+        return ROLES.index(role)
+    except ValueError:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}") from None
+
+
+def lower_role(a: str, b: str) -> str:
+    return a if rank(a) <= rank(b) else b
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_password() -> str:
+    """A random password for a new user or a reset (shown once; the user changes it)."""
+    return secrets.token_urlsafe(15)
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _check_username(username: str) -> None:
+    if not _USERNAME.match(username):
+        raise InputError(
+            f"username {username!r}: use letters, digits, '.', '_', '@' or '-' (at most 100 characters)"
+        )
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFoundError(f"no user {username!r}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.execute(select(User).order_by(User.username)).scalars())
+
+
+def count_users(session: Session) -> int:
+    return len(session.execute(select(User.id)).all())
+
+
+def create_user(
+    session: Session,
+    username: str,
+    role: str,
+    *,
+    actor: str,
+    password: str | None = None,
+    must_change_password: bool | None = None,
+) -> tuple[User, str]:
+    """A new user; returns it with its password (generated unless given, to be changed at sign-in)."""
+    _check_username(username)
+    rank(role)
+    if session.execute(select(User.id).where(User.username == username)).first() is not None:
+        raise EnforcementError(f"user {username!r} exists already")
+    generated = password is None
+    password = password if password is not None else new_password()
+    _check_new_password(password)
+    at = now()
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        must_change_password=generated if must_change_password is None else must_change_password,
+        disabled=False,
+        created_at=at,
+        created_by=actor,
+        password_changed_at=at,
+    )
+    session.add(user)
+    session.flush()
+    audit.append(
+        session, actor=actor, action="user.create", subject=f"user:{username}", data={"role": role}, at=at
+    )
+    return user, password
+
+
+def ensure_admin(session: Session, username: str = "admin") -> str | None:
+    """On a store with no users, make an admin and return its one-time password; else None."""
+    if count_users(session):
+        return None
+    _, password = create_user(session, username, "admin", actor="system", must_change_password=True)
+    return password
+
+
+def set_role(session: Session, username: str, role: str, *, actor: str) -> User:
+    rank(role)
+    user = get_user(session, username)
+    old = user.role
+    user.role = role
+    audit.append(
+        session,
+        actor=actor,
+        action="user.set_role",
+        subject=f"user:{username}",
+        data={"from": old, "to": role},
+    )
+    return user
+
+
+def set_disabled(session: Session, username: str, disabled: bool, *, actor: str) -> User:
+    user = get_user(session, username)
+    user.disabled = disabled
+    audit.append(
+        session,
+        actor=actor,
+        action="user.disable" if disabled else "user.enable",
+        subject=f"user:{username}",
+    )
+    return user
+
+
+def reset_password(session: Session, username: str, *, actor: str, password: str | None = None) -> str:
+    """A new password for a user who lost theirs; it must be changed at the next sign-in."""
+    user = get_user(session, username)
+    password = password if password is not None else new_password()
+    _check_new_password(password)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_changed_at = now()
+    audit.append(session, actor=actor, action="user.reset_password", subject=f"user:{username}")
+    return password
+
+
+def change_password(session: Session, username: str, old: str, new: str) -> User:
+    """The user's own change: the old password is checked, the new one may not be the same."""
+    user = get_user(session, username)
+    if not check_password(user.password_hash, old):
+        raise EnforcementError("the current password is not right")
+    if old == new:
+        raise InputError("the new password must differ from the current one")
+    _check_new_password(new)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = now()
+    audit.append(session, actor=username, action="user.change_password", subject=f"user:{username}")
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user if the password is right and the user is enabled; None otherwise (no reason given)."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        # hash anyway, so a wrong username takes as long as a wrong password
+        check_password(_DUMMY_HASH, password)
+        return None
+    if user.disabled or not check_password(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now()
+    return user
+
+
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def parse_key(key: str) -> str | None:
+    """The prefix of a well-formed key (``prs_<prefix>_<secret>``), else None."""
+    parts = key.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or len(parts[2]) < 32:
+        return None
+    return parts[1]
+
+
+def create_key(
+    session: Session,
+    owner: str,
+    *,
+    actor: str,
+    role: str | None = None,
+    name: str = "",
+    rate_limit: float | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for ``owner``; returns it with the secret, which is never shown again."""
+    user = get_user(session, owner)
+    role = role or user.role
+    if rank(role) > rank(user.role):
+        raise EnforcementError(f"a key of {owner!r} cannot have role {role!r}: {owner} is {user.role}")
+    if rate_limit is not None and rate_limit <= 0:
+        raise InputError("rate_limit: requests a second must be more than 0")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    plaintext = f"{KEY_PREFIX}_{prefix}_{secret}"
+    at = now()
+    key = ApiKey(
+        prefix=prefix,
+        secret_hash=key_hash(plaintext),
+        owner=owner,
+        role=role,
+        name=name or f"key of {owner}",
+        rate_limit=rate_limit,
+        created_at=at,
+        created_by=actor,
+    )
+    session.add(key)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="key.create",
+        subject=f"key:{prefix}",
+        data={"owner": owner, "role": role, "name": key.name, "rate_limit": rate_limit},
+        at=at,
+    )
+    return key, plaintext
+
+
+def get_key(session: Session, prefix: str) -> ApiKey:
+    key = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
+    if key is None:
+        raise NotFoundError(f"no API key with prefix {prefix!r}")
+    return key
+
+
+def revoke_key(session: Session, prefix: str, *, actor: str) -> ApiKey:
+    key = get_key(session, prefix)
+    if key.revoked_at is not None:
+        raise EnforcementError(f"key {prefix} was revoked already, on {key.revoked_at.isoformat()}")
+    key.revoked_at = now()
+    key.revoked_by = actor
+    audit.append(
+        session, actor=actor, action="key.revoke", subject=f"key:{prefix}", data={"owner": key.owner}
+    )
+    return key
+
+
+def list_keys(session: Session, owner: str | None = None) -> list[ApiKey]:
+    q = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+    if owner:
+        q = q.where(ApiKey.owner == owner)
+    return list(session.execute(q).scalars())
+
+
+def find_key(session: Session, plaintext: str) -> tuple[ApiKey, User] | None:
+    """The key and its owner if ``plaintext`` is a live key of an enabled user; else None."""
+    prefix = parse_key(plaintext)
+    if prefix is None:
+        return None
+    row = session.execute(
+        select(ApiKey, User).join(User, User.username == ApiKey.owner).where(ApiKey.prefix == prefix)
+    ).first()
+    if row is None:
+        return None
+    key, user = row
+    if not hmac.compare_digest(key.secret_hash, key_hash(plaintext)):
+        return None
+    if key.revoked_at is not None or user.disabled:
+        return None
+    return key, user

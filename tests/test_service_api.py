@@ -1,0 +1,311 @@
+"""The HTTP service against a live server on the real OFAC + UN lists: yente's shapes and client,
+proscribe's own endpoints, sign-in, keys, limits and the audit trail."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from proscribe.service import ServiceConfig
+from proscribe.service.live import LiveServer
+from proscribe.store.audit import AuditRecord
+
+
+def copy_store(real_store_url: str, into: Path) -> str:
+    """The session's real store, copied: the server writes users, keys and audit records to it."""
+    src = Path(real_store_url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        if Path(str(src) + suffix).exists():
+            shutil.copy(str(src) + suffix, str(into / "store.db") + suffix)
+    return f"sqlite:///{into / 'store.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(real_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("service")
+    (tmp / "mirror").mkdir()
+    config = ServiceConfig(
+        db=copy_store(real_store_url, tmp),
+        index_cache=tmp / "index",
+        jobs_dir=tmp / "jobs",
+        lists_mirror=tmp / "mirror",
+        refresh_seconds=3600,
+        max_body=64 * 1024,
+    )
+    with LiveServer(config) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def keys(server: LiveServer) -> dict[str, str]:
+    return {role: server.key(role) for role in ("viewer", "analyst", "approver", "admin")}
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"ApiKey {key}"}
+
+
+@pytest.fixture(scope="module")
+def viewer(server: LiveServer, keys: dict[str, str]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers=auth(keys["viewer"]), timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def admin(server: LiveServer, keys: dict[str, str]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers=auth(keys["admin"]), timeout=30) as client:
+        yield client
+
+
+def match_one(client: httpx.Client, dataset: str = "default", **params: object) -> httpx.Response:
+    body = {"queries": {"k1": {"schema": "Person", "properties": {"name": ["Karim Asad Ahmad Khan"]}}}}
+    return client.post(f"/match/{dataset}", json=body, params=params)
+
+
+# --- yente's shapes ------------------------------------------------------------------------------
+
+
+def test_health_needs_no_key_and_everything_else_does(server: LiveServer) -> None:
+    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{server.url}/readyz").json() == {"status": "ok"}
+    assert httpx.get(f"{server.url}/login").status_code == 200
+    for path in ("/catalog", "/algorithms", "/entities/icc-khan-karim", "/docs", "/openapi.json", "/metrics"):
+        assert httpx.get(f"{server.url}{path}").status_code == 401, path
+    bad = {"Authorization": "ApiKey prs_00000000_" + "x" * 43}
+    assert httpx.get(f"{server.url}/catalog", headers=bad).status_code == 401
+
+
+def test_match_answers_in_yentes_shape(viewer: httpx.Client) -> None:
+    resp = match_one(viewer)
+    assert resp.status_code == 200
+    assert resp.headers["x-batch-size"] == "1"
+    data = resp.json()
+    assert data["limit"] == 5
+    answer = data["responses"]["k1"]
+    assert answer["status"] == 200
+    assert answer["query"]["schema"] == "Person"
+    top = answer["results"][0]
+    assert top["id"] == "icc-khan-karim"
+    assert top["schema"] == "Person"
+    assert top["datasets"] == ["proscribe_icc"]
+    assert top["target"] is True
+    assert top["match"] is True and top["score"] >= 0.7
+    assert "Karim Asad Ahmad Khan" in top["properties"]["name"]
+    assert top["first_seen"] and top["last_change"]
+    assert "karim" in top["explanations"]["name_match"]["detail"]
+    assert answer["total"] == {"value": sum(r["match"] for r in answer["results"]), "relation": "eq"}
+
+
+def test_match_scopes_thresholds_and_batches(viewer: httpx.Client) -> None:
+    assert (
+        match_one(viewer, "proscribe_icc").json()["responses"]["k1"]["results"][0]["id"] == "icc-khan-karim"
+    )
+    assert match_one(viewer, "us_ofac_sdn").json()["responses"]["k1"]["results"] == []
+    assert (
+        match_one(viewer, "default", exclude_dataset="proscribe_icc").json()["responses"]["k1"]["results"]
+        == []
+    )
+    results = match_one(viewer, threshold=0.99).json()["responses"]["k1"]["results"]
+    assert results and not any(r["match"] for r in results)
+    assert match_one(viewer, exclude_entity_ids="icc-khan-karim").json()["responses"]["k1"]["results"] == []
+    assert match_one(viewer, "no_such_list").status_code == 404
+    assert match_one(viewer, algorithm="no-such-algorithm").status_code == 422
+    assert match_one(viewer, algorithm="logic-v2").status_code == 200
+    body = {
+        "queries": {
+            "a": {"schema": "Person", "properties": {"firstName": "Usama", "lastName": "bin Laden"}},
+            "b": {"schema": "Company", "properties": {"name": ["Zzyzx Qwvv Holdings"]}},
+        }
+    }
+    data = viewer.post("/match/sanctions", json=body).json()["responses"]
+    assert data["a"]["results"][0]["id"] == "ofac-6365"
+    assert data["b"]["results"] == []
+    bad = {"queries": {"a": {"schema": "Address", "properties": {"full": ["1 Main St"]}}}}
+    assert viewer.post("/match/default", json=bad).status_code == 400
+    nameless = {"queries": {"a": {"schema": "Person", "properties": {"birthDate": ["1957"]}}}}
+    assert viewer.post("/match/default", json=nameless).status_code == 400
+
+
+def test_entities_are_nested_ftm(viewer: httpx.Client) -> None:
+    ent = viewer.get("/entities/icc-bensouda-fatou").json()
+    assert ent["caption"] == "Fatou Bensouda"
+    sanction = ent["properties"]["sanctions"][0]
+    assert sanction["schema"] == "Sanction"
+    assert sanction["properties"]["endDate"] == ["2021-04-02"]
+    assert "entity" not in sanction["properties"]  # the edge back is left out
+    flat = viewer.get("/entities/icc-bensouda-fatou", params={"nested": "false"}).json()
+    assert "sanctions" not in flat["properties"]
+    assert viewer.get(f"/entities/{sanction['id']}").json()["schema"] == "Sanction"
+    assert viewer.get("/entities/no-such-entity").status_code == 404
+
+
+def test_search_catalog_and_algorithms(viewer: httpx.Client) -> None:
+    found = viewer.get("/search/default", params={"q": "bin laden", "facets": ["datasets", "schema"]}).json()
+    assert "ofac-6365" in [r["id"] for r in found["results"]]
+    assert {v["name"] for v in found["facets"]["datasets"]["values"]} >= {"us_ofac_sdn"}
+    delisted = viewer.get("/search/proscribe_icc", params={"q": "bensouda"}).json()
+    assert [r["id"] for r in delisted["results"]] == ["icc-bensouda-fatou"]
+    browse = viewer.get("/search/proscribe_icc", params={"schema": "Person", "limit": 5, "offset": 5}).json()
+    everything = viewer.get("/search/proscribe_icc").json()["total"]["value"]
+    assert everything == 17 and 5 < browse["total"]["value"] < everything
+    assert len(browse["results"]) == 5 and {r["schema"] for r in browse["results"]} == {"Person"}
+    catalog = viewer.get("/catalog").json()
+    names = {d["name"]: d for d in catalog["datasets"]}
+    assert set(names) >= {"default", "sanctions", "us_ofac_sdn", "un_sc_sanctions", "proscribe_icc"}
+    assert names["default"]["children"] == ["proscribe_icc", "un_sc_sanctions", "us_ofac_sdn"]
+    assert catalog["index_stale"] is False
+    algos = viewer.get("/algorithms").json()
+    assert algos["best"] == algos["default"] == algos["algorithms"][0]["name"]
+
+
+def test_opensanctions_client_matches_unchanged(server: LiveServer, keys: dict[str, str]) -> None:
+    """yente-client, OpenSanctions' SDK for yente, sends ``Authorization: ApiKey`` and parses our answers."""
+    from yente_client import Client, Company, Person
+
+    with Client(api_key=keys["viewer"], base_url=server.url, app_name="proscribe-test") as client:
+        assert client.healthz().status == "ok"
+        assert client.readyz().status == "ok"
+        hits = client.match(Person(name="Karim Asad Ahmad Khan"), datasets=["sanctions"])
+        assert hits.top is not None and hits.top.id == "icc-khan-karim" and hits.top.match
+        assert hits.top.explanations["name_match"].score > 0.9
+        hits = client.match(Person(firstName="Osama", lastName="bin Laden", birthDate="1957"), threshold=0.5)
+        assert hits.top is not None and hits.top.id == "ofac-6365"
+        assert hits.top.first_seen is not None and hits.top.first_seen.year == 2021
+        assert client.match(Company(name="Zzyzx Qwvv Holdings")).results == []
+        entity = client.fetch("ofac-6365")
+        assert entity.caption.startswith("Usama bin Muhammad")
+        assert any(getattr(s, "schema_", None) == "Sanction" for s in entity.properties["sanctions"])
+        assert client.search("bin laden", datasets=["us_ofac_sdn"]).total.value >= 1
+        assert {d.name for d in client.datasets().datasets} >= {"default", "us_ofac_sdn"}
+        assert client.algorithms().best == "proscribe-v1"
+
+
+# --- proscribe's endpoints -------------------------------------------------------------------------
+
+
+def test_screen_one_name(viewer: httpx.Client) -> None:
+    resp = viewer.post("/api/screen", json={"name": "Osama bin Laden", "type": "person"})
+    assert resp.status_code == 200
+    assert resp.json()["hits"][0]["entity_id"] == "ofac-6365"
+    assert viewer.post("/api/screen", json={"name": "x", "birth_date": "31/12/1960"}).status_code == 422
+
+
+def test_batch_job_runs_and_its_result_downloads(server: LiveServer, keys: dict[str, str]) -> None:
+    csv = "id,name,type\nr1,Osama bin Laden,person\nr2,Zzyzx Qwvv,organization\nr3,,person\n"
+    with httpx.Client(base_url=server.url, headers=auth(keys["analyst"]), timeout=30) as analyst:
+        resp = analyst.post("/api/screen/batch", files={"file": ("names.csv", csv.encode(), "text/csv")})
+        assert resp.status_code == 202, resp.text
+        job = resp.json()
+        assert job["progress"]["total"] == 3
+        for _ in range(300):
+            job = analyst.get(f"/api/jobs/{job['id']}").json()
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        assert job["status"] == "done", job
+        assert job["result"]["screened"] == 2 and job["result"]["errors"] == 1
+        result = analyst.get(job["download"])
+        assert result.status_code == 200
+        assert "ofac-6365" in result.text and "r2" not in result.text
+        errors = analyst.get(job["download"], params={"errors": "true"}).text
+        assert "r3" in errors
+    # another non-admin user does not see it
+    with httpx.Client(base_url=server.url, headers=auth(keys["approver"])) as other:
+        assert other.get(f"/api/jobs/{job['id']}").status_code == 404
+
+
+def test_lists_status_update_and_audit(admin: httpx.Client, viewer: httpx.Client) -> None:
+    lists = viewer.get("/api/lists").json()
+    assert {s["dataset"] for s in lists["lists"]} == {"proscribe_icc", "un_sc_sanctions", "us_ofac_sdn"}
+    assert lists["index"]["listings"] > 9000
+    assert viewer.post("/api/lists/update").status_code == 403
+    job = admin.post("/api/lists/update").json()
+    for _ in range(200):
+        job = admin.get(f"/api/jobs/{job['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "failed" and "no list files" in job["error"]  # the mirror folder is empty
+    report = admin.get("/api/audit/verify").json()
+    assert report["ok"] is True and report["records"] > 0
+    assert viewer.get("/api/audit/verify").status_code == 403
+
+
+def test_every_change_is_audited_with_its_caller(server: LiveServer, admin: httpx.Client) -> None:
+    made = admin.post("/api/users", json={"username": "auditee", "role": "analyst"})
+    assert made.status_code == 201 and len(made.json()["password"]) >= 12
+    assert admin.post("/api/users", json={"username": "auditee", "role": "analyst"}).status_code == 409
+    with Session(server.runtime.store.engine) as session:
+        rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(10)).scalars().all()
+    actions = [(r.action, r.subject, r.data.get("status")) for r in rows]
+    assert ("user.create", "user:auditee", None) in actions
+    requests = [r for r in rows if r.action == "http.request" and r.subject == "route:/api/users"]
+    assert {r.data["status"] for r in requests} == {201, 409}
+    assert all(r.actor.startswith("admin-user (key ") for r in requests)
+
+
+def test_keys_are_shown_once_capped_and_revocable(server: LiveServer, keys: dict[str, str]) -> None:
+    with httpx.Client(base_url=server.url, headers=auth(keys["analyst"])) as analyst:
+        assert analyst.post("/api/keys", json={"role": "admin"}).status_code == 403
+        made = analyst.post("/api/keys", json={"name": "for a script", "role": "viewer"}).json()
+        secret, prefix = made["key"], made["prefix"]
+        listed = analyst.get("/api/keys").json()
+        assert prefix in [k["prefix"] for k in listed]
+        assert all("key" not in k and "secret_hash" not in k for k in listed)
+    with httpx.Client(base_url=server.url, headers=auth(secret)) as script:
+        assert script.get("/api/me").json()["role"] == "viewer"
+        assert script.post("/api/screen/batch").status_code == 403  # a viewer key of an analyst
+        assert script.delete(f"/api/keys/{prefix}").status_code == 200
+        assert script.get("/api/me").status_code == 401
+    # Bearer works as well as ApiKey
+    bearer = {"Authorization": f"Bearer {keys['viewer']}"}
+    assert httpx.get(f"{server.url}/api/me", headers=bearer).json()["username"] == "viewer-user"
+
+
+def test_rate_and_size_limits(server: LiveServer, viewer: httpx.Client) -> None:
+    slow = server.key("viewer", rate_limit=1.0)  # a burst of two, then one a second
+    with httpx.Client(base_url=server.url, headers=auth(slow)) as client:
+        codes = [client.get("/algorithms").status_code for _ in range(6)]
+    assert codes[:2] == [200, 200] and 429 in codes
+    big = {"queries": {"k": {"schema": "Person", "properties": {"name": ["x" * 70_000]}}}}
+    assert viewer.post("/match/default", json=big).status_code == 413
+
+
+def test_sign_in_with_a_session_and_a_one_time_password(server: LiveServer) -> None:
+    first = server.runtime.first_start
+    assert first is not None and first.username == "admin"
+    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
+        page = browser.get("/", headers={"accept": "text/html"})
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        assert 'for="password"' in browser.get("/login").text
+        wrong = browser.post("/login", data={"username": "admin", "password": "not the password"})
+        assert wrong.status_code == 401 and "proscribe_session" not in browser.cookies
+        ok = browser.post("/login", data={"username": "admin", "password": first.password})
+        assert ok.status_code == 303 and "proscribe_session" in browser.cookies
+        # the one-time password must be changed before anything else
+        assert browser.get("/api/me").json()["must_change_password"] is True
+        assert browser.get("/catalog").status_code == 403
+        new = "a long new passphrase"
+        changed = browser.post("/api/me/password", json={"current": first.password, "new": new})
+        assert changed.status_code == 200
+        assert browser.get("/catalog").status_code == 200
+        assert browser.get("/docs").status_code == 200
+        assert browser.post("/logout").status_code == 303
+        assert browser.get("/catalog").status_code == 401
+    with Session(server.runtime.store.engine) as session:
+        actions = set(session.execute(select(AuditRecord.action)).scalars())
+    assert {"login", "login.failed", "user.change_password"} <= actions
+
+
+def test_metrics_count_requests_by_route(viewer: httpx.Client) -> None:
+    match_one(viewer)
+    text = viewer.get("/metrics").text
+    assert 'proscribe_http_requests_total{method="POST",route="/match/{dataset}",status="200"}' in text
+    assert "proscribe_index_listings" in text
