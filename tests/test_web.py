@@ -1,0 +1,441 @@
+"""The analyst workspace in a real browser: headless Chromium (Debian's) against a live server.
+
+One server and one browser for the module. The store holds the ICC registry and the fixture book,
+screened as of 2020-10-01 (Fatou Bensouda was designated then) and again today for everyone else,
+so the queue has alerts; two payment messages are screened so that one is on hold. The tests run
+in order and build on each other, as an analyst and an approver would: decide, approve, block,
+request a release, approve it, funds back. Each role is also made to try what it must not.
+
+Screenshots of the main pages go to a temporary folder, or to ``$PROSCRIBE_SCREENSHOTS``
+(``bench/screenshots.py`` points it at ``docs/screenshots``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from proscribe.enforcement.alerts import rescreen
+from proscribe.enforcement.book import import_book
+from proscribe.enforcement.payments import screen_payments
+from proscribe.service import ServiceConfig
+from proscribe.service.live import LiveServer
+from proscribe.store import Store, users
+from proscribe.store.book import Account
+from proscribe.store.casework import Alert, Decision
+
+CHROMIUM = "/usr/bin/chromium"
+FIXTURES = Path(__file__).parent / "fixtures"
+BOOK = FIXTURES / "book"
+PASSWORD = "correct horse battery staple"
+USERS = {"alice": "analyst", "bob": "approver", "ada": "admin", "vera": "viewer"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{tmp / 'store.db'}"
+    store = Store.open(url)
+    with Session(store.engine) as s, s.begin():
+        import_book(
+            s,
+            parties=BOOK / "parties.csv",
+            accounts=BOOK / "accounts.csv",
+            roles=BOOK / "roles.csv",
+            ownership=BOOK / "ownership.csv",
+            actor="loader",
+            at=datetime(2020, 9, 1, tzinfo=UTC),
+        )
+        for name, role in USERS.items():
+            users.create_user(s, name, role, actor="setup", password=PASSWORD, must_change_password=False)
+        # a user whose password an admin set: it must be changed at the first sign-in
+        users.create_user(s, "nina", "viewer", actor="setup", password=PASSWORD, must_change_password=True)
+    cache = tmp / "index"
+    rescreen(store, mode="full", actor="screening-job", at=datetime(2020, 10, 1, tzinfo=UTC), cache_dir=cache)
+    # today, everyone but Bensouda (her 2020 alert would be closed: she was delisted in 2021)
+    book_ids = [line.split(",")[0] for line in (BOOK / "parties.csv").read_text().splitlines()[1:]]
+    others = [p for p in book_ids if p != "C-1002"]
+    rescreen(store, mode="full", actor="screening-job", parties=others, cache_dir=cache)
+    for name in ("mt103_stripping.fin", "mt103_innocent.fin"):
+        screen_payments(store, FIXTURES / "payments" / name, actor="payments-job")
+    store.close()
+    (tmp / "mirror").mkdir()
+    config = ServiceConfig(
+        db=url, index_cache=cache, jobs_dir=tmp / "jobs", lists_mirror=tmp / "mirror", refresh_seconds=3600
+    )
+    with LiveServer(config) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("PROSCRIBE_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sign_in(browser: Browser, server: LiveServer, username: str) -> Page:
+    context: BrowserContext = browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
+    return page
+
+
+@pytest.fixture(scope="module")
+def pages(browser: Browser, server: LiveServer) -> Iterator[dict[str, Page]]:
+    """One signed-in browser context for each user, made when first asked for."""
+    made: dict[str, Page] = {}
+
+    class Pages(dict[str, Page]):
+        def __missing__(self, username: str) -> Page:
+            made[username] = sign_in(browser, server, username)
+            self[username] = made[username]
+            return made[username]
+
+    yield Pages()
+    for page in made.values():
+        page.context.close()
+
+
+def csrf(page: Page) -> str:
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    assert token
+    return token
+
+
+def alert_id(server: LiveServer, party: str) -> int:
+    with Session(server.runtime.store.engine) as s:
+        return s.scalars(select(Alert.id).where(Alert.party_id == party).order_by(Alert.id)).first() or 0
+
+
+def account(server: LiveServer, account_id: str) -> Account:
+    with Session(server.runtime.store.engine) as s:
+        acct = s.get(Account, account_id)
+        assert acct is not None
+        s.expunge(acct)
+        return acct
+
+
+# --- signing in -----------------------------------------------------------------------------------
+
+
+def test_sign_in_refuses_a_wrong_password_and_accepts_the_right_one(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(base_url=server.url)
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto("/ui/alerts")
+    assert page.url.endswith("/login?next=/ui/alerts")  # not signed in: sent to the sign-in page
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill("not the password")
+    with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Sign in").click()
+    assert answer.value.status == 401
+    expect(page.get_by_role("alert")).to_contain_text("not right")
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+    assert page.url.endswith("/ui/alerts")
+    expect(page.get_by_text("Signed in as alice (analyst)")).to_be_visible()
+    context.close()
+
+
+def test_a_password_set_by_someone_else_is_changed_first(pages: dict[str, Page]) -> None:
+    page = pages["nina"]
+    assert page.url.endswith("/ui/password")
+    expect(page.get_by_role("alert")).to_contain_text("change it before you go on")
+    page.goto("/ui/alerts")
+    expect(page.get_by_role("alert")).to_contain_text("change your password first")
+    page.get_by_role("link", name="Change your password").click()
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("a brand new passphrase")
+    page.get_by_label("New password again").fill("a brand new passphrase")
+    page.get_by_role("button", name="Change the password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password was changed")
+    page.goto("/ui/alerts")
+    expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
+
+
+# --- deciding an alert with four eyes -------------------------------------------------------------
+
+
+def test_queue_filters_by_status(pages: dict[str, Page], server: LiveServer, shots: Path) -> None:
+    page = pages["alice"]
+    page.goto("/ui/alerts")
+    page.get_by_label("Status").select_option("open")
+    page.get_by_role("button", name="Filter").click()
+    assert "status=open" in page.url
+    rows = page.locator("table.queue tbody tr")
+    expect(rows).to_have_count(3)  # Bensouda (2020), Khan and Niang (today)
+    expect(page.locator("table.queue")).to_contain_text("Fatou Bensouda")
+    expect(page.locator("table.queue")).to_contain_text("waiting for an analyst's decision")
+    page.get_by_label("Status").select_option("true_match")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.queue")).to_contain_text("No alert is true match")
+
+
+def test_analyst_decides_a_true_match_and_cannot_approve_it(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    page = pages["alice"]
+    aid = alert_id(server, "C-1002")
+    page.goto(f"/ui/alerts/{aid}")
+    compare = page.locator("table.compare")
+    # the customer's and the listing's birth dates, side by side
+    expect(compare.locator("tr", has_text="Birth date").locator("td")).to_have_text(
+        ["1961-01-31", "1961-01-31"]
+    )
+    expect(page.get_by_text("ICC-EO13928").first).to_be_visible()
+    page.get_by_label("true match").check()
+    page.get_by_label("Reason").fill("Same name, birth date and nationality as the listing")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("status")).to_contain_text("waits for a second person")
+    review = page.locator(".review")
+    expect(review).to_contain_text("decided by alice")
+    expect(review).to_contain_text("waiting for a second person")
+    expect(review).to_contain_text("You made this decision")
+    expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    page.screenshot(path=str(shots / "alert-page.png"), full_page=True)
+
+    # posting the approval anyway is refused: an analyst may not approve (and never her own decision)
+    with Session(server.runtime.store.engine) as s:
+        decision = s.scalars(select(Decision).where(Decision.subject_id == str(aid))).one()
+    answer = page.request.post(f"/ui/decisions/{decision.id}/approve", form={"csrf": csrf(page), "note": ""})
+    assert answer.status == 403
+    assert "approver role" in answer.text()
+    with Session(server.runtime.store.engine) as s:
+        assert s.get(Decision, decision.id).status == "pending"  # type: ignore[union-attr]
+    assert account(server, "A-1002").status == "open"
+
+
+def test_a_viewer_can_read_but_not_decide(pages: dict[str, Page], server: LiveServer) -> None:
+    page = pages["vera"]
+    aid = alert_id(server, "C-1001")
+    page.goto(f"/ui/alerts/{aid}")
+    expect(page.get_by_text("Deciding needs the analyst role; you are viewer")).to_be_visible()
+    expect(page.get_by_role("button", name="Record the decision")).to_have_count(0)
+    form = {"csrf": csrf(page), "outcome": "false_positive", "reason": "a viewer trying to clear a match"}
+    answer = page.request.post(f"/ui/alerts/{aid}/decide", form=form)
+    assert answer.status == 403
+    assert "analyst role" in answer.text()
+    answer = page.request.post("/ui/lists/update", form={"csrf": csrf(page)})
+    assert answer.status == 403
+    with Session(server.runtime.store.engine) as s:
+        assert s.get(Alert, aid).status == "open"  # type: ignore[union-attr]
+
+
+def test_a_form_without_the_session_token_is_refused(pages: dict[str, Page], server: LiveServer) -> None:
+    page = pages["alice"]
+    aid = alert_id(server, "C-1001")
+    form = {"outcome": "false_positive", "reason": "posted without the form's token"}
+    for sent in (form, {**form, "csrf": "x" * 43}):
+        answer = page.request.post(f"/ui/alerts/{aid}/decide", form=sent)
+        assert answer.status == 403
+        assert "security token" in answer.text()
+    with Session(server.runtime.store.engine) as s:
+        assert s.get(Alert, aid).status == "open"  # type: ignore[union-attr]
+
+
+def test_an_approver_approves_and_the_account_is_blocked(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    page = pages["bob"]
+    aid = alert_id(server, "C-1002")
+    page.goto(f"/ui/alerts/{aid}")
+    expect(page.locator(".review")).to_contain_text("decided by alice")
+    page.get_by_role("button", name=re.compile("^Approve decision")).click()
+    expect(page.get_by_role("status")).to_contain_text("approved and carried out")
+    expect(page.locator(".lead")).to_contain_text("true match")
+    blocked = account(server, "BLK-A-1002")
+    assert blocked.balance == Decimal("8300.50") and blocked.status == "blocked"
+    assert account(server, "A-1002").status == "blocked"
+    page.goto("/ui/accounts")
+    row = page.locator("tr", has_text="BLK-A-1002")
+    expect(row).to_contain_text("Fatou Bensouda")
+    expect(row).to_contain_text("EUR 8,300.50")
+    page.goto("/")
+    expect(page.locator("#chart-funds-d")).to_contain_text("EUR 8300.50")
+
+
+def test_an_approver_cannot_approve_a_decision_of_their_own(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    page = pages["bob"]
+    aid = alert_id(server, "P-2001")
+    page.goto(f"/ui/alerts/{aid}")
+    page.get_by_label("false positive").check()
+    page.get_by_label("Reason").fill("Different person: no birth date match, the customer is a notary")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".review")).to_contain_text("You made this decision")
+    expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    with Session(server.runtime.store.engine) as s:
+        decision_id = s.scalars(select(Decision.id).where(Decision.subject_id == str(aid))).one()
+    answer = page.request.post(f"/ui/decisions/{decision_id}/approve", form={"csrf": csrf(page)})
+    assert answer.status == 409
+    assert "second person" in answer.text()
+    page.goto("/ui/alerts")
+    expect(page.locator("table.queue")).to_contain_text("false positive by bob; waiting for a second person")
+    page.screenshot(path=str(shots / "alert-queue.png"), full_page=True)
+    # the admin, another person, sends it back: the alert opens again
+    admin = pages["ada"]
+    admin.goto("/ui/decisions")
+    admin.get_by_label("Why reject (required)").fill("Look at the birth date in the passport first")
+    admin.get_by_role("button", name=f"Reject decision {decision_id}").click()
+    expect(admin.get_by_role("status")).to_contain_text("rejected")
+    with Session(server.runtime.store.engine) as s:
+        assert s.get(Alert, aid).status == "open"  # type: ignore[union-attr]
+
+
+# --- releasing blocked funds ----------------------------------------------------------------------
+
+
+def test_releasing_funds_needs_a_request_and_a_second_persons_approval(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    analyst = pages["alice"]
+    analyst.goto("/ui/accounts/BLK-A-1002")
+    expect(analyst.locator("table.ledger")).to_contain_text("block")
+    analyst.get_by_label(re.compile("Delisting:")).check()
+    analyst.get_by_label("Reason").fill("EO 14022 revoked EO 13928; Bensouda delisted on 2021-04-02")
+    analyst.get_by_role("button", name="Request release").click()
+    expect(analyst.get_by_role("status")).to_contain_text("waits for an approver")
+    expect(analyst.locator(".review")).to_contain_text("decided by alice")
+    expect(analyst.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    assert account(server, "BLK-A-1002").status == "blocked"  # nothing moves before the approval
+    analyst.screenshot(path=str(shots / "blocked-account.png"), full_page=True)
+    analyst.goto("/")
+    expect(analyst.locator("#pending-h + ul")).to_contain_text("release, decided by alice")
+    analyst.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+
+    approver = pages["bob"]
+    approver.goto("/ui/accounts/BLK-A-1002")
+    expect(approver.locator("aside.pending")).to_contain_text("You can approve or reject 1")
+    approver.get_by_role("button", name=re.compile("^Approve decision")).click()
+    expect(approver.get_by_role("status")).to_contain_text("approved and carried out")
+    expect(approver.locator(".lead")).to_contain_text("closed")
+    expect(approver.locator("table.ledger")).to_contain_text("release")
+    source = account(server, "A-1002")
+    assert source.status == "open"
+    assert Decimal("8300.50") <= source.balance < Decimal("8301.00")  # the funds, and any interest, are back
+    assert account(server, "BLK-A-1002").balance == 0
+
+
+# --- the other pages ------------------------------------------------------------------------------
+
+
+def test_reports_are_listed_with_downloads(pages: dict[str, Page], server: LiveServer, shots: Path) -> None:
+    page = pages["bob"]
+    page.goto("/ui/reports")
+    row = page.locator("tr", has_text="BLK-A-1002")
+    expect(row).to_contain_text("Report of blocked property")
+    page.screenshot(path=str(shots / "reports.png"), full_page=True)
+    for fmt, media, marker in (("csv", "text/csv", "section,item"), ("json", "application/json", '"kind"')):
+        href = row.get_by_role("link", name=re.compile(f"as {fmt.upper()}$")).get_attribute("href")
+        assert href
+        answer = page.request.get(href)
+        assert answer.status == 200
+        assert answer.headers["content-type"].startswith(media)
+        assert "attachment" in answer.headers["content-disposition"]
+        assert marker in answer.text() and "BLK-A-1002" in answer.text()
+    # filing is the approver's (as in the JSON API): an analyst is refused
+    report_id = re.search(r"#(\d+)", row.inner_text())
+    assert report_id
+    analyst = pages["alice"]
+    form = {"csrf": csrf(analyst), "reference": "OFAC-2026-0001"}
+    answer = analyst.request.post(f"/ui/reports/{report_id.group(1)}/filed", form=form)
+    assert answer.status == 403
+    row.get_by_label("Regulator's reference").fill("OFAC-2026-0001")
+    row.get_by_role("button", name="Mark filed").click()
+    expect(page.get_by_role("status")).to_contain_text("marked as filed")
+    expect(page.locator("tr", has_text="BLK-A-1002")).to_have_count(0)
+    page.goto("/ui/reports?filed=true")
+    expect(page.locator("tr", has_text="BLK-A-1002")).to_contain_text("OFAC-2026-0001")
+
+
+def test_traveller_check_form_and_history(pages: dict[str, Page], server: LiveServer, shots: Path) -> None:
+    page = pages["alice"]
+    page.goto("/ui/travel")
+    page.get_by_label("Full name (required)").fill("Karim Asad Ahmad Khan")
+    page.get_by_label("Birth date (YYYY-MM-DD)").fill("1970-03-30")
+    page.get_by_label("Nationality (country name or code)").fill("GB")
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_role("status")).to_contain_text("DENY")
+    expect(page.locator("table tbody tr").first).to_contain_text("Karim Asad Ahmad Khan")
+    expect(page.locator("table tbody tr").first).to_contain_text("deny")
+    page.screenshot(path=str(shots / "travel.png"), full_page=True)
+    page.get_by_label("Full name (required)").fill("Ann Example")
+    page.get_by_label("Birth date (YYYY-MM-DD)").fill("31/01/1961")
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_role("alert")).to_contain_text("birth_date")  # a clear error naming the field
+
+
+def test_pages_for_payments_entities_lists_and_the_keyboard(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    page = pages["vera"]
+    page.goto("/ui/payments")
+    expect(page.locator("h1")).to_contain_text("held")
+    expect(page.get_by_text("Waiting for an analyst's review.").first).to_be_visible()
+    page.screenshot(path=str(shots / "payments.png"), full_page=True)
+    page.goto("/ui/entities/proscribe_icc/icc-bensouda-fatou")
+    timeline = page.locator("ol.timeline")
+    expect(timeline).to_contain_text("2020-09-02 designated")
+    expect(timeline).to_contain_text("2021-04-02 delisted")
+    expect(page.get_by_role("img", name="Sanctions timeline of Fatou Bensouda")).to_be_visible()
+    page.screenshot(path=str(shots / "entity.png"), full_page=True)
+    page.goto("/ui/listings/icc-khan-karim")  # blocks and payment hits link to listings by entity id
+    expect(page.locator("h1")).to_contain_text("Karim Asad Ahmad Khan")
+    expect(page.locator(".lead")).to_contain_text("Designated now")
+    page.goto("/ui/lists")
+    expect(page.get_by_text("Updating the lists needs the admin role; you are viewer")).to_be_visible()
+    # keyboard: the first Tab reaches the skip link, which takes the focus to the content
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # every input, select and textarea on the main pages has a label
+    for path in ("/ui/alerts", f"/ui/alerts/{alert_id(server, 'C-1001')}", "/ui/travel", "/ui/reports"):
+        page = pages["alice"]
+        page.goto(path)
+        unlabelled = page.evaluate(
+            """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                 .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                 .map(e => e.name)"""
+        )
+        assert unlabelled == [], path
+
+
+def test_admin_starts_a_list_update(pages: dict[str, Page], server: LiveServer) -> None:
+    page = pages["ada"]
+    page.goto("/ui/lists")
+    expect(page.locator("table").first).to_contain_text("proscribe_icc")
+    page.get_by_role("button", name="Update the lists now").click()
+    expect(page.get_by_role("status")).to_contain_text("List update started")
+    expect(page.get_by_text("Recent updates")).to_be_visible()
