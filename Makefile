@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SHARED_DATA ?= ../shared/data
+PORT ?= 8000
 export PROSCRIBE_DB ?= sqlite:///$(CURDIR)/var/proscribe.db
 
 .PHONY: setup run test test-sqlite lint bench clean example
@@ -16,13 +17,14 @@ $(BIN)/proscribe: pyproject.toml
 setup: $(BIN)/proscribe
 
 # Import the ICC registry and every list we can get (official download, else the local
-# snapshots in ../shared/data), then show what is in force.
+# snapshots in ../shared/data), show what is in force, then serve the API and the analyst
+# workspace on http://127.0.0.1:8000 (the first start creates `admin` and prints a one-time password).
 run: setup
 	@mkdir -p var
 	-$(BIN)/proscribe lists update --timeout 10 $(if $(wildcard $(SHARED_DATA)),--fallback $(SHARED_DATA))
 	$(BIN)/proscribe lists status
 	$(BIN)/proscribe screen "Karim Asad Ahmad Khan" --type person
-	$(BIN)/proscribe screen "Fatou Bensouda" --as-of 2021-01-01
+	$(BIN)/proscribe serve --host 127.0.0.1 --port $(PORT) $(if $(wildcard $(SHARED_DATA)),--lists-fallback $(SHARED_DATA))
 
 # The worked example of docs/example.md: a bank carrying out the ICC sanctions, 2020 to 2025.
 example: setup
