@@ -58,6 +58,34 @@ def record_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def _lock_head(session: Session, at: datetime, actor: str) -> Setting:
+    """The chain's head row, locked for the rest of the transaction (created on first use)."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE: a no-op write takes the database's write lock before the head is
+        # read, so two writers cannot both read the same head (the unique hash and sequence number
+        # would refuse the second anyway, but as an error rather than a wait)
+        session.execute(update(Setting).where(Setting.key == _HEAD).values(key=Setting.key))
+    head = session.execute(select(Setting).where(Setting.key == _HEAD).with_for_update()).scalar_one_or_none()
+    if head is None:
+        # the first record ever: create the head once, even when several writers start together
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = {"key": _HEAD, "value": {"seq": 0, "hash": GENESIS}, "updated_at": at, "updated_by": actor}
+        session.execute(insert(Setting).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+        head = session.execute(select(Setting).where(Setting.key == _HEAD).with_for_update()).scalar_one()
+    return head
+
+
+def lock(session: Session, actor: str = "proscribe") -> None:
+    """Take the audit trail's lock now, at the start of a transaction that will write.
+
+    Writers that also lock other rows (the ledger's accounts) take this lock first, so that every
+    transaction takes its locks in the same order (trail, then accounts) and none can deadlock
+    waiting for the trail while holding an account another one needs.
+    """
+    _lock_head(session, aware(None), actor)
+
+
 def append(
     session: Session,
     *,
@@ -74,19 +102,7 @@ def append(
     """
     # hashed as the database gives it back: in UTC, whatever zone the caller used
     at = aware(at).astimezone(UTC)
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite ignores FOR UPDATE: a no-op write takes the database's write lock before the head is
-        # read, so two writers cannot both read the same head (the unique hash and sequence number
-        # would refuse the second anyway, but as an error rather than a wait)
-        session.execute(update(Setting).where(Setting.key == _HEAD).values(key=Setting.key))
-    head = session.execute(select(Setting).where(Setting.key == _HEAD).with_for_update()).scalar_one_or_none()
-    if head is None:
-        # the first record ever: create the head once, even when several writers start together
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        values = {"key": _HEAD, "value": {"seq": 0, "hash": GENESIS}, "updated_at": at, "updated_by": actor}
-        session.execute(insert(Setting).values(**values).on_conflict_do_nothing(index_elements=["key"]))
-        head = session.execute(select(Setting).where(Setting.key == _HEAD).with_for_update()).scalar_one()
+    head = _lock_head(session, at, actor)
     seq = int(head.value["seq"]) + 1
     prev = str(head.value["hash"])
     payload = _canonical(data or {})

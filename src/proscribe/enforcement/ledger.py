@@ -467,6 +467,7 @@ def open_account(
     source: str = "",
 ) -> Account:
     """A new customer account in ``owner_id``'s name; an opening balance comes from ``SYS-OPENING-<CCY>``."""
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
     actor = _text(actor, "actor")
     account_id = _new_id(account_id)
@@ -528,6 +529,7 @@ def deposit(
     payment_id: int | None = None,
 ) -> LedgerTransaction:
     """Credit ``account_id`` from clearing; for a blocked customer account, its blocked account takes it."""
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
     actor, reason = _text(actor, "actor"), _text(reason, "reason")
     acct = _get(session, account_id)
@@ -594,6 +596,7 @@ def withdraw(
     that ``licenses.check`` accepts for the owner's programs, listed ids and ``purpose`` at ``at``;
     anything else raises ``BlockedPropertyError`` after recording the refusal in the audit trail.
     """
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
     actor, reason = _text(actor, "actor"), _text(reason, "reason")
     acct = _get(session, account_id)
@@ -671,6 +674,7 @@ def transfer(
     in ``authority`` may allow otherwise); into a customer account marked blocked, the money goes to
     its blocked account, as a deposit would.
     """
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
     actor, reason = _text(actor, "actor"), _text(reason, "reason")
     if from_id == to_id:
@@ -772,6 +776,7 @@ def block_funds(
     if it was released before). Returns it. Blocking an account already blocked moves whatever
     came in since (normally nothing) and records the decision again.
     """
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
     actor, reason = _text(actor, "actor"), _text(reason, "reason")
     rate = _rate(interest_rate) if interest_rate is not None else None
@@ -847,6 +852,7 @@ def receive_blocked(
     The blocked account is ``BLK-<account>`` of the owner's account in that currency (one already
     blocked first, else the first by id), or ``BLK-<owner_id>-<CCY>`` when the owner has none here.
     """
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
     actor, reason = _text(actor, "actor"), _text(reason, "reason")
     currency = _currency(currency)
@@ -1078,6 +1084,7 @@ def accrue_interest(
     remainder carried to the next accrual. Returns None when there is nothing to post (a closed
     account, no day elapsed, or less than half a minor unit earned, which then stays owed).
     """
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     until = _utc(until)
     actor = _text(actor, "actor")
     acct = _get(session, account_id)
@@ -1130,6 +1137,7 @@ def release(
     The funds go to the source account, whose status returns to ``open``; with no source account
     (funds of a blocked payment) or a closed one, to clearing. Entries are never removed.
     """
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
     actor, reason = _text(actor, "actor"), _text(reason, "reason")
     if kind not in RELEASE_KINDS:
