@@ -21,10 +21,9 @@ The rules for blocked property (``docs/ledger.md``; domain notes section 2.2):
 Concurrency: every function reads the accounts it moves under ``SELECT ... FOR UPDATE``, all of them
 in one statement ordered by id, before it looks at a status or a balance. A debit racing a blocking
 therefore either commits first (and the blocking moves what is left) or waits and then sees the
-account blocked. On PostgreSQL the row locks do this; SQLite has one writer at a time. Lock order is
-per call: a caller that makes several ledger calls in one transaction, or appends to the audit trail
-before calling the ledger, may meet a deadlock on PostgreSQL, which the database detects and reports
-as an error (nothing moves); retrying the transaction is then safe.
+account blocked. On PostgreSQL the row locks do this; SQLite has one writer at a time. Before any
+account, each function takes the audit trail's lock (``audit.lock``), so every writer locks in the
+same order (trail, then accounts) and a transaction making several ledger calls cannot deadlock.
 
 None of the functions commits: they take a ``Session`` in a transaction and leave the commit (or
 rollback) to the caller, so a posting and its audit record are kept together or not at all.
