@@ -372,6 +372,9 @@ def test_a_held_payment_is_decided_under_four_eyes(db_url: str, screener: Screen
         report = s.get(Report, effect["report"])
         assert report is not None and report.kind == "blocked_property"
         assert s.get(Payment, again.payment_id).status == "released"  # type: ignore[union-attr]
+        # the person known only from the payment is blocked in its own right, so it can be released later
+        [own_block] = blocking.active_blocks(s, effect["owner"])
+        assert own_block.entity_id == "icc-khan-karim" and own_block.decision_id == block_id
     with pytest.raises(EnforcementError, match="not held"), Session(store.engine) as s, s.begin():
         decisions.decide_payment(
             s, payment_id=held.payment_id, outcome="reject", reason="too late", actor="x"
@@ -397,3 +400,95 @@ def test_audit_chain_stays_whole_under_concurrent_writers(db_url: str) -> None:
     assert report.ok, report.problems
     assert report.records == 80
     store.close()
+
+
+def _confirm(store: Store, party: str, entity: str, at: datetime) -> None:
+    alert = _alert(store, party, entity)
+    with Session(store.engine) as s, s.begin():
+        d = decisions.decide(
+            s, alert_id=alert.id, outcome="true_match", reason="confirmed match", actor="alice"
+        )
+        decisions.approve(s, decision_id=d.id, actor="bob", at=at)
+
+
+def test_a_release_needs_a_specific_licence_in_force(bank: Store, tmp_path: Path) -> None:
+    _screen(bank, tmp_path, IN_2020)
+    _confirm(bank, "C-1002", "icc-bensouda-fatou", IN_2020)
+    with Session(bank.engine) as s:
+        block_id = blocking.active_blocks(s, "C-1002")[0].id
+    # a general licence authorises dealings; it does not unblock property
+    with pytest.raises(EnforcementError, match="does not unblock"), Session(bank.engine) as s, s.begin():
+        decisions.request_release(
+            s, block_id=block_id, kind="license", reason="wind-down", actor="alice", authority="GL 1"
+        )
+    # a specific licence issued to the bank (not in any registry) releases, under four eyes
+    with Session(bank.engine) as s, s.begin():
+        d = decisions.request_release(
+            s,
+            block_id=block_id,
+            kind="license",
+            reason="OFAC licence",
+            actor="alice",
+            authority="ICC-2020-77",
+        )
+        decisions.approve(s, decision_id=d.id, actor="bob", at=IN_2020)
+    with Session(bank.engine) as s:
+        assert s.get(Account, "A-1002").status == "open"  # type: ignore[union-attr]
+        assert s.get(Account, "BLK-A-1002").status == "closed"  # type: ignore[union-attr]
+
+
+def test_joint_accounts_stay_blocked_while_any_holder_is(bank: Store, tmp_path: Path) -> None:
+    """A-1004 is held by C-1004 with C-1005 as joint holder: blocking either freezes it."""
+    with Session(bank.engine) as s, s.begin():
+        for pid, name in (("C-1004", "Fatou Bensouda"), ("C-1005", "Phakiso Mochochoko")):
+            party = s.get(Party, pid)
+            assert party is not None
+            party.name, party.aliases, party.birth_date, party.nationality = name, [], None, None
+            party.country = None
+            party.updated_at = IN_2020
+    _screen(bank, tmp_path, IN_2020, mode="full")
+    _confirm(bank, "C-1005", "icc-mochochoko-phakiso", IN_2020)  # the joint holder
+    _confirm(bank, "C-1004", "icc-bensouda-fatou", IN_2020)  # the primary holder
+    with Session(bank.engine) as s:
+        assert s.get(Account, "A-1004").status == "blocked"  # type: ignore[union-attr]
+        joint_block = blocking.active_blocks(s, "C-1005")[0].id
+        primary_block = blocking.active_blocks(s, "C-1004")[0].id
+    # the primary holder's block ends: the joint holder still has an interest, so the funds stay
+    with Session(bank.engine) as s, s.begin():
+        blocking.release_block(s, block_id=primary_block, kind="delisting", reason="test", actor="bob")
+    with Session(bank.engine) as s:
+        assert s.get(Account, "A-1004").status == "blocked"  # type: ignore[union-attr]
+        assert s.get(Account, "BLK-A-1004").balance == Decimal("100000.00")  # type: ignore[union-attr]
+    # the joint holder's ends too: now they come back
+    with Session(bank.engine) as s, s.begin():
+        blocking.release_block(s, block_id=joint_block, kind="delisting", reason="test", actor="bob")
+    with Session(bank.engine) as s:
+        a = s.get(Account, "A-1004")
+        assert a is not None and a.status == "open" and a.balance >= Decimal("100000.00")
+
+
+def test_a_blocked_persons_new_account_is_blocked_from_the_start(bank: Store, tmp_path: Path) -> None:
+    _screen(bank, tmp_path, IN_2020)
+    _confirm(bank, "C-1002", "icc-bensouda-fatou", IN_2020)
+    new = tmp_path / "accounts.csv"
+    new.write_text("id,owner,currency,balance\nA-1099,C-1002,USD,500.00\n", encoding="utf-8")
+    with Session(bank.engine) as s, s.begin():
+        import_book(s, parties=None, accounts=new, roles=None, ownership=None, actor="onboarding", at=IN_2020)
+    with Session(bank.engine) as s:
+        assert s.get(Account, "A-1099").status == "blocked"  # type: ignore[union-attr]
+        assert s.get(Account, "BLK-A-1099").balance == Decimal("500.00")  # type: ignore[union-attr]
+        assert (
+            s.scalars(select(Report).where(Report.subject_id == "BLK-A-1099")).one().kind
+            == "blocked_property"
+        )
+
+
+def test_report_deadlines_count_from_the_date_in_washington(bank: Store, tmp_path: Path) -> None:
+    # 20:30 Eastern on Friday 2 October 2020 is Saturday in UTC: the block is Friday's
+    late = datetime(2020, 10, 3, 0, 30, tzinfo=UTC)
+    _screen(bank, tmp_path, late)
+    _confirm(bank, "C-1002", "icc-bensouda-fatou", late)
+    with Session(bank.engine) as s:
+        report = s.scalars(select(Report).where(Report.subject_id == "BLK-A-1002")).one()
+        assert report.trigger_date.isoformat() == "2020-10-02"
+        assert report.due_date.isoformat() == "2020-10-19"  # Columbus Day (12 Oct) is not counted

@@ -276,3 +276,19 @@ def test_cli_screens_a_file_and_refuses_a_malformed_one(tmp_path: Path, xdg_cach
         app, ["payments", "screen", str(PAYMENTS / "mt103_innocent.fin"), "--at", "2025-07-15"]
     )
     assert naive.exit_code == 2 and "time zone" in naive.stderr
+
+
+def test_a_possible_interest_is_held_not_rejected(screener: Screener, us_bank: Policy) -> None:
+    """The creditor may be the listed person and the text names him: review, do not return the funds."""
+    text = (PAYMENTS / "mt103_near_miss.fin").read_text(encoding="utf-8")
+    text = text.replace(":70:INVOICE 2025-117 SPARE PARTS", ":70:FEES FOR KARIM ASAD AHMAD KHAN")
+    [message] = parse_text(text, "near-miss-with-text")
+    d = _decide(screener, message, us_bank)
+    assert d.decision == "hold"
+    assert [h.role for h in d.hits if h.entity_id == "icc-khan-karim"] == ["creditor"]
+    # the text names another listed party (a reject on its own): the possible interest still holds it
+    text = text.replace(":70:FEES FOR KARIM ASAD AHMAD KHAN", ":70:HOTEL FOR KOREA DAESONG BANK DELEGATION")
+    [message] = parse_text(text, "near-miss-and-daesong")
+    d = _decide(screener, message, us_bank)
+    assert {h.outcome for h in d.hits} == {"hold", "reject"}
+    assert d.decision == "hold" and any("held rather than rejected" in r for r in d.reasons)

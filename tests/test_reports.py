@@ -278,11 +278,22 @@ def test_record_due_is_idempotent_and_validated(book: Session) -> None:
         kind="blocked_property",
         subject_type="account",
         subject_id=account.id,
-        trigger=date(2026, 3, 3),
+        trigger=date(2026, 3, 2),
         actor="other",
     )
     session.commit()
     assert again.id == first.id and again.trigger_date == date(2026, 3, 2)
+    # blocked again on another day (released and blocked again): a new report is owed
+    later = reports.record_due(
+        session,
+        kind="blocked_property",
+        subject_type="account",
+        subject_id=account.id,
+        trigger=date(2026, 3, 3),
+        actor="other",
+    )
+    assert later.id != first.id and later.due_date == date(2026, 3, 17)
+    session.rollback()
     assert (
         session.scalar(
             select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "report.due")

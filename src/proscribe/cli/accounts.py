@@ -332,31 +332,6 @@ def block(
 
 
 @app.command()
-def release(
-    blocked_account_id: str = typer.Argument(..., help="The blocked account (BLK-...)."),
-    kind: str = typer.Option(..., "--kind", help="delisting, license or compliance_release."),
-    reason: str = typer.Option(..., "--reason", help="Why (the delisting notice, OFAC's letter...)."),
-    authority: str | None = typer.Option(None, "--authority", help="The licence, or the decision relied on."),
-    actor: str | None = ACTOR,
-    json_out: bool = JSON,
-) -> None:
-    """Return a blocked account's funds with interest, and close it (its history stays)."""
-    tx = _run(
-        lambda s: _tx_dict(
-            ledger.release(
-                s,
-                blocked_account_id=blocked_account_id,
-                kind=kind,
-                actor=actor or _default_actor(),
-                reason=reason,
-                authority=authority,
-            )
-        )
-    )
-    _print_tx(tx, json_out)
-
-
-@app.command()
 def accrue(
     until: str = typer.Option(
         ..., "--until", help="Accrue for every day before this date (YYYY-MM-DD) or up to this datetime."

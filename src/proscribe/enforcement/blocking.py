@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit, ledger, reports
-from proscribe.enforcement.clock import aware
+from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.enforcement.ownership import Edge, apply_rule
 from proscribe.store.book import Account, AccountParty, Ownership, Party
@@ -76,6 +76,35 @@ def _accounts_with_interest(session: Session, party_id: str) -> list[Account]:
     return list(session.scalars(q))
 
 
+def _blocked_accounts_of(session: Session, party_id: str) -> list[Account]:
+    """Open blocked accounts holding the party's funds: in its name, or taken from an account it holds."""
+    held = [a.id for a in _accounts_with_interest(session, party_id)]
+    q = select(Account).where(
+        Account.kind == "blocked",
+        Account.status != "closed",
+        or_(Account.owner_id == party_id, Account.source_account_id.in_(held)),
+    )
+    return list(session.scalars(q.order_by(Account.id)))
+
+
+def _interest_holders(session: Session, blocked: Account) -> set[str]:
+    """Everyone with an interest in a blocked account's funds: its owner and the source's holders."""
+    holders = {blocked.owner_id} if blocked.owner_id else set()
+    if blocked.source_account_id:
+        source = session.get(Account, blocked.source_account_id)
+        if source is not None and source.owner_id:
+            holders.add(source.owner_id)
+        holders.update(
+            session.scalars(
+                select(AccountParty.party_id).where(
+                    AccountParty.account_id == blocked.source_account_id,
+                    AccountParty.role.in_(INTEREST_ROLES),
+                )
+            )
+        )
+    return holders
+
+
 def block_party(
     session: Session,
     *,
@@ -96,32 +125,36 @@ def block_party(
     party = session.get(Party, party_id)
     if party is None:
         raise NotFoundError(f"no party {party_id!r}")
-    for existing in active_blocks(session, party_id):
-        if existing.basis == basis and existing.entity_id == entity_id:
-            return existing
-    block = Block(
-        party_id=party_id,
-        basis=basis,
-        entity_id=entity_id,
-        dataset=dataset,
-        programs=list(programs or []),
-        chain=list(chain or []),
-        explanation=explanation,
-        decision_id=decision_id,
-        blocked_at=at,
-        blocked_by=actor,
+    block = next(
+        (b for b in active_blocks(session, party_id) if b.basis == basis and b.entity_id == entity_id), None
     )
-    session.add(block)
-    session.flush()
+    is_new = block is None
+    if block is None:
+        block = Block(
+            party_id=party_id,
+            basis=basis,
+            entity_id=entity_id,
+            dataset=dataset,
+            programs=list(programs or []),
+            chain=list(chain or []),
+            explanation=explanation,
+            decision_id=decision_id,
+            blocked_at=at,
+            blocked_by=actor,
+        )
+        session.add(block)
+        session.flush()
     frozen: list[str] = []
+    # every open account the party holds: all of them on a new block; on an existing one, accounts
+    # opened since (a blocked person's new account is blocked property from its first cent)
     for account in _accounts_with_interest(session, party_id):
-        if account.status == "closed":
+        if account.status != "open":
             continue
         blocked = ledger.block_funds(
             session,
             account_id=account.id,
             actor=actor,
-            reason=f"block {block.id}: {explanation}",
+            reason=f"block {block.id}: {block.explanation}",
             at=at,
             block_id=block.id,
             interest_rate=interest_rate,
@@ -132,10 +165,12 @@ def block_party(
             kind="blocked_property",
             subject_type="account",
             subject_id=blocked.id,
-            trigger=at.date(),
+            trigger=reporting_date(at),
             actor=actor,
             at=at,
         )
+    if not is_new and not frozen:
+        return block
     audit.append(
         session,
         actor=actor,
@@ -143,11 +178,12 @@ def block_party(
         subject=f"party:{party_id}",
         data={
             "block": block.id,
+            "new": is_new,
             "basis": basis,
             "entity_id": entity_id,
             "programs": block.programs,
-            "explanation": explanation,
-            "decision": decision_id,
+            "explanation": block.explanation,
+            "decision": block.decision_id,
             "blocked_accounts": frozen,
         },
         at=at,
@@ -180,23 +216,21 @@ def release_block(
     block.release_reason = reason
     session.flush()
     returned: list[str] = []
-    if not active_blocks(session, block.party_id):
-        # ownership_change is the 50 percent rule letting go; the funds return as on a delisting
-        ledger_kind = "delisting" if kind == "ownership_change" else kind
-        q = select(Account).where(
-            Account.owner_id == block.party_id, Account.kind == "blocked", Account.status != "closed"
+    # ownership_change is the 50 percent rule letting go; the funds return as on a delisting
+    ledger_kind = "delisting" if kind == "ownership_change" else kind
+    for account in _blocked_accounts_of(session, block.party_id):
+        if any(active_blocks(session, holder) for holder in _interest_holders(session, account)):
+            continue  # another blocked person still has an interest in these funds
+        ledger.release(
+            session,
+            blocked_account_id=account.id,
+            kind=ledger_kind,
+            actor=actor,
+            reason=f"block {block.id} released ({kind}): {reason}",
+            at=at,
+            authority=authority,
         )
-        for account in session.scalars(q.order_by(Account.id)).all():
-            ledger.release(
-                session,
-                blocked_account_id=account.id,
-                kind=ledger_kind,
-                actor=actor,
-                reason=f"block {block.id} released ({kind}): {reason}",
-                at=at,
-                authority=authority,
-            )
-            returned.append(account.id)
+        returned.append(account.id)
     audit.append(
         session,
         actor=actor,
@@ -212,6 +246,26 @@ def release_block(
         at=at,
     )
     return block
+
+
+def freeze_new_accounts(session: Session, *, actor: str, at: datetime | None = None) -> list[str]:
+    """Block the open accounts of parties already blocked (accounts opened or joined since)."""
+    at = aware(at)
+    frozen: list[str] = []
+    for b in active_blocks(session):
+        before = {a.id for a in _accounts_with_interest(session, b.party_id) if a.status == "open"}
+        if before:
+            block_party(
+                session,
+                party_id=b.party_id,
+                basis=b.basis,
+                explanation=b.explanation,
+                actor=actor,
+                at=at,
+                entity_id=b.entity_id,
+            )
+            frozen.extend(sorted(before))
+    return frozen
 
 
 def apply_ownership_rule(

@@ -38,7 +38,7 @@ from followthemoney import registry
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit
+from proscribe.enforcement import audit, blocking
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
 from proscribe.enforcement.ledger import BLOCKED_PREFIX, INTERNAL_PREFIX, minor_unit, open_account
@@ -823,6 +823,11 @@ def import_book(
         if kind == "parties":
             data["rescreen"] = list(result.rescreen)
         audit.append(session, actor=actor, action="book.import", subject=f"book:{kind}", data=data, at=at)
+    if accounts is not None or roles is not None or ownership is not None:
+        # the book changed under the blocks in force: a blocked person's new account is blocked from
+        # the start, and a new stake can bring a company to 50% (or take it below)
+        blocking.freeze_new_accounts(session, actor=actor, at=at)
+        blocking.apply_ownership_rule(session, actor=actor, at=at)
     return result
 
 

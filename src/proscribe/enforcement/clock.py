@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
@@ -16,3 +17,15 @@ def aware(at: datetime | None) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("a timezone-aware datetime is needed, not a naive one")
     return at
+
+
+#: OFAC counts business days in Washington: a report's trigger date is the date there
+REPORTING_ZONE = ZoneInfo("America/New_York")
+
+
+def reporting_date(at: datetime) -> date:
+    """The date of ``at`` in Washington, from which OFAC's business-day deadlines are counted.
+
+    An action at 20:30 Eastern on a Monday is Monday's, although it is Tuesday in UTC.
+    """
+    return aware(at).astimezone(REPORTING_ZONE).date()

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit, blocking, ledger, licenses, reports
-from proscribe.enforcement.clock import aware
+from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import load_policy
 from proscribe.store.book import Party
@@ -275,7 +275,7 @@ def _apply_payment(session: Session, decision: Decision, actor: str, at: datetim
             kind="rejected_transaction",
             subject_type="payment",
             subject_id=str(payment.id),
-            trigger=at.date(),
+            trigger=reporting_date(at),
             actor=actor,
             at=at,
         )
@@ -292,12 +292,31 @@ def _apply_payment(session: Session, decision: Decision, actor: str, at: datetim
         payment_id=payment.id,
     )
     payment.status = "blocked"
+    party = session.get(Party, str(owner))
+    hits = [
+        h for h in payment.hits if isinstance(h, dict) and h.get("source") not in ("free_text", "institution")
+    ]
+    if party is not None and not party.is_customer and hits and not blocking.active_blocks(session, party.id):
+        # known only from this payment: a block of its own, so it is released like any other
+        top = max(hits, key=lambda h: float(h.get("score") or 0))
+        blocking.block_party(
+            session,
+            party_id=party.id,
+            basis="listing",
+            explanation=f"{top.get('caption')} ({top.get('entity_id')}), in payment {payment.reference}",
+            actor=actor,
+            at=at,
+            entity_id=str(top.get("entity_id")),
+            dataset=str(top.get("dataset") or ""),
+            programs=list(top.get("programs") or []),
+            decision_id=decision.id,
+        )
     report = reports.record_due(
         session,
         kind="blocked_property",
         subject_type="payment",
         subject_id=str(payment.id),
-        trigger=at.date(),
+        trigger=reporting_date(at),
         actor=actor,
         at=at,
     )
@@ -305,18 +324,29 @@ def _apply_payment(session: Session, decision: Decision, actor: str, at: datetim
 
 
 def _check_license(block: Block, number: str, at: datetime) -> None:
-    """A licence named for a release must be in scope and in force; one the registry does not know
-    (a specific licence issued to the institution) is recorded as given, the bank keeping its copy."""
+    """Whether ``number`` can release this block's property at ``at``.
+
+    General licences (and those written into the regulations) authorise dealings with blocked
+    persons, such as a wind-down; they do not unblock property. A release under a licence therefore
+    rests on a specific licence: one the registry does not know (issued to the institution, which
+    keeps its copy) is recorded as given; one it knows must name this person (if it names anyone)
+    and be in force. Checked when the release is proposed and again when it is approved.
+    """
     found = licenses.find(number)
     if found is None:
         return
-    covers = found[1].covers
-    purpose = None if not covers or "wind_down" in covers else covers[0]
-    result = licenses.check(
-        number, programs=block.programs, entity_ids=[block.entity_id or ""], purpose=purpose, at=at
-    )
-    if not result.ok:
-        raise EnforcementError(f"licence {number} does not authorise this release: {result.reason}")
+    program, lic = found
+    if lic.kind != "specific":
+        raise EnforcementError(
+            f"{lic.number} ({program.code}) is a {lic.kind} licence: it authorises dealings, it does "
+            "not unblock property; a release needs a specific licence from OFAC"
+        )
+    if lic.designees and block.entity_id not in lic.designees:
+        raise EnforcementError(f"{lic.number} covers only {', '.join(lic.designees)}, not {block.entity_id}")
+    if lic.issued is not None and at.date() < lic.issued:
+        raise EnforcementError(f"{lic.number} was not issued until {lic.issued}")
+    if lic.expired(at):
+        raise EnforcementError(f"{lic.number} expired at {lic.expires.isoformat() if lic.expires else ''}")
 
 
 def _review(session: Session, decision_id: int, actor: str) -> Decision:
@@ -350,6 +380,10 @@ def approve(
         effect = _apply_payment(session, decision, actor, at)
     elif decision.subject_type == "block":
         kind = str(decision.params.get("kind"))
+        block_row = session.get(Block, int(decision.subject_id))
+        if kind == "license" and block_row is not None:
+            # the licence must still be in force when the release happens, not only when proposed
+            _check_license(block_row, str(decision.params.get("authority") or ""), at)
         block = blocking.release_block(
             session,
             block_id=int(decision.subject_id),
@@ -383,6 +417,8 @@ def approve(
 def _apply_alert(session: Session, decision: Decision, actor: str, at: datetime) -> dict[str, Any]:
     alert = session.get(Alert, int(decision.subject_id), with_for_update=True)
     assert alert is not None
+    if alert.status != "pending":
+        raise EnforcementError(f"alert {alert.id} is {alert.status} now: the decision cannot take effect")
     alert.updated_at = at
     if decision.action == "false_positive":
         alert.status = "false_positive"
@@ -412,7 +448,7 @@ def _apply_alert(session: Session, decision: Decision, actor: str, at: datetime)
             kind="blocking_statute_notice",
             subject_type="alert",
             subject_id=str(alert.id),
-            trigger=at.date(),
+            trigger=reporting_date(at),
             actor=actor,
             at=at,
             data={"conflict": policy_action.conflict, "party": alert.party_id, "entity": alert.entity_id},

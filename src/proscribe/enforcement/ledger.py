@@ -43,7 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit
+from proscribe.enforcement import audit, licenses
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, NotFoundError
 from proscribe.store.audit import Setting
@@ -424,8 +424,6 @@ def _authorise_debit(
         "entity_ids": entity_ids,
     }
     if authority:
-        from proscribe.enforcement import licenses
-
         result = licenses.check(authority, programs=programs, entity_ids=entity_ids, purpose=purpose, at=at)
         evidence["license_check"] = result.to_dict()
         if result.ok:
@@ -1156,7 +1154,12 @@ def release(
     if blk.status == "closed":
         raise EnforcementError(f"{blocked_account_id} was released already")
     evidence: dict[str, Any] = {}
-    if kind == "license":
+    if kind == "license" and licenses.find(authority or "") is None:
+        # a specific licence OFAC issued to the institution for these funds: not in any registry,
+        # so it is recorded as given (the decision that approved the release checked it, and the
+        # institution keeps its copy)
+        evidence = {"licence": authority, "licence_check": "specific licence held by the institution"}
+    elif kind == "license":
         blocks = _blocks_at(session, blk.owner_id, at)
         evidence = _authorise_debit(
             session,

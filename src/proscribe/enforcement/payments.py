@@ -50,9 +50,9 @@ from followthemoney import model
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit, licenses, reports
-from proscribe.enforcement.blocking import BlockedParty, blocked_parties
+from proscribe.enforcement.blocking import BlockedParty, active_blocks, block_party, blocked_parties
 from proscribe.enforcement.book import party_checksum
-from proscribe.enforcement.clock import aware
+from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.ledger import receive_blocked
 from proscribe.enforcement.policy import Policy, PolicyAction, load_policy
 from proscribe.matching.index import Index
@@ -391,8 +391,10 @@ def _best_per_entity(hits: Iterable[PaymentHit]) -> list[PaymentHit]:
     """One hit per listed entity: the one that says most (an interest over free text, then the score)."""
 
     def rank(h: PaymentHit) -> tuple[int, int, int, float]:
-        interest = 0 if (h.role in OWNER_PRIORITY[:5]) else 1
-        return (0 if h.strength == "strong" else 1, _CHANNEL_RANK[h.source], interest, -h.score)
+        # a hit on a party or agent (an interest in the funds) before one in free text, even a weaker
+        # one: whether a blocked person has an interest decides between blocking and rejecting
+        interest = 0 if h.has_interest else 1
+        return (interest, 0 if h.strength == "strong" else 1, _CHANNEL_RANK[h.source], -h.score)
 
     best: dict[str, PaymentHit] = {}
     for h in hits:
@@ -535,6 +537,11 @@ def decide(
             decision = h.outcome
     if decision == "pass" and (flags or embargo):
         decision = "hold"
+    if decision == "reject" and any(h.has_interest and h.outcome == "hold" for h in open_hits):
+        # a possible match on a party with an interest: rejecting would return funds that may have to
+        # be blocked (31 CFR 501.603; OFAC FAQ 36), so a person reviews it first
+        decision = "hold"
+        reasons.append("held rather than rejected: a party with an interest may be a listed person")
     deciding = [h for h in open_hits if h.outcome == decision]
     if decision == "pass":
         if license_used and any(h.license for h in hits):
@@ -608,6 +615,34 @@ def _owner(session: Session, d: PaymentDecision, payment: Payment, at: datetime)
     return party_id
 
 
+def _record_block(
+    session: Session, d: PaymentDecision, owner: str, payment: Payment, actor: str, at: datetime
+) -> None:
+    """A blocked person known only from a payment gets a Block of its own.
+
+    Its funds are then released like any other's (a delisted alert when the listing ends, four
+    eyes), later payments to it are recognised, and the 50 percent rule counts it. A customer is not
+    blocked from here: its block comes from the decided alert on it.
+    """
+    party = session.get(BookParty, owner)
+    if party is None or party.is_customer or active_blocks(session, owner):
+        return
+    hit = next((h for h in d.hits if h.outcome == "block" and h.source != "institution"), None)
+    if hit is None:
+        return
+    block_party(
+        session,
+        party_id=owner,
+        basis="listing",
+        explanation=f"{hit.caption} ({hit.entity_id}), in payment {payment.reference}: {hit.explanation}",
+        actor=actor,
+        at=at,
+        entity_id=hit.entity_id,
+        dataset=hit.dataset,
+        programs=list(hit.programs),
+    )
+
+
 def _party_text(p: MessageParty | None) -> str:
     if p is None:
         return ""
@@ -661,7 +696,7 @@ def screen_payment(
     session.add(payment)
     session.flush()
     d.payment_id = payment.id
-    day = at.date()
+    day = reporting_date(at)  # OFAC counts business days from the date in Washington
     if d.decision == "block":
         owner = _owner(session, d, payment, at)
         acct = receive_blocked(
@@ -675,6 +710,7 @@ def screen_payment(
             payment_id=payment.id,
         )
         d.blocked_owner, d.blocked_account = owner, acct.id
+        _record_block(session, d, owner, payment, actor, at)
         rep = reports.record_due(
             session,
             kind="blocked_property",

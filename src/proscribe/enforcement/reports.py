@@ -169,13 +169,17 @@ def _lock_reports(session: Session) -> None:
     session.execute(select(Setting).where(Setting.key == audit._HEAD).with_for_update()).first()
 
 
-def _find(session: Session, kind: str, subject_type: str, subject_id: str) -> Report | None:
+def _find(
+    session: Session, kind: str, subject_type: str, subject_id: str, trigger: date | None = None
+) -> Report | None:
     query = (
         select(Report)
         .where(Report.kind == kind, Report.subject_type == subject_type, Report.subject_id == subject_id)
         .order_by(Report.id)
         .limit(1)
     )
+    if trigger is not None:
+        query = query.where(Report.trigger_date == trigger)
     return session.execute(query).scalar_one_or_none()
 
 
@@ -190,7 +194,9 @@ def record_due(
     at: datetime | None = None,
     data: dict[str, Any] | None = None,
 ) -> Report:
-    """Record that a report is owed, with its due date; the same (kind, subject) twice gives the same row.
+    """Record that a report is owed, with its due date; the same (kind, subject, trigger) twice gives
+    the same row, while the same subject blocked again on another day (an account released and
+    blocked again years later) owes a new report.
 
     Called in the caller's transaction, next to the blocking or rejection that triggered it, so the
     duty to report is committed with the act or not at all.
@@ -208,7 +214,7 @@ def record_due(
     subject_id = str(subject_id)
     _check_subject(session, subject_type, subject_id)
     _lock_reports(session)
-    existing = _find(session, kind, subject_type, subject_id)
+    existing = _find(session, kind, subject_type, subject_id, trigger)
     if existing is not None:
         return existing
     due_date, rule = _due_date(kind, trigger)
