@@ -316,7 +316,8 @@ def _close_ended(
     """Close open match alerts on listings no longer in force; open ``delisted`` alerts for blocks."""
     in_book = {p.id for p in book}
     closed = 0
-    for alert in session.scalars(select(Alert).where(Alert.status == "open", Alert.kind == "match")):
+    query = select(Alert).where(Alert.status == "open", Alert.kind == "match").with_for_update()
+    for alert in session.scalars(query).all():
         if (
             alert.party_id in in_book
             and alert.entity_id not in now_map
@@ -326,6 +327,14 @@ def _close_ended(
             alert.updated_at = at
             alert.evidence = {**alert.evidence, "closed": f"listing no longer in force as of {run.as_of}"}
             closed += 1
+            audit.append(
+                session,
+                actor=run.actor,
+                action="alert.close",
+                subject=f"alert:{alert.id}",
+                data={"run": run.id, "why": alert.evidence["closed"]},
+                at=at,
+            )
     blocks = session.scalars(
         select(Block).where(
             Block.released_at.is_(None), Block.basis == "listing", Block.entity_id.is_not(None)
