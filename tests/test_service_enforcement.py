@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -358,6 +359,105 @@ def test_payments_are_screened_stored_and_queued(
     assert vera.get("/api/payments/999999").status_code == 404
 
 
+def test_a_held_payment_is_reviewed_under_four_eyes(
+    screened: dict[str, Any], people: dict[str, httpx.Client]
+) -> None:
+    """A near miss (Karim Ahmad Khan for the listed Karim Asad Ahmad Khan) is held; blocking it after
+    review freezes the amount once a second person approves; a release is sent back, then approved."""
+    alice, bob, carol, vera = people["alice"], people["bob"], people["carol"], people["vera"]
+    near_miss = one_file(PAYMENTS / "mt103_near_miss.fin")
+    held = []
+    for _ in range(2):
+        resp = ready(lambda: carol.post("/api/payments/screen", files=near_miss))
+        assert resp.status_code == 200, resp.text
+        [screened_payment] = resp.json()
+        assert screened_payment["decision"] == "hold" and screened_payment["status"] == "held"
+        held.append(screened_payment)
+    to_block, to_release = (p["payment_id"] for p in held)
+    assert {to_block, to_release} <= {p["id"] for p in vera.get("/api/payments/held").json()}
+
+    # block: proposed by alice, refused to herself (four eyes) and to an analyst, approved by bob
+    reason = "The creditor is the listed Prosecutor: same name, and the invoice is for his office"
+    assert (
+        vera.post(f"/api/payments/{to_block}/review", json={"outcome": "block", "reason": reason}).status_code
+        == 403
+    )
+    proposed = alice.post(f"/api/payments/{to_block}/review", json={"outcome": "block", "reason": reason})
+    assert proposed.status_code == 200, proposed.text
+    decision = proposed.json()
+    assert decision["subject"] == f"payment:{to_block}" and decision["status"] == "pending"
+    assert decision["decided_by"] == "alice" and decision["evidence"]["reference"] == "NEAR-0001"
+    assert decision["id"] in [d["id"] for d in vera.get("/api/decisions/pending").json()]
+    again = carol.post(
+        f"/api/payments/{to_block}/review", json={"outcome": "release", "reason": "a namesake"}
+    )
+    assert again.status_code == 409 and "already has a decision" in again.json()["detail"]
+    own = alice.post(f"/api/decisions/{decision['id']}/approve", json={})
+    assert own.status_code == 409 and "four eyes" in own.json()["detail"]
+    assert carol.post(f"/api/decisions/{decision['id']}/approve").status_code == 403
+    assert vera.get(f"/api/payments/{to_block}").json()["status"] == "held"  # nothing moved yet
+
+    approved = bob.post(f"/api/decisions/{decision['id']}/approve", json={"note": "Agreed, block it"})
+    assert approved.status_code == 200, approved.text
+    effect = approved.json()["params"]["effect"]
+    assert effect["outcome"] == "blocked" and effect["blocked_account"] and effect["report"]
+    account = vera.get(f"/api/accounts/{effect['blocked_account']}").json()
+    assert account["kind"] == "blocked" and account["currency"] == "EUR"
+    assert account["balance"] == "12500.00" and account["owner"] == effect["owner"]
+    assert account["history"][0]["payment"] == to_block
+    payment = vera.get(f"/api/payments/{to_block}").json()
+    assert payment["status"] == "blocked" and payment["decision"] == "hold"  # the screening stays on record
+    assert [(d["id"], d["status"], d["reviewed_by"]) for d in payment["decisions"]] == [
+        (decision["id"], "approved", "bob")
+    ]
+    due = {r["report_id"]: r for r in vera.get("/api/reports/due").json()}
+    report = due[effect["report"]]
+    assert report["kind"] == "blocked_property" and report["subject_type"] == "payment"
+    assert report["subject_id"] == str(to_block) and report["due_date"] > report["trigger_date"]
+    # a blocked payment is not held any more: no second decision on it
+    late = carol.post(
+        f"/api/payments/{to_block}/review", json={"outcome": "reject", "reason": "too late now"}
+    )
+    assert late.status_code == 409 and "not held" in late.json()["detail"]
+
+    # release: bob sends carol's first proposal back (still held), then approves her second one
+    first = carol.post(
+        f"/api/payments/{to_release}/review",
+        json={"outcome": "release", "reason": "A namesake", "at": "2026-01-05T10:00:00+01:00"},
+    ).json()
+    stored = vera.get(f"/api/decisions/{first['id']}").json()
+    assert datetime.fromisoformat(stored["decided_at"]) == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    sent_back = bob.post(
+        f"/api/decisions/{first['id']}/reject", json={"note": "Ask for his birth date first"}
+    )
+    assert sent_back.status_code == 200 and sent_back.json()["status"] == "rejected"
+    assert vera.get(f"/api/payments/{to_release}").json()["status"] == "held"
+    second = carol.post(
+        f"/api/payments/{to_release}/review",
+        json={"outcome": "release", "reason": "Born 1985 in Lyon: not the listed Prosecutor (born 1970)"},
+    ).json()
+    released = alice.post(f"/api/decisions/{second['id']}/approve")
+    assert released.status_code == 200 and released.json()["params"]["effect"] == {"outcome": "released"}
+    payment = vera.get(f"/api/payments/{to_release}").json()
+    assert payment["status"] == "released"
+    assert [d["status"] for d in payment["decisions"]] == ["rejected", "approved"]
+    assert to_release not in [p["id"] for p in vera.get("/api/payments/held").json()]
+    trail = alice.get("/api/audit", params={"subject": f"payment:{to_release}"}).json()
+    assert {(r["action"], r["actor"]) for r in trail} >= {
+        ("decision.propose", "carol"),
+        ("decision.reject", "bob"),
+        ("decision.approve", "alice"),
+    }
+
+    # what the request says is checked field by field
+    bad = carol.post(f"/api/payments/{to_release}/review", json={"outcome": "hold", "reason": "a b c d e"})
+    assert bad.status_code == 422 and "outcome" in bad.text
+    short = carol.post(f"/api/payments/{to_release}/review", json={"outcome": "release", "reason": "ok"})
+    assert short.status_code == 422 and "reason" in short.text
+    nobody = carol.post("/api/payments/999999/review", json={"outcome": "release", "reason": "a b c d e"})
+    assert nobody.status_code == 404
+
+
 def test_travellers_and_their_family_are_checked(
     screened: dict[str, Any], people: dict[str, httpx.Client]
 ) -> None:
@@ -488,6 +588,7 @@ EXPECTED_ROLES = {
     ("GET", "/api/payments"): "viewer",
     ("GET", "/api/payments/held"): "viewer",
     ("GET", "/api/payments/{payment_id}"): "viewer",
+    ("POST", "/api/payments/{payment_id}/review"): "analyst",
     ("POST", "/api/travel/check"): "analyst",
     ("GET", "/api/travel/checks"): "viewer",
     ("POST", "/api/travel/family"): "admin",

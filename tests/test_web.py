@@ -421,7 +421,13 @@ def test_pages_for_payments_entities_lists_and_the_keyboard(
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     # every input, select and textarea on the main pages has a label
-    for path in ("/ui/alerts", f"/ui/alerts/{alert_id(server, 'C-1001')}", "/ui/travel", "/ui/reports"):
+    for path in (
+        "/ui/alerts",
+        f"/ui/alerts/{alert_id(server, 'C-1001')}",
+        "/ui/travel",
+        "/ui/reports",
+        "/ui/payments",
+    ):
         page = pages["alice"]
         page.goto(path)
         unlabelled = page.evaluate(
@@ -430,6 +436,100 @@ def test_pages_for_payments_entities_lists_and_the_keyboard(
                  .map(e => e.name)"""
         )
         assert unlabelled == [], path
+
+
+# --- reviewing held payments ----------------------------------------------------------------------
+
+
+def held_payments(server: LiveServer, folder: Path, *references: str) -> list[int]:
+    """Payments to "Kimberly Prost", a possible match (0.54) for the ICC judge designated under
+    EO 14203: each is held for review."""
+    message = (FIXTURES / "payments" / "mt103_near_miss.fin").read_text()
+    ids = []
+    for ref in references:
+        path = folder / f"{ref}.fin"
+        path.write_text(message.replace("KARIM AHMAD KHAN", "KIMBERLY PROST").replace("NEAR-0001", ref))
+        [screened] = screen_payments(server.runtime.store, path, actor="payments-job")
+        assert screened.decision == "hold" and screened.payment_id is not None, screened.reasons
+        ids.append(screened.payment_id)
+    return ids
+
+
+def test_a_held_payment_is_reviewed_by_an_analyst_and_approved_by_another_person(
+    pages: dict[str, Page], server: LiveServer, shots: Path, tmp_path: Path
+) -> None:
+    to_block, to_release = held_payments(server, tmp_path, "PROST-0001", "PROST-0002")
+    viewer = pages["vera"]
+    viewer.goto("/ui/payments")
+    expect(viewer.locator("section.card", has=viewer.locator(f"#pay-{to_block}"))).to_contain_text(
+        "Reviewing a held payment needs the analyst role; you are viewer"
+    )
+
+    analyst = pages["alice"]
+    analyst.goto("/ui/payments")
+    card = analyst.locator("section.card", has=analyst.locator(f"#pay-{to_block}"))
+    expect(card).to_contain_text("Waiting for an analyst's review.")
+    card.get_by_label(re.compile("Block:")).check()
+    card.get_by_label(re.compile("Reason for payment")).fill("The creditor is the listed judge: same name")
+    card.get_by_role("button", name=f"Propose the decision on payment {to_block}").click()
+    expect(analyst.get_by_role("status")).to_contain_text("waits for a second person's approval")
+    review = analyst.locator(".review")
+    expect(review).to_contain_text("block, decided by alice")
+    expect(review).to_contain_text("waiting for a second person")
+    expect(review).to_contain_text("You made this decision")
+    expect(analyst.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    expect(analyst.locator("h2", has_text=f"Payment {to_block}")).to_contain_text("held")
+    analyst.screenshot(path=str(shots / "payment-review.png"), full_page=True)
+    # a second proposal while one waits is refused, on the page, and changes nothing
+    form = {"csrf": csrf(analyst), "outcome": "release", "reason": "a namesake after all"}
+    answer = analyst.request.post(f"/ui/payments/{to_block}/review", form=form)
+    assert answer.status == 409 and "already has a decision" in answer.text()
+    with Session(server.runtime.store.engine) as s:
+        [decision] = s.scalars(
+            select(Decision).where(Decision.subject_type == "payment", Decision.subject_id == str(to_block))
+        ).all()
+        assert decision.status == "pending" and decision.decided_by == "alice"
+    answer = analyst.request.post(f"/ui/decisions/{decision.id}/approve", form={"csrf": csrf(analyst)})
+    assert answer.status == 403
+
+    approver = pages["bob"]
+    approver.goto("/ui/decisions")
+    queued = approver.locator("section.card", has=approver.locator(f"#dq-{decision.id}"))
+    expect(queued.get_by_role("heading")).to_have_text(f"Payment {to_block}")
+    expect(queued).to_contain_text("EUR 12,500.00")
+    expect(queued).to_contain_text("into a blocked account")
+    approver.screenshot(path=str(shots / "approvals.png"), full_page=True)
+    queued.get_by_role("button", name=f"Approve decision {decision.id}").click()
+    expect(approver.get_by_role("status")).to_contain_text("approved and carried out")
+    expect(approver.locator("h1")).to_have_text(f"Payment {to_block}")
+    expect(approver.locator(f"#pay-{to_block}")).to_contain_text("blocked")
+    effect = approver.locator(".effect")
+    expect(effect).to_contain_text("blocked")
+    with Session(server.runtime.store.engine) as s:
+        done = s.get(Decision, decision.id)
+        assert done is not None and done.status == "approved" and done.reviewed_by == "bob"
+        blocked_account = str(done.params["effect"]["blocked_account"])
+    expect(effect.get_by_role("link", name=blocked_account)).to_be_visible()
+    frozen = account(server, blocked_account)
+    assert frozen.kind == "blocked" and frozen.balance == Decimal("12500.00") and frozen.currency == "EUR"
+
+    # the release: proposed by the analyst, approved by the approver on the payments page itself
+    analyst.goto("/ui/payments")
+    card = analyst.locator("section.card", has=analyst.locator(f"#pay-{to_release}"))
+    card.get_by_label(re.compile("Release:")).check()
+    card.get_by_label(re.compile("Reason for payment")).fill("A namesake: the creditor is a Paris architect")
+    card.get_by_role("button", name=f"Propose the decision on payment {to_release}").click()
+    expect(analyst.get_by_role("status")).to_contain_text("waits for a second person's approval")
+    approver.goto("/ui/payments")
+    card = approver.locator("section.card", has=approver.locator(f"#pay-{to_release}"))
+    expect(card).to_contain_text("A decision on it waits for a second person.")
+    expect(card.locator(".review")).to_contain_text("release, decided by alice")
+    card.get_by_role("button", name=re.compile("^Approve decision")).click()
+    expect(approver.get_by_role("status")).to_contain_text("approved and carried out")
+    expect(approver.locator(f"#pay-{to_release}")).to_contain_text("released")
+    expect(approver.locator("table", has_text="Review decisions")).to_contain_text("approved")
+    approver.goto("/ui/payments?status=released")
+    expect(approver.locator(f"#pay-{to_release}")).to_be_visible()
 
 
 def test_admin_starts_a_list_update(pages: dict[str, Page], server: LiveServer) -> None:

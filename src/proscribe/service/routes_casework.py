@@ -323,7 +323,10 @@ class DecisionOut(BaseModel):
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     review_note: str | None = None
-    params: dict[str, Any] = Field(description="The release kind and authority; once approved, the effect")
+    params: dict[str, Any] = Field(
+        description="A release's kind and authority, or the owner a payment block names; once approved, "
+        "the effect"
+    )
 
 
 class AlertOut(BaseModel):
@@ -511,7 +514,7 @@ def approve(request: Request, decision_id: RowId, who: Caller, body: ApproveBody
 @router.post(
     "/api/decisions/{decision_id}/reject",
     dependencies=[allow(Role.approver)],
-    summary="Send someone else's decision back; the alert opens again",
+    summary="Send someone else's decision back; the alert opens again (a held payment stays held)",
     response_model=DecisionOut,
     responses=FOUR_EYES,
 )

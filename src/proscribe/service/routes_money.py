@@ -5,7 +5,9 @@ float. A debit of blocked property that no licence or service-charge rule allows
 409 and the rule in the message, and the refusal stays in the audit trail.
 
 Funds are never released here directly: a release is a four-eyes decision
-(``POST /api/blocks/{id}/release``, then ``POST /api/decisions/{id}/approve``).
+(``POST /api/blocks/{id}/release``, then ``POST /api/decisions/{id}/approve``). A payment held for
+review is decided the same way: ``POST /api/payments/{id}/review`` proposes release, block or
+reject, and nothing happens to the payment until another person approves the decision.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import ledger
+from proscribe.enforcement import decisions, ledger
 from proscribe.enforcement.clock import aware, now
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.enforcement.payments import screen_payments
 from proscribe.payments import read_messages
 from proscribe.service.auth import Caller, Role, allow
+from proscribe.service.routes_casework import DecisionOut, decision_dict
 from proscribe.service.routes_shared import (
     INVALID,
     Key,
@@ -44,7 +47,7 @@ from proscribe.service.routes_shared import (
 )
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store.book import Account
-from proscribe.store.casework import Payment
+from proscribe.store.casework import Decision, Payment
 from proscribe.store.ledger import LedgerEntry, LedgerTransaction
 
 router = APIRouter(responses=INVALID)
@@ -399,6 +402,7 @@ class PaymentOut(BaseModel):
 
 class PaymentDetail(PaymentOut):
     raw: str = Field(description="The message as received")
+    decisions: list[DecisionOut] = Field(description="Review decisions on a held payment, oldest first")
 
 
 def payment_dict(p: Payment, raw: bool = False) -> dict[str, Any]:
@@ -515,6 +519,62 @@ def show_payment(request: Request, payment_id: RowId) -> Any:
         p = s.get(Payment, payment_id)
         if p is None:
             raise NotFoundError(f"no payment {payment_id}")
-        return payment_dict(p, raw=True)
+        reviews = s.scalars(
+            select(Decision)
+            .where(Decision.subject_type == "payment", Decision.subject_id == str(payment_id))
+            .order_by(Decision.id)
+        )
+        return payment_dict(p, raw=True) | {"decisions": [decision_dict(d) for d in reviews]}
 
     return read(request, work)
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["release", "block", "reject"] = Field(
+        description="release: a false hit, the payment goes on; block: a blocked person has an interest, "
+        "the funds go to a blocked account; reject: prohibited without a blocked interest, returned"
+    )
+    reason: Text = Field(
+        min_length=5, max_length=5000, examples=["A different Karim Khan: born 1985, a Paris plumber"]
+    )
+    owner: Text | None = Field(
+        None,
+        max_length=100,
+        description="For block: the party (id) whose interest is blocked; default the party of the "
+        "strongest hit on a party with an interest",
+        examples=["C-1001"],
+    )
+    at: AwareDatetime | None = Field(
+        None, description="When the decision is made (ISO 8601 with offset); default now"
+    )
+
+
+@router.post(
+    "/api/payments/{payment_id}/review",
+    dependencies=[allow(Role.analyst)],
+    summary="Propose release, block or reject for a held payment; a second person approves it",
+    response_model=DecisionOut,
+    responses={409: {"description": "The payment is not held, or already has a decision waiting"}},
+)
+def review_payment(request: Request, payment_id: RowId, body: ReviewBody, who: Caller) -> Any:
+    """The decision waits in ``GET /api/decisions/pending``; ``POST /api/decisions/{id}/approve``
+    by an approver other than the proposer carries it out (a block moves the funds to a blocked
+    account and makes a blocked-property report due; a reject makes a rejected-transaction report
+    due), and ``POST /api/decisions/{id}/reject`` sends it back, the payment still held."""
+    not_future(body.at, "at")
+    return write(
+        request,
+        lambda s: decision_dict(
+            decisions.decide_payment(
+                s,
+                payment_id=payment_id,
+                outcome=body.outcome,
+                reason=body.reason,
+                actor=actor_of(who),
+                owner=body.owner,
+                at=body.at,
+            )
+        ),
+    )

@@ -21,7 +21,7 @@ from proscribe.service.auth import Caller, Principal, Role, allow
 from proscribe.service.routes_shared import actor_of
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store import users
-from proscribe.store.casework import Decision
+from proscribe.store.casework import Decision, Payment
 from proscribe.store.errors import NotFound
 from proscribe.store.schema import RecordRow
 from proscribe.web import views
@@ -38,6 +38,25 @@ def _session(request: Request) -> Session:
     return Session(runtime_of(request).store.engine)
 
 
+def _subject_link(d: Decision, session: Session) -> tuple[str, str]:
+    """Where a decision's subject is shown, and its name: a held payment's decision points at that
+    payment on the payments page (where its new status shows once approved); the rest as the views say."""
+    if d.subject_type == "payment":
+        return f"/ui/payments?payment={d.subject_id}#pay-{d.subject_id}", f"payment {d.subject_id}"
+    return views.subject_link(d, session)
+
+
+def _payments_of(session: Session, pending: list[Decision]) -> dict[int, Payment]:
+    """The held payments that pending decisions are about, by decision id (the approver sees what)."""
+    out = {}
+    for d in pending:
+        if d.subject_type == "payment":
+            payment = session.get(Payment, int(d.subject_id))
+            if payment is not None:
+                out[d.id] = payment
+    return out
+
+
 @router.get("/", response_class=HTMLResponse, dependencies=[allow(Role.viewer, password_change=True)])
 def dashboard(request: Request, who: Caller) -> Response:
     if who.must_change_password:
@@ -50,7 +69,7 @@ def dashboard(request: Request, who: Caller) -> Response:
         fresh = views.freshness(runtime.store, today)
         counts = views.status_counts(session)
         pending = views.pending_decisions(session)
-        links = {d.id: views.subject_link(d, session) for d in pending}
+        links = {d.id: _subject_link(d, session) for d in pending}
         held = views.payment_counts(session).get("held", 0)
         due = [i for i in reports.due(session, on=today) if i.status == "due"]
         keys = [s for s in views.ALERT_STATUSES if any(c.get(s) for _, c in series)]
@@ -213,8 +232,16 @@ def decide(
 def decision_queue(request: Request, who: Caller) -> Response:
     with _session(request) as session:
         pending = views.pending_decisions(session)
-        links = {d.id: views.subject_link(d, session) for d in pending}
-        return render(request, "decisions.html", who, session, pending_list=pending, links=links)
+        links = {d.id: _subject_link(d, session) for d in pending}
+        return render(
+            request,
+            "decisions.html",
+            who,
+            session,
+            pending_list=pending,
+            links=links,
+            payments=_payments_of(session, pending),
+        )
 
 
 def _review_target(request: Request, decision_id: int) -> str:
@@ -222,7 +249,7 @@ def _review_target(request: Request, decision_id: int) -> str:
         d = session.get(Decision, decision_id)
         if d is None:
             raise HTTPException(404, f"no decision {decision_id}")
-        return views.subject_link(d, session)[0]
+        return _subject_link(d, session)[0]
 
 
 def _refuse_own(who: Principal, request: Request, decision_id: int) -> None:

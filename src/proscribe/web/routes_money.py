@@ -2,8 +2,11 @@
 
 A release of blocked funds is proposed by an analyst on the blocked account's page and carried
 out when an approver other than the proposer approves it (``decisions.request_release``, then
-``decisions.approve``); the ledger history stays whole. Reports are built from the store at the
-moment they are downloaded, in CSV, JSON or the printable HTML page.
+``decisions.approve``); the ledger history stays whole. A payment held for review is decided the
+same way on the payments page: an analyst proposes release, block or reject
+(``decisions.decide_payment``) and nothing happens to the payment until another person approves.
+Reports are built from the store at the moment they are downloaded, in CSV, JSON or the printable
+HTML page.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import decisions, reports
@@ -21,7 +25,7 @@ from proscribe.service.auth import Caller, Principal, Role, allow
 from proscribe.service.routes_shared import actor_of
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store.book import Account
-from proscribe.store.casework import Block
+from proscribe.store.casework import Block, Decision, Payment
 from proscribe.web import views
 from proscribe.web.csrf import csrf_checked
 from proscribe.web.pages import PageRoute, flash, redirect, render
@@ -35,6 +39,14 @@ RELEASE_KINDS = {
 }
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}
 PAYMENT_STATUSES = ("held", "blocked", "rejected", "final", "released")
+#: what an analyst may decide about a held payment, and what each choice makes happen once approved
+PAYMENT_OUTCOMES = {
+    "release": "Release: a false hit; the payment goes on",
+    "block": "Block: a blocked person has an interest; the funds go to a blocked account "
+    "and a report of blocked property falls due",
+    "reject": "Reject: prohibited but no blocked interest; the payment is returned "
+    "and a report of a rejected transaction falls due",
+}
 
 
 def _session(request: Request) -> Session:
@@ -117,8 +129,6 @@ def request_release(
 
 
 def _blocked_account_of(session: Session, party_id: str) -> str | None:
-    from sqlalchemy import select
-
     return session.scalars(
         select(Account.id).where(Account.owner_id == party_id, Account.kind == "blocked").order_by(Account.id)
     ).first()
@@ -127,21 +137,103 @@ def _blocked_account_of(session: Session, party_id: str) -> str | None:
 # --- payments -------------------------------------------------------------------------------------
 
 
-@router.get("/ui/payments", response_class=HTMLResponse, dependencies=[allow(Role.viewer)])
-def payments_page(request: Request, who: Caller, status: str = "held") -> Response:
-    if status and status not in PAYMENT_STATUSES:
-        raise HTTPException(400, f"status must be one of {', '.join(PAYMENT_STATUSES)}")
+def _reviews(session: Session, payments: list[Payment]) -> dict[int, list[Decision]]:
+    """Each payment's review decisions, oldest first (one query for the page)."""
+    out: dict[int, list[Decision]] = {p.id: [] for p in payments}
+    if out:
+        q = (
+            select(Decision)
+            .where(Decision.subject_type == "payment", Decision.subject_id.in_([str(i) for i in out]))
+            .order_by(Decision.id)
+        )
+        for d in session.scalars(q):
+            out[int(d.subject_id)].append(d)
+    return out
+
+
+def _payments_page(
+    request: Request,
+    who: Principal,
+    status: str,
+    payment: int | None = None,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     with _session(request) as session:
+        if payment is not None:
+            one = session.get(Payment, payment)
+            if one is None:
+                raise HTTPException(404, f"no payment {payment}")
+            shown, status = [one], ""
+        else:
+            shown = views.payments(session, status or None)
+        reviews = _reviews(session, shown)
         return render(
             request,
             "payments.html",
             who,
             session,
-            payments=views.payments(session, status or None),
+            status_code=status_code,
+            error=error,
+            payments=shown,
+            one=payment,
+            reviews=reviews,
+            pending_review={
+                i: next((d for d in ds if d.status == "pending"), None) for i, ds in reviews.items()
+            },
+            outcomes=PAYMENT_OUTCOMES,
             status=status,
             statuses=PAYMENT_STATUSES,
             counts=views.payment_counts(session),
         )
+
+
+@router.get("/ui/payments", response_class=HTMLResponse, dependencies=[allow(Role.viewer)])
+def payments_page(
+    request: Request, who: Caller, status: str = "held", payment: int | None = None
+) -> Response:
+    """The payments of one status (held by default, ``status=`` for all), or one payment."""
+    if status and status not in PAYMENT_STATUSES:
+        raise HTTPException(400, f"status must be one of {', '.join(PAYMENT_STATUSES)}")
+    return _payments_page(request, who, status, payment)
+
+
+@router.post(
+    "/ui/payments/{payment_id}/review",
+    response_class=HTMLResponse,
+    dependencies=[allow(Role.analyst), csrf_checked()],
+)
+def review_payment(
+    request: Request,
+    who: Caller,
+    payment_id: int,
+    outcome: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=4000)],
+    owner: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    with _session(request) as session:
+        if session.get(Payment, payment_id) is None:
+            raise HTTPException(404, f"no payment {payment_id}")
+    try:
+        with _session(request) as session, session.begin():
+            d = decisions.decide_payment(
+                session,
+                payment_id=payment_id,
+                outcome=outcome,
+                reason=reason,
+                actor=actor_of(who),
+                owner=owner.strip() or None,
+            )
+            decision_id = d.id
+    except EnforcementError as exc:  # not held any more, a decision already waiting, no such owner
+        return _payments_page(request, who, "held", payment_id, error=str(exc), status_code=409)
+    flash(
+        request,
+        f"Decision {decision_id} ({outcome} payment {payment_id}) recorded: "
+        "it waits for a second person's approval.",
+    )
+    return redirect(f"/ui/payments?payment={payment_id}#pay-{payment_id}")
 
 
 # --- reports --------------------------------------------------------------------------------------
