@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -14,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json
+from proscribe.cli.common import console, default_actor, err_console, fail, open_store, parse_date, print_json
 from proscribe.enforcement import ledger
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError
 from proscribe.store.book import Account
@@ -23,13 +22,6 @@ from proscribe.store.ledger import LedgerEntry, LedgerTransaction
 app = typer.Typer(help="The ledger: accounts, blocked funds, interest, releases.", no_args_is_help=True)
 
 T = TypeVar("T")
-
-
-def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
-        return "unknown"
 
 
 ACTOR = typer.Option(None, "--actor", help="Who does this (default: your OS user name).")
@@ -230,7 +222,7 @@ def open_cmd(
             owner_id=owner,
             currency=currency.upper(),
             opening_balance=amount,
-            actor=actor or _default_actor(),
+            actor=actor or default_actor(),
             source="proscribe accounts open",
         )
         return _account_dict(session, acct)
@@ -255,7 +247,7 @@ def deposit(
     tx = _run(
         lambda s: _tx_dict(
             ledger.deposit(
-                s, account_id=account_id, amount=value, actor=actor or _default_actor(), reason=reason
+                s, account_id=account_id, amount=value, actor=actor or default_actor(), reason=reason
             )
         )
     )
@@ -286,7 +278,7 @@ def withdraw(
                 s,
                 account_id=account_id,
                 amount=value,
-                actor=actor or _default_actor(),
+                actor=actor or default_actor(),
                 reason=reason,
                 authority=authority,
                 purpose=purpose,
@@ -314,7 +306,7 @@ def block(
         blk = ledger.block_funds(
             session,
             account_id=account_id,
-            actor=actor or _default_actor(),
+            actor=actor or default_actor(),
             reason=reason,
             block_id=block_id,
             interest_rate=interest,
@@ -345,7 +337,7 @@ def accrue(
 
     def work(session: Session) -> list[dict[str, Any]]:
         out = []
-        for tx in ledger.accrue_all(session, until=when, actor=actor or _default_actor()):
+        for tx in ledger.accrue_all(session, until=when, actor=actor or default_actor()):
             # the credit leg is the blocked account's; the debit is SYS-INTEREST's
             credit = session.execute(
                 select(LedgerEntry).where(LedgerEntry.transaction_id == tx.id, LedgerEntry.amount > 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
@@ -10,20 +9,13 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, err_console, fail, open_store, print_json
+from proscribe.cli.common import console, default_actor, err_console, fail, open_store, print_json
 from proscribe.enforcement.book import BookInputError, get_party, import_book, list_parties, party_dict
 from proscribe.enforcement.errors import InputError, NotFoundError
 
 app = typer.Typer(
     help="The institution's customers, accounts and the people around them.", no_args_is_help=True
 )
-
-
-def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment (some containers)
-        return "unknown"
 
 
 @app.command("import")

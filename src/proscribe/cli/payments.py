@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from proscribe.cli.common import console, fail, open_store, print_json, progress_bar
+from proscribe.cli.common import console, default_actor, fail, open_store, print_json, progress_bar
 from proscribe.enforcement.errors import EnforcementError, InputError
 from proscribe.enforcement.payments import PaymentDecision, screen_payments
 from proscribe.screening import Screener
@@ -19,13 +18,6 @@ from proscribe.screening import Screener
 app = typer.Typer(help="Payment messages (SWIFT MT103, ISO 20022 pacs.008): screening and decisions.")
 
 COLOURS = {"pass": "green", "hold": "yellow", "reject": "magenta", "block": "bold red"}
-
-
-def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
-        return "unknown"
 
 
 def _at(value: str | None) -> datetime | None:
@@ -96,7 +88,7 @@ def screen(
         # the first run after a list changes builds the index (some seconds); later runs load it
         with progress_bar("loading the screening index", quiet=json_out):
             screener = Screener.from_store(store, as_of=(when.date() if when else None))
-        decisions = screen_payments(store, file, actor=actor or _default_actor(), at=when, screener=screener)
+        decisions = screen_payments(store, file, actor=actor or default_actor(), at=when, screener=screener)
     except InputError as exc:
         fail(str(exc), code=2)
     except EnforcementError as exc:
@@ -176,7 +168,7 @@ def review(
                 payment_id=payment_id,
                 outcome=outcome,
                 reason=reason,
-                actor=actor or _default_actor(),
+                actor=actor or default_actor(),
                 owner=owner,
                 at=_at(at),
             )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json
+from proscribe.cli.common import console, default_actor, err_console, fail, open_store, parse_date, print_json
 from proscribe.enforcement import reports
 from proscribe.enforcement.errors import EnforcementError
 
@@ -26,7 +25,7 @@ _SHORT = {
 
 
 def _actor(value: str | None) -> str:
-    return value or getpass.getuser()
+    return value or default_actor()
 
 
 @app.command("due")

@@ -15,8 +15,16 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
-from proscribe.cli.customers import default_actor
+from proscribe.cli.common import (
+    console,
+    default_actor,
+    err_console,
+    fail,
+    open_store,
+    parse_date,
+    print_json,
+    progress_bar,
+)
 from proscribe.enforcement.book import BookInputError, Problems, TooManyProblems, read_csv
 from proscribe.enforcement.errors import EnforcementError, InputError
 from proscribe.enforcement.travel import (
