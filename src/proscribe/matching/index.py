@@ -32,6 +32,8 @@ MAX_POSTINGS = 1500
 MAX_CANDIDATE_NAMES = 60
 #: ...and only those with at least this share of the best name's credit
 MIN_CREDIT_SHARE = 0.4
+#: the fewest names rarity weights are computed as if the index held (see ``Index.build``)
+MIN_NAMES = 20_000
 #: tokens at least this long are also found by their first PREFIX_LENGTH letters
 PREFIX_MIN_TOKEN = 7
 PREFIX_LENGTH = 5
@@ -97,7 +99,13 @@ class Index:
             for ident in entity.identifiers:
                 id_post[ident].append(ent_idx)
             index.entities.append(entity)
-        n = max(len(index.names), 1)
+        # Rarity cannot be learned from a few dozen names: on a small list (one program's designees,
+        # the ICC registry alone) every word is seen once or twice, which the formula below reads as
+        # "common" only because n is small, so an exact full name would look weak. Counting as if the
+        # index held at least MIN_NAMES names gives a word seen once the weight a word seen once has
+        # among the ~27,000 names of the OFAC and UN lists, on which the score was calibrated; on
+        # those lists (n above the floor) nothing changes.
+        n = max(len(index.names), MIN_NAMES)
         index.idf = {tok: math.log((n + 1) / (len(post) + 0.5)) for tok, post in token_post.items()}
         index.default_idf = math.log((n + 1) / 0.5)
         for name in index.names:
