@@ -289,15 +289,30 @@ def test_sign_in_with_a_session_and_a_one_time_password(server: LiveServer) -> N
         assert wrong.status_code == 401 and "proscribe_session" not in browser.cookies
         ok = browser.post("/login", data={"username": "admin", "password": first.password})
         assert ok.status_code == 303 and "proscribe_session" in browser.cookies
+        # a second session of the same user, opened before the password changes
+        other = httpx.Client(base_url=server.url, follow_redirects=False)
+        time.sleep(1.1)  # sign-ins from one address are limited to one a second (after a burst of two)
+        assert other.post("/login", data={"username": "admin", "password": first.password}).status_code == 303
+        assert other.get("/api/me").status_code == 200
         # the one-time password must be changed before anything else
         assert browser.get("/api/me").json()["must_change_password"] is True
         assert browser.get("/catalog").status_code == 403
         new = "a long new passphrase"
-        changed = browser.post("/api/me/password", json={"current": first.password, "new": new})
+        # a change signed in by cookie needs this session's CSRF token (another site cannot have it)
+        refused = browser.post("/api/me/password", json={"current": first.password, "new": new})
+        assert refused.status_code == 403 and "X-CSRF-Token" in refused.text
+        token = browser.get("/api/me").json()["csrf_token"]
+        changed = browser.post(
+            "/api/me/password", json={"current": first.password, "new": new}, headers={"X-CSRF-Token": token}
+        )
         assert changed.status_code == 200
         assert browser.get("/catalog").status_code == 200
+        # the change ends every other session issued under the old password (a stolen cookie dies)
+        assert other.get("/api/me").status_code == 401
+        other.close()
         assert browser.get("/docs").status_code == 200
-        assert browser.post("/logout").status_code == 303
+        assert browser.post("/logout").status_code == 403  # without the token: another site's form
+        assert browser.post("/logout", data={"csrf": token}).status_code == 303
         assert browser.get("/catalog").status_code == 401
     with Session(server.runtime.store.engine) as session:
         actions = set(session.execute(select(AuditRecord.action)).scalars())

@@ -13,6 +13,7 @@ it only reads, as screening does) is written to the audit trail with the caller 
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -76,7 +77,7 @@ class Authenticator:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._keys: dict[str, tuple[float, Principal | None]] = {}
-        self._users: dict[str, tuple[float, Principal | None]] = {}
+        self._users: dict[str, tuple[float, Principal | None, str | None]] = {}
         self._last_used: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -94,8 +95,9 @@ class Authenticator:
             principal = hit[1]
         else:
             principal = self._load_key(plaintext)
-            with self._lock:
-                self._keys[digest] = (clock, principal)
+            if principal is not None:  # unknown keys are not cached: guesses must not fill memory
+                with self._lock:
+                    self._keys[digest] = (clock, principal)
         if principal is not None and principal.key_prefix:
             last = self._last_used.get(principal.key_prefix, 0.0)
             if clock - last > LAST_USED_EVERY:
@@ -123,27 +125,41 @@ class Authenticator:
             key = users.get_key(session, prefix)
             key.last_used_at = now()
 
-    def by_session(self, username: str) -> Principal | None:
+    def by_session(self, username: str, stamp: object = None) -> Principal | None:
+        """The signed-in user of a session cookie, if the cookie is still good.
+
+        ``stamp`` is the password-change time the cookie was issued under: a password change or
+        reset makes every cookie issued before it worthless (a stolen cookie dies with the password).
+        """
         hit = self._users.get(username)
         clock = time.monotonic()
         if hit is not None and clock - hit[0] < CACHE_SECONDS:
-            return hit[1]
-        principal: Principal | None = None
-        with Session(self.runtime.store.engine) as session:
-            try:
-                user = users.get_user(session, username)
-            except LookupError:
-                user = None
-            if user is not None and not user.disabled:
-                principal = Principal(
-                    username=user.username,
-                    role=Role[user.role],
-                    via="session",
-                    must_change_password=user.must_change_password,
-                )
-        with self._lock:
-            self._users[username] = (clock, principal)
+            principal, current = hit[1], hit[2]
+        else:
+            principal, current = None, None
+            with Session(self.runtime.store.engine) as session:
+                try:
+                    user = users.get_user(session, username)
+                except LookupError:
+                    user = None
+                if user is not None and not user.disabled:
+                    principal = Principal(
+                        username=user.username,
+                        role=Role[user.role],
+                        via="session",
+                        must_change_password=user.must_change_password,
+                    )
+                    current = session_stamp(user)
+            with self._lock:
+                self._users[username] = (clock, principal, current)
+        if principal is None or stamp != current:
+            return None
         return principal
+
+
+def session_stamp(user: users.User) -> str:
+    """What a session cookie carries to be revoked by the next password change."""
+    return user.password_changed_at.isoformat()
 
 
 def _credentials(request: Request) -> str | None:
@@ -154,6 +170,29 @@ def _credentials(request: Request) -> str | None:
     if scheme.lower() in ("apikey", "bearer") and value.strip():
         return value.strip()
     return ""  # a header we cannot use: refused, not ignored
+
+
+async def _check_csrf_header(request: Request) -> None:
+    """A change made with the session cookie must prove it comes from our own pages.
+
+    The workspace's forms (``/ui/...``) carry the session's token in a form field, checked by
+    their routes; anything else signed in by cookie (a script of our pages calling ``/api``) sends
+    it in the ``X-CSRF-Token`` header. Without this, another site could make a signed-in browser
+    post to ``/api`` (SameSite=Lax does not cover every browser or a sibling host). API clients
+    with a key are not concerned: a key is never sent by a browser on its own.
+    """
+    if request.url.path.startswith("/ui/"):
+        return
+    expected = request.session.get("csrf")
+    given = request.headers.get("x-csrf-token")
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        # a plain form of our pages (Sign out) carries it as a field; Starlette keeps the parsed form
+        field = (await request.form()).get("csrf")
+        given = field if isinstance(field, str) else None
+    if not expected or not given or not hmac.compare_digest(str(expected), given):
+        raise HTTPException(403, "a change signed in by cookie needs the X-CSRF-Token header of this session")
 
 
 class Require:
@@ -176,7 +215,9 @@ class Require:
         elif creds is None and "session" in request.scope:
             username = request.session.get("user")
             if isinstance(username, str):
-                principal = runtime.auth.by_session(username)
+                principal = runtime.auth.by_session(username, request.session.get("stamp"))
+                if principal is not None and request.method not in READ_METHODS:
+                    await _check_csrf_header(request)
         if principal is None:
             raise HTTPException(
                 401,

@@ -3,6 +3,7 @@ metrics, and the management of users and keys."""
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,7 +20,7 @@ from proscribe.matching.score import Query as ScreenQuery
 from proscribe.screening import batch
 from proscribe.screening.batch import RowError, clean_birth_date, clean_country, clean_kind
 from proscribe.screening.screener import DEFAULT_THRESHOLD
-from proscribe.service.auth import Caller, Principal, Role, allow
+from proscribe.service.auth import Caller, Principal, Role, allow, session_stamp
 from proscribe.service.db import write_session, writing
 from proscribe.service.jobs import Job
 from proscribe.service.lists import update_lists
@@ -232,14 +233,21 @@ async def metrics(request: Request) -> Response:
 
 
 @router.get("/api/me", dependencies=[allow(Role.viewer, password_change=True)], summary="Who you are")
-async def me(who: Caller) -> dict[str, Any]:
-    return {
+async def me(request: Request, who: Caller) -> dict[str, Any]:
+    """Who you are; signed in by cookie, also the ``X-CSRF-Token`` your changes must send."""
+    out: dict[str, Any] = {
         "username": who.username,
         "role": who.role.name,
         "via": who.via,
         "key": who.key_prefix,
         "must_change_password": who.must_change_password,
     }
+    if who.via == "session":
+        # the same per-session token the workspace's forms carry (session key "csrf")
+        if not request.session.get("csrf"):
+            request.session["csrf"] = secrets.token_urlsafe(32)
+        out["csrf_token"] = request.session["csrf"]
+    return out
 
 
 class PasswordChange(BaseModel):
@@ -256,9 +264,12 @@ def change_password(request: Request, body: PasswordChange, who: Caller) -> dict
     runtime = runtime_of(request)
     try:
         with write_session(runtime.store.engine) as session:
-            users.change_password(session, who.username, body.current, body.new)
+            user = users.change_password(session, who.username, body.current, body.new)
+            stamp = session_stamp(user)
     except EnforcementError as exc:
         raise _problem(exc) from None
+    if who.via == "session":
+        request.session["stamp"] = stamp  # this session lives on; every other one of the user's ends
     runtime.auth.forget()
     return {"changed": True}
 
@@ -336,8 +347,10 @@ def list_keys(request: Request, who: Caller) -> list[dict[str, Any]]:
 def create_key(request: Request, body: NewKey, who: Caller) -> dict[str, Any]:
     """The key is in the answer, once; only its prefix and a hash are kept."""
     owner = body.owner or who.username
-    if owner != who.username and who.role < Role.admin:
-        raise HTTPException(403, "only an admin can make a key for someone else")
+    if owner != who.username:
+        # a key made for someone else would let its maker act under their name, and so approve
+        # their own decisions as a "second person": each person makes their own keys
+        raise HTTPException(403, "you can only make keys for yourself")
     if body.role is not None and Role[body.role] > who.role:
         raise HTTPException(403, f"you cannot make a key with more rights ({body.role}) than you have")
     try:

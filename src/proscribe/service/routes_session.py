@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from proscribe.enforcement import audit
-from proscribe.service.auth import Caller, Role, allow, public
+from proscribe.service.auth import Caller, Role, allow, public, session_stamp
 from proscribe.service.db import write_session
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store import users
@@ -74,7 +74,7 @@ async def login(
             _page("Too many sign-in attempts: wait a moment.", _safe_next(next)), status_code=429
         )
 
-    def check() -> tuple[bool, bool]:
+    def check() -> tuple[bool, bool, str | None]:
         with write_session(runtime.store.engine) as session:
             user = users.authenticate(session, username, password)
             audit.append(
@@ -84,15 +84,17 @@ async def login(
                 subject=f"user:{username}",
                 data={"client": client},
             )
-            return user is not None, bool(user and user.must_change_password)
+            stamp = session_stamp(user) if user else None
+            return user is not None, bool(user and user.must_change_password), stamp
 
-    ok, must_change = await run_in_threadpool(check)
+    ok, must_change, stamp = await run_in_threadpool(check)
     if not ok:
         return HTMLResponse(
             _page("The user name or the password is not right.", _safe_next(next)), status_code=401
         )
     request.session.clear()
     request.session["user"] = username
+    request.session["stamp"] = stamp  # a password change or reset ends this session
     runtime.auth.forget()
     target = "/?password=change" if must_change else _safe_next(next)
     return RedirectResponse(target, status_code=303)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from proscribe.enforcement import decisions, reports
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
-from proscribe.service.auth import Caller, Principal, Role, allow
+from proscribe.service.auth import Caller, Principal, Role, allow, session_stamp
 from proscribe.service.routes_shared import actor_of
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store import users
@@ -146,9 +146,11 @@ def password_change(
         return render(request, "password.html", who, status_code=400, error="The two new passwords differ.")
     try:
         with _session(request) as session, session.begin():
-            users.change_password(session, who.username, current, new)
+            user = users.change_password(session, who.username, current, new)
+            stamp = session_stamp(user)
     except EnforcementError as exc:
         return render(request, "password.html", who, status_code=400, error=str(exc))
+    request.session["stamp"] = stamp  # this session lives on; every other one of the user's ends
     runtime_of(request).auth.forget()
     flash(request, "Your password was changed.")
     return redirect("/")
