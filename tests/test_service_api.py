@@ -3,6 +3,7 @@ proscribe's own endpoints, sign-in, keys, limits and the audit trail."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -276,6 +277,15 @@ def test_rate_and_size_limits(server: LiveServer, viewer: httpx.Client) -> None:
     assert codes[:2] == [200, 200] and 429 in codes
     big = {"queries": {"k": {"schema": "Person", "properties": {"name": ["x" * 70_000]}}}}
     assert viewer.post("/match/default", json=big).status_code == 413
+    # the same body sent in chunks, without a Content-Length: counted as it arrives, refused alike
+    body = json.dumps({"queries": {"k": {"properties": {"name": ["x" * 2_000_000]}}}}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(body), 65536):
+            yield body[i : i + 65536]
+
+    chunked = viewer.post("/match/default", content=chunks(), headers={"content-type": "application/json"})
+    assert chunked.status_code == 413
 
 
 def test_sign_in_with_a_session_and_a_one_time_password(server: LiveServer) -> None:

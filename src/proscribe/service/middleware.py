@@ -65,18 +65,28 @@ class ServiceMiddleware:
         status = 500
         response_started = False
         received = 0
+        too_large = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    too_large = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal status, response_started
+            if too_large:
+                # a body sent without Content-Length ran over the limit: the framework answers
+                # "could not parse the body" (400); the caller is told the real reason instead
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    status = 413
+                    await _refuse(send, limit)
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
