@@ -22,6 +22,7 @@ Every step goes through proscribe's Python API, exactly as the CLI and the servi
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import shutil
 import sys
@@ -79,10 +80,8 @@ def decide_open_alerts(store: Store, at: datetime) -> None:
         with Session(store.engine) as s, s.begin():
             d = decisions.decide(s, alert_id=a.id, outcome=outcome, reason=reason, actor=ANALYST, at=at)
             # the analyst cannot approve their own decision: a second person does
-            try:
+            with contextlib.suppress(decisions.FourEyesError):
                 decisions.approve(s, decision_id=d.id, actor=ANALYST, at=at)
-            except decisions.FourEyesError:
-                pass
             done = decisions.approve(s, decision_id=d.id, actor=APPROVER, at=at)
             print(
                 f"  alert {a.id}: {a.party_id} ~ {a.entity_id} (score {a.score:.2f}) -> {outcome}, "
@@ -160,25 +159,42 @@ def main(argv: list[str]) -> int:
             at=when("2020-09-01", 9),
         )
         import_family(s, HERE / "family.csv", actor="visa.office", at=when("2020-09-01", 9))
-    print(f"  {result.to_dict() if hasattr(result, 'to_dict') else result}")
+    counts = {kind: c.added for kind, c in result.files().items()}
+    print(
+        f"  {counts['parties']} parties, {counts['accounts']} accounts, {counts['roles']} account roles, "
+        f"{counts['ownership']} ownership stakes; {len(result.rescreen)} parties to screen"
+    )
 
     say("3 September 2020: the daily screen after the designations of 2 September")
-    run = rescreen(store, mode="delta", actor="screening-job", at=when("2020-09-03", 6), cache_dir=OUT / "index")
+    run = rescreen(
+        store, mode="delta", actor="screening-job", at=when("2020-09-03", 6), cache_dir=OUT / "index"
+    )
     print(f"  run {run.run_id}: {run.note}; {run.alerts_opened} alerts")
     decide_open_alerts(store, when("2020-09-03"))
     show_blocks(store)
 
-    say("15-18 September 2020: payments")
+    say("15 September 2020: the blocked-property reports of the 3 September blocking are filed")
+    with Session(store.engine) as s, s.begin():
+        for item in reports.due(s, on=date(2020, 9, 15)):
+            if item.report_id is not None and item.subject_type == "account":
+                reports.mark_filed(
+                    s, item.report_id, actor=APPROVER, at=when("2020-09-15"), reference="ORS-demo"
+                )
+                subject = f"{item.subject_type}:{item.subject_id}"
+                print(f"  report {item.report_id} ({subject}) filed, due {item.due_date}")
+
+    say("18 September 2020: payments")
     pay(store, HERE / "payments" / "2020-09.fin", when("2020-09-18"))
 
     say("21 September 2020: travellers at the border")
     check_travellers(store, date(2020, 9, 21), travellers(HERE / "travellers-2020.csv"))
 
-    say("reports due (31 CFR 501.603, 501.604: 10 business days)")
+    say("21 September 2020: reports still due (31 CFR 501.603, 501.604: 10 business days)")
     with Session(store.engine) as s:
         items = reports.due(s, on=date(2020, 9, 21))
         for item in items:
-            print(f"  {item.kind} on {item.subject_type}:{item.subject_id}: due {item.due_date} ({item.days_left} days left)")
+            subject = f"{item.subject_type}:{item.subject_id}"
+            print(f"  {item.kind} on {subject}: due {item.due_date} ({item.days_left} days left)")
         first = next(i for i in items if i.report_id is not None)
         page = reports.render(reports.build(s, first.report_id), "html")
     (OUT / f"report-{first.report_id}.html").write_text(page, encoding="utf-8")
@@ -191,7 +207,9 @@ def main(argv: list[str]) -> int:
     show_blocks(store)
 
     say("6 April 2021: EO 14022 revoked EO 13928 on 1 April; the delta screen asks to release")
-    run = rescreen(store, mode="delta", actor="screening-job", at=when("2021-04-06", 6), cache_dir=OUT / "index")
+    run = rescreen(
+        store, mode="delta", actor="screening-job", at=when("2021-04-06", 6), cache_dir=OUT / "index"
+    )
     print(f"  run {run.run_id}: {run.note}")
     decide_open_alerts(store, when("2021-04-06"))
     show_blocks(store)
@@ -204,7 +222,9 @@ def main(argv: list[str]) -> int:
     check_travellers(store, date(2021, 4, 10), travellers(HERE / "travellers-2020.csv")[1:2])
 
     say("10 February 2025: EO 14203 designated the Prosecutor on 6 February")
-    run = rescreen(store, mode="delta", actor="screening-job", at=when("2025-02-10", 6), cache_dir=OUT / "index")
+    run = rescreen(
+        store, mode="delta", actor="screening-job", at=when("2025-02-10", 6), cache_dir=OUT / "index"
+    )
     print(f"  run {run.run_id}: {run.note}; {run.alerts_opened} alerts")
     decide_open_alerts(store, when("2025-02-10"))
     show_blocks(store)
@@ -220,9 +240,12 @@ def main(argv: list[str]) -> int:
 
     say("the audit trail")
     check = audit.verify(store.engine)
-    print(f"  {check.records} records, chain {'intact' if check.ok else 'BROKEN: ' + '; '.join(check.problems)}")
+    print(
+        f"  {check.records} records, chain {'intact' if check.ok else 'BROKEN: ' + '; '.join(check.problems)}"
+    )
     store.close()
-    print(f"\nThe store is {OUT / 'bank.db'}: try `.venv/bin/proscribe --db sqlite:///{OUT / 'bank.db'} alerts list`")
+    db = OUT / "bank.db"
+    print(f"\nThe store is {db}: try `.venv/bin/proscribe --db sqlite:///{db} alerts list`")
     return 0 if check.ok else 1
 
 
