@@ -349,18 +349,6 @@ def blocked_parties(session: Session, at: datetime | None = None) -> list[Blocke
         bp.programs = sorted({*bp.programs, *b.programs})
         if b.entity_id:
             bp.entity_ids = sorted({*bp.entity_ids, b.entity_id})
-        for item in b.chain:
-            bp.entity_ids = sorted({*bp.entity_ids, *_chain_entities(item)})
+        for item in b.chain:  # a 50-percent-rule block: the listings each owner's block rests on
+            bp.entity_ids = sorted({*bp.entity_ids, *item.get("entity_ids", [])})
     return list(by_party.values())
-
-
-def _chain_entities(item: object) -> list[str]:
-    """The listed ids a 50-percent-rule chain rests on (its ``basis: listed: ...`` leaves)."""
-    out: list[str] = []
-    if isinstance(item, dict):
-        basis = str(item.get("basis", ""))
-        if basis.startswith("listed: "):
-            out.extend(x.strip() for x in basis[len("listed: ") :].split(","))
-        for sub in item.get("via", []) or []:
-            out.extend(_chain_entities(sub))
-    return out

@@ -440,7 +440,8 @@ def _apply_alert(session: Session, decision: Decision, actor: str, at: datetime)
     # a true match: what it makes the institution do is the jurisdiction policy's call
     alert.status = "true_match"
     programs = list(alert.evidence.get("programs") or [])
-    policy_action = load_policy(session).action_for(alert.dataset, programs)
+    policy = load_policy(session)
+    policy_action = policy.action_for(alert.dataset, programs)
     effect: dict[str, Any] = {"outcome": "true_match", "policy": policy_action.to_dict()}
     if policy_action.conflict:
         report = reports.record_due(
@@ -466,7 +467,7 @@ def _apply_alert(session: Session, decision: Decision, actor: str, at: datetime)
             dataset=alert.dataset,
             programs=programs,
             decision_id=decision.id,
-            interest_rate=load_policy(session).interest_rate,
+            interest_rate=policy.interest_rate,
         )
         added, _ = blocking.apply_ownership_rule(session, actor=actor, at=at)
         effect["blocked"] = [block.id, *[b.id for b in added]]

@@ -40,7 +40,8 @@ class OwnershipBlock:
 
     party_id: str
     total: Decimal
-    #: one entry per blocked owner: {"owner", "share", "basis", "via"} where ``via`` is the owner's
+    #: one entry per blocked owner: {"owner", "share", "basis", "entity_ids", "via"}: the listings
+    #: the owner's block rests on, and ``via`` is the owner's
     #: own chain when it is itself blocked by the rule
     owners: list[dict[str, object]] = field(default_factory=list)
     #: listed entity ids and programs the chain rests on
@@ -105,6 +106,7 @@ def apply_rule(
                             "owner": e.owner,
                             "share": pct(e.share),
                             "basis": "listed: " + ", ".join(ids),
+                            "entity_ids": list(ids),
                             "via": [],
                         }
                     )
@@ -116,6 +118,7 @@ def apply_rule(
                             "owner": e.owner,
                             "share": pct(e.share),
                             "basis": "blocked under the 50 percent rule",
+                            "entity_ids": list(ids),
                             "via": parent.chain(),
                         }
                     )

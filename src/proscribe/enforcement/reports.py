@@ -41,7 +41,6 @@ from proscribe.enforcement.deadlines import (
     rejected_transaction_report,
 )
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
-from proscribe.store.audit import Setting
 from proscribe.store.book import Account, Party
 from proscribe.store.casework import Alert, Block, Payment, Report
 from proscribe.store.ledger import LedgerEntry, LedgerTransaction
@@ -166,7 +165,7 @@ def _lock_reports(session: Session) -> None:
     whose head row it must lock anyway; taking that lock *before* looking makes the look and the
     insert one step. (SQLite serialises writers by itself.)
     """
-    session.execute(select(Setting).where(Setting.key == audit._HEAD).with_for_update()).first()
+    audit.lock(session)
 
 
 def _find(

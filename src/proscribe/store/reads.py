@@ -261,6 +261,24 @@ def status(engine: Engine) -> list[DatasetStatus]:
     return out
 
 
+def _listing_rows(engine: Engine, datasets: list[str] | None) -> Iterator[list[RecordRow]]:
+    """Every listing's states, oldest first, one listing at a time."""
+    with Session(engine) as session:
+        q = select(RecordRow).order_by(
+            RecordRow.dataset, RecordRow.source_id, RecordRow.valid_from, RecordRow.id
+        )
+        if datasets:
+            q = q.where(RecordRow.dataset.in_(datasets))
+        group: list[RecordRow] = []
+        for row in session.scalars(q.execution_options(yield_per=2000)):
+            if group and (group[0].dataset, group[0].source_id) != (row.dataset, row.source_id):
+                yield group
+                group = []
+            group.append(row)
+        if group:
+            yield group
+
+
 def iter_designated(
     engine: Engine, on: date | None = None, datasets: list[str] | None = None
 ) -> Iterator[Record]:
@@ -271,24 +289,10 @@ def iter_designated(
     with undated sanctions counts while its state is on the list.
     """
     day = on or date.today()
-    with Session(engine) as session:
-        q = select(RecordRow).order_by(
-            RecordRow.dataset, RecordRow.source_id, RecordRow.valid_from, RecordRow.id
-        )
-        if datasets:
-            q = q.where(RecordRow.dataset.in_(datasets))
-        group: list[RecordRow] = []
-        for row in session.scalars(q.execution_options(yield_per=2000)):
-            if group and (group[0].dataset, group[0].source_id) != (row.dataset, row.source_id):
-                record = _designated_on(group, day)
-                if record is not None:
-                    yield record
-                group = []
-            group.append(row)
-        if group:
-            record = _designated_on(group, day)
-            if record is not None:
-                yield record
+    for rows in _listing_rows(engine, datasets):
+        record = _designated_on(rows, day)
+        if record is not None:
+            yield record
 
 
 def _designated_on(rows: list[RecordRow], day: date) -> Record | None:
@@ -312,27 +316,12 @@ def designated_checksums(
     What delta screening compares: a listing is new or changed between two dates when its id is
     missing from, or its checksum differs from, the earlier map.
     """
-    out: dict[str, tuple[str, str, str]] = {}
     day = on or date.today()
-    with Session(engine) as session:
-        q = select(RecordRow).order_by(
-            RecordRow.dataset, RecordRow.source_id, RecordRow.valid_from, RecordRow.id
-        )
-        if datasets:
-            q = q.where(RecordRow.dataset.in_(datasets))
-        group: list[RecordRow] = []
-
-        def flush() -> None:
-            if group and _designated_on(group, day) is not None:
-                row, _ = _row_on(group, day)
-                out[row.entity_id] = (row.dataset, row.source_id, row.checksum)
-
-        for row in session.scalars(q.execution_options(yield_per=2000)):
-            if group and (group[0].dataset, group[0].source_id) != (row.dataset, row.source_id):
-                flush()
-                group = []
-            group.append(row)
-        flush()
+    out: dict[str, tuple[str, str, str]] = {}
+    for rows in _listing_rows(engine, datasets):
+        if _designated_on(rows, day) is not None:
+            row, _ = _row_on(rows, day)
+            out[row.entity_id] = (row.dataset, row.source_id, row.checksum)
     return out
 
 
