@@ -492,3 +492,28 @@ def test_report_deadlines_count_from_the_date_in_washington(bank: Store, tmp_pat
         report = s.scalars(select(Report).where(Report.subject_id == "BLK-A-1002")).one()
         assert report.trigger_date.isoformat() == "2020-10-02"
         assert report.due_date.isoformat() == "2020-10-19"  # Columbus Day (12 Oct) is not counted
+
+
+def test_every_blocked_account_follows_the_policy_rate(bank: Store, tmp_path: Path) -> None:
+    """A confirmed match's account and a company blocked by the 50% rule earn the same, the policy's."""
+    import dataclasses
+
+    with Session(bank.engine) as s, s.begin():
+        save_policy(s, dataclasses.replace(preset("us-bank"), interest_rate=Decimal("0.0150")), actor="cco")
+        party = s.get(Party, "P-2001")
+        assert party is not None
+        party.name, party.nationality, party.country = "Phakiso Mochochoko", None, None
+        s.execute(
+            text(
+                "UPDATE ownerships SET owner_id = 'C-1002' WHERE owner_id = 'C-1001' AND owned_id = 'O-3001'"
+            )
+        )
+    _screen(bank, tmp_path, IN_2020, mode="full")
+    _confirm(bank, "C-1002", "icc-bensouda-fatou", IN_2020)
+    _confirm(bank, "P-2001", "icc-mochochoko-phakiso", IN_2020)
+    with Session(bank.engine) as s:
+        assert blocking.active_blocks(s, "O-3001")[0].basis == "ownership"
+        for account in ("BLK-A-1002", "BLK-A-3001"):
+            blocked = s.get(Account, account)
+            assert blocked is not None
+            assert ledger.effective_rate(s, blocked) == (Decimal("0.0150"), "policy")

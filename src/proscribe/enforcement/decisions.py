@@ -467,7 +467,6 @@ def _apply_alert(session: Session, decision: Decision, actor: str, at: datetime)
             dataset=alert.dataset,
             programs=programs,
             decision_id=decision.id,
-            interest_rate=policy.interest_rate,
         )
         added, _ = blocking.apply_ownership_rule(session, actor=actor, at=at)
         effect["blocked"] = [block.id, *[b.id for b in added]]

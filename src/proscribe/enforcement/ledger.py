@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from proscribe.enforcement import audit, licenses
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, NotFoundError
+from proscribe.enforcement.policy import POLICY_SETTING, load_policy
 from proscribe.store.audit import Setting
 from proscribe.store.book import Account, Party
 from proscribe.store.casework import Block
@@ -82,7 +83,7 @@ SAME_NAME_RULE = "31 CFR 562.504: transfer between blocked accounts in the same 
 RELEASE_KINDS = ("delisting", "license", "compliance_release")
 #: the Setting holding the institution's rate for blocked accounts: ``{"rate": "0.0400"}``
 RATE_SETTING = "blocked_interest_rate"
-#: used when neither the account nor the setting gives a rate. Blocked funds must earn a
+#: used when neither the account, the setting nor a stored policy gives a rate. Blocked funds must earn a
 #: commercially reasonable rate; 4% a year is of the order of short US Treasury bill yields in
 #: 2025, and an institution sets its own (``set_default_rate``).
 DEFAULT_INTEREST_RATE = Decimal("0.0400")
@@ -923,11 +924,18 @@ def receive_blocked(
 
 
 def effective_rate(session: Session, acct: Account) -> tuple[Decimal, str]:
-    """The account's annual rate and where it comes from: ``account``, ``setting`` or ``default``."""
+    """The account's annual rate and where it comes from: ``account``, ``setting``, ``policy`` or ``default``.
+
+    The jurisdiction policy in force states the institution's rate; every blocked account without a
+    rate of its own follows it, however it was blocked (a confirmed match, the 50 percent rule, a
+    blocked payment).
+    """
     if acct.interest_rate is not None:
         return Decimal(acct.interest_rate), "account"
     setting = session.get(Setting, RATE_SETTING)
     if setting is None:
+        if session.get(Setting, POLICY_SETTING) is not None:
+            return load_policy(session).interest_rate, "policy"
         return DEFAULT_INTEREST_RATE, "default"
     raw = setting.value.get("rate") if isinstance(setting.value, dict) else None
     try:

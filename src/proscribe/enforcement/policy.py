@@ -56,7 +56,8 @@ BASES = ("binding", "risk_based")
 US_DATASETS = frozenset({"us_ofac_sdn", "proscribe_icc"})
 PRESETS = ("us-bank", "eu-bank", "eu-subsidiary-of-us-bank")
 DEFAULT_PRESET = "us-bank"
-_SETTING = "policy"
+#: the settings row holding the policy in force
+POLICY_SETTING = "policy"
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def preset(name: str) -> Policy:
 
 def load_policy(session: Session) -> Policy:
     """The policy in force: the stored one, else the US-bank preset."""
-    row = session.get(Setting, _SETTING)
+    row = session.get(Setting, POLICY_SETTING)
     if row is None:
         return preset(DEFAULT_PRESET)
     return parse_policy(row.value, "stored policy")
@@ -246,10 +247,10 @@ def load_policy(session: Session) -> Policy:
 def save_policy(session: Session, policy: Policy, *, actor: str) -> None:
     """Put ``policy`` in force (audited: a change of policy changes what hits do)."""
     at = aware(None)
-    row = session.get(Setting, _SETTING)
+    row = session.get(Setting, POLICY_SETTING)
     value = policy.to_dict()
     if row is None:
-        session.add(Setting(key=_SETTING, value=value, updated_at=at, updated_by=actor))
+        session.add(Setting(key=POLICY_SETTING, value=value, updated_at=at, updated_by=actor))
     else:
         row.value = value
         row.updated_at = at
