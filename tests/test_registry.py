@@ -183,14 +183,24 @@ def test_licenses(registry: Registry) -> None:
     assert gl1.expired(datetime(2025, 7, 8, 4, 1, tzinfo=UTC))
 
     gl10 = eo2025.license("GL 10")
-    assert gl10.issued == date(2025, 9, 4) and gl10.expires is None
+    # a secondary source's "through October 4, 2025", at its earliest reading; marked unconfirmed
+    assert gl10.issued == date(2025, 9, 4) and gl10.expires == datetime(2025, 10, 4, 4, 1, tzinfo=UTC)
+    assert not gl10.verified and gl10.authorizes == ("wind_down",)
     assert gl10.federal_register is not None and gl10.federal_register.citation == "90 FR 57695"
     assert set(gl10.designees) == {"icc-al-haq", "icc-al-mezan", "icc-pchr"}
 
     assert eo2025.license("GL 8").designees == ("icc-albanese-francesca",)
     assert eo2025.license("GL 8").expires is None and not eo2025.license("GL 8").verified
-    for n in ("GL 4", "GL 5", "GL 6", "GL 7"):
-        assert not eo2025.license(n).verified and eo2025.license(n).title is None
+    for n in ("GL 4", "GL 5", "GL 6", "GL 7", "GL 9"):
+        lic = eo2025.license(n)
+        assert not lic.verified and lic.title is None and lic.covers == () and lic.authorizes == ()
+    # what each licence authorises, with where that reading comes from; none debits blocked funds
+    assert eo2025.license("GL 2").authorizes == ("dealings",)
+    assert eo2025.license("GL 3").authorizes == ("receipt_outside_funds",)
+    assert all(
+        "debit_blocked" not in lic.authorizes and (lic.authorizes_source or not lic.authorizes)
+        for lic in eo2025.licenses
+    )
     regs = {lic.number for lic in eo2025.licenses if lic.kind == "regulation"}
     assert regs == {f"31 CFR 528.{s}" for s in ("506", "508", "509", "510")}
     specific = eo2025.license("ICC-EO14203-1370890-1")

@@ -33,6 +33,7 @@ __all__ = [
     "AUTHORITY",
     "DATASET",
     "FORMAT",
+    "LICENSE_AUTHORIZATIONS",
     "PACKAGED_SOURCE",
     "Birth",
     "Designation",
@@ -72,6 +73,14 @@ LICENSE_PURPOSES = frozenset(
         "humanitarian",
         "icc_work",
     }
+)
+#: what kind of dealing a licence authorises (enforcement.licenses explains each, with its source):
+#: ``dealings`` with a blocked person that move no blocked property (a service rendered),
+#: ``receipt_outside_funds`` (receiving payment from funds that are not blocked), ``wind_down``
+#: (what is ordinarily incident and necessary to winding down, until an expiry), ``debit_blocked``
+#: (debiting a blocked account) and ``unblock`` (releasing blocked property)
+LICENSE_AUTHORIZATIONS = frozenset(
+    {"dealings", "receipt_outside_funds", "wind_down", "debit_blocked", "unblock"}
 )
 BIRTH_KINDS = frozenset({"biographical"})
 _ID_RE = re.compile(r"^icc-[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -136,6 +145,10 @@ class License:
     federal_register: FederalRegisterCitation | None = None
     #: what the licence authorises, as purpose codes (``wind_down``, ``legal_services``...); () if unknown
     covers: tuple[str, ...] = ()
+    #: the kinds of dealing it authorises (``LICENSE_AUTHORIZATIONS``); () if unknown: nothing
+    authorizes: tuple[str, ...] = ()
+    #: where that reading of the licence comes from
+    authorizes_source: str | None = None
     sources: tuple[str, ...] = ()
     verified: bool = True
     uncertain: tuple[str, ...] = ()
@@ -582,11 +595,23 @@ def _license(node: _Node) -> License:
         licensee=node.str_("licensee", False),
         federal_register=_fr(node.mapping("federal_register", False)),
         covers=node.strs("covers"),
+        authorizes=node.strs("authorizes"),
+        authorizes_source=node.str_("authorizes_source", False),
         sources=node.strs("sources", required=True),
         verified=verified,
         uncertain=uncertain,
     )
     node.done()
+    kinds = set(lic.authorizes) - LICENSE_AUTHORIZATIONS
+    if kinds:
+        known = ", ".join(sorted(LICENSE_AUTHORIZATIONS))
+        raise node.error(f"authorizes {', '.join(sorted(kinds))}: not one of {known}")
+    if lic.covers and not lic.authorizes:
+        raise node.error("a licence whose purposes are known must say what it authorizes")
+    if lic.authorizes and not lic.authorizes_source:
+        raise node.error("'authorizes' needs an 'authorizes_source' saying where that reading comes from")
+    if "wind_down" in lic.authorizes and lic.expires is None and (verified or not uncertain):
+        raise node.error("a wind-down licence needs 'expires', or 'verified: false' saying it is not known")
     unknown = set(lic.covers) - LICENSE_PURPOSES
     if unknown:
         known = ", ".join(sorted(LICENSE_PURPOSES))
