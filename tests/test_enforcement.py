@@ -421,15 +421,25 @@ def test_a_release_needs_a_specific_licence_in_force(bank: Store, tmp_path: Path
         decisions.request_release(
             s, block_id=block_id, kind="license", reason="wind-down", actor="alice", authority="GL 1"
         )
-    # a specific licence issued to the bank (not in any registry) releases, under four eyes
-    with Session(bank.engine) as s, s.begin():
-        d = decisions.request_release(
+    # a number nobody registered is refused, whatever it looks like
+    with pytest.raises(EnforcementError, match="not registered"), Session(bank.engine) as s, s.begin():
+        decisions.request_release(
             s,
             block_id=block_id,
             kind="license",
             reason="OFAC licence",
             actor="alice",
             authority="ICC-2020-77",
+        )
+    # a compliance release (blocked in error) goes through four eyes and returns the funds
+    with Session(bank.engine) as s, s.begin():
+        d = decisions.request_release(
+            s,
+            block_id=block_id,
+            kind="compliance_release",
+            reason="mistaken identity",
+            actor="alice",
+            authority="OFAC case 2020-1234",
         )
         decisions.approve(s, decision_id=d.id, actor="bob", at=IN_2020)
     with Session(bank.engine) as s:

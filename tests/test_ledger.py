@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from proscribe.cli.app import app
-from proscribe.enforcement import audit, ledger
+from proscribe.enforcement import audit, decisions, ledger, specific_licenses
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, NotFoundError
 from proscribe.store import Store
 from proscribe.store.audit import AuditRecord, Setting
@@ -238,22 +238,44 @@ def test_credits_for_a_blocked_person_go_into_the_blocked_account(engine: Engine
     check_books(engine)
 
 
-def test_normal_service_charges_may_be_debited(engine: Engine) -> None:
+def test_normal_service_charges_come_from_the_schedule_once_a_period_under_four_eyes(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as s, s.begin():
         add_party(s, "P1", "Blocked Person")
         customer(s, "A1", "P1", "100.00")
+        add_block(s, "P1", "icc-khan-karim", "ICC-EO14203")
         ledger.block_funds(s, account_id="A1", actor="officer", reason="listed", at=T0)
-        tx = ledger.withdraw(
+        tx = ledger.charge(
             s,
             account_id="BLK-A1",
-            amount=D("2.50"),
-            actor="ops",
-            reason="monthly fee",
+            item="account_maintenance",
+            actor="bob",
+            proposed_by="ann",
+            reason="fee",
             at=T0,
-            authority=ledger.SERVICE_CHARGE,
         )
-        assert tx.kind == "charge" and "562.505" in tx.data["rule"]
-        assert ledger.balance(s, "BLK-A1") == D("97.50") and ledger.balance(s, "SYS-CHARGES-USD") == D("2.50")
+        # the us-bank preset's schedule: 15.00 USD a month; the ICC program's own regulation is cited
+        assert tx.kind == "charge" and "31 CFR 528.505" in tx.data["rule"] and "562" not in tx.data["rule"]
+        assert ledger.balance(s, "BLK-A1") == D("85.00") and ledger.balance(s, "SYS-CHARGES-USD") == D(
+            "15.00"
+        )
+        with pytest.raises(EnforcementError, match="for 2025-01 already"):
+            ledger.charge(
+                s,
+                account_id="BLK-A1",
+                item="account_maintenance",
+                actor="bob",
+                proposed_by="ann",
+                reason="again",
+                at=T0 + timedelta(days=3),
+            )
+        with pytest.raises(EnforcementError, match="not a normal service charge"):
+            ledger.charge(
+                s, account_id="BLK-A1", item="legal_fees", actor="bob", proposed_by="ann", reason="x"
+            )
+        with pytest.raises(EnforcementError, match="four eyes"):
+            ledger.charge(
+                s, account_id="BLK-A1", item="annual_statement", actor="ann", proposed_by="ann", reason="x"
+            )
     assert actions(engine, "account:BLK-A1") == ["ledger.charge"]
     check_books(engine)
 
@@ -300,47 +322,73 @@ def test_an_owner_under_an_active_block_cannot_debit_an_unblocked_account(engine
     check_books(engine)
 
 
-def test_a_licence_authorises_debits_until_it_expires(engine: Engine) -> None:
-    """GL 1 winds down dealings with the judges designated on 5 June 2025 until 00:01 New York, 8 July."""
+def register(
+    engine: Engine, number: str, *, direction: str, party: str, accounts: list[str], amount: str, **kw: object
+) -> None:
+    """Record a specific licence (one person) and approve it (another)."""
+    with Session(engine, expire_on_commit=False) as s, s.begin():
+        _, decision = specific_licenses.register(
+            s,
+            number=number,
+            licensee=str(kw.pop("licensee", "Example National Bank")),
+            direction=direction,
+            parties=[party],
+            accounts=accounts,
+            amount=D(amount),
+            currency="USD",
+            issued=date(2025, 6, 1),
+            reference="licence file",
+            reason="OFAC's licence",
+            actor="ann",
+            at=datetime(2025, 6, 2, tzinfo=UTC),
+            **kw,  # type: ignore[arg-type]
+        )
+        decisions.approve(s, decision_id=decision.id, actor="bob", at=datetime(2025, 6, 2, tzinfo=UTC))
+
+
+def test_a_registered_licence_authorises_its_debits_until_it_expires(engine: Engine) -> None:
+    """A specific licence debits the accounts it names, to its payee, up to its amount, until it expires."""
     june = datetime(2025, 6, 6, 12, 0, tzinfo=UTC)
     with Session(engine, expire_on_commit=False) as s, s.begin():
         add_party(s, "P1", "Beti Hohler")
-        add_party(s, "P2", "Karim Khan")
         customer(s, "A1", "P1", "1000.00", at=june)
-        customer(s, "K1", "P2", "1000.00", at=june)
         add_block(s, "P1", "icc-hohler-beti", "ICC-EO14203", at=june)
-        add_block(s, "P2", "icc-khan-karim", "ICC-EO14203", at=june)
         ledger.block_funds(s, account_id="A1", actor="officer", reason="listed 5 June 2025", at=june)
-        ledger.block_funds(s, account_id="K1", actor="officer", reason="listed", at=june)
+    register(
+        engine,
+        "ICC-EO14203-2025-0042-1",
+        direction="debit",
+        party="P1",
+        accounts=["BLK-A1"],
+        amount="250.00",
+        counterparty="Haagse Verhuur BV",
+        expires=datetime(2025, 7, 8, 0, 1, tzinfo=NY),
+    )
 
-    def debit(account_id: str, at: datetime, licence: str, purpose: str | None = None) -> LedgerTransaction:
+    def debit(at: datetime, amount: str = "100.00", payee: str = "HAAGSE VERHUUR B.V.") -> LedgerTransaction:
         with Session(engine, expire_on_commit=False) as s, s.begin():
             return ledger.withdraw(
                 s,
-                account_id=account_id,
-                amount=D("100.00"),
+                account_id="BLK-A1",
+                amount=D(amount),
                 actor="ops",
-                reason="wind-down payment",
+                reason="rent",
                 at=at,
-                authority=licence,
-                purpose=purpose,
+                authority="ICC-EO14203-2025-0042-1",
+                payee=payee,
             )
 
-    ok = debit("BLK-A1", datetime(2025, 7, 8, 0, 0, tzinfo=NY), "GL 1")
-    assert ok.authority == "GL 1" and ok.data["license_check"]["ok"] is True
-    assert ok.data["entity_ids"] == ["icc-hohler-beti"]
+    ok = debit(datetime(2025, 7, 8, 0, 0, tzinfo=NY))
+    assert ok.authority == "ICC-EO14203-2025-0042-1" and ok.data["license_check"]["ok"] is True
     with pytest.raises(BlockedPropertyError, match="expired"):
-        debit("BLK-A1", datetime(2025, 7, 8, 0, 2, tzinfo=NY), "GL 1")
-    with pytest.raises(BlockedPropertyError, match="covers only"):  # Khan is not one of the four judges
-        debit("BLK-K1", datetime(2025, 6, 10, tzinfo=UTC), "GL 1")
-    with pytest.raises(BlockedPropertyError, match="states no purpose"):
-        debit("BLK-K1", datetime(2025, 8, 1, tzinfo=UTC), "GL 2")
-    legal = debit("BLK-K1", datetime(2025, 8, 1, tzinfo=UTC), "General License No. 2", "legal_services")
-    assert legal.data["license_check"]["license"] == "GL 2"
-    with pytest.raises(BlockedPropertyError, match="no licence"):
-        debit("BLK-K1", datetime(2025, 8, 1, tzinfo=UTC), "GL 99", "legal_services")
+        debit(datetime(2025, 7, 8, 0, 2, tzinfo=NY))
+    with pytest.raises(BlockedPropertyError, match="names the payee Haagse Verhuur BV, not Someone Else"):
+        debit(datetime(2025, 7, 1, tzinfo=UTC), payee="Someone Else")
+    with pytest.raises(BlockedPropertyError, match=r"has 150\.00 USD left of 250\.00, less than 200\.00"):
+        debit(datetime(2025, 7, 1, tzinfo=UTC), amount="200.00")
     with Session(engine, expire_on_commit=False) as s:
-        assert ledger.balance(s, "BLK-A1") == D("900.00") and ledger.balance(s, "BLK-K1") == D("900.00")
+        assert ledger.balance(s, "BLK-A1") == D("900.00")
+        assert specific_licenses.get(s, "ICC-EO14203-2025-0042-1").used == D("100.00")  # type: ignore[union-attr]
     check_books(engine)
 
 
@@ -532,7 +580,7 @@ def test_release_on_delisting_returns_everything_and_keeps_the_history(engine: E
 def test_release_by_licence_and_compliance_release(engine: Engine) -> None:
     june = datetime(2025, 6, 6, tzinfo=UTC)
     with Session(engine, expire_on_commit=False) as s, s.begin():
-        add_party(s, "P1", "Reine Alapini-Gansou")
+        add_party(s, "P1", "Harbour Holdings")
         add_party(s, "P2", "Mistaken Identity")
         customer(s, "A1", "P1", "500.00", at=june)
         block = add_block(s, "P1", "icc-alapini-gansou-reine", "ICC-EO14203", at=june)
@@ -540,16 +588,20 @@ def test_release_by_licence_and_compliance_release(engine: Engine) -> None:
         ledger.receive_blocked(
             s, owner_id="P2", currency="USD", amount=D("80.00"), actor="p", reason="wire", at=june
         )
-    with Session(engine, expire_on_commit=False) as s, pytest.raises(BlockedPropertyError, match="expired"):
+    # a general licence never unblocks property
+    with Session(engine, expire_on_commit=False) as s, pytest.raises(BlockedPropertyError, match="specific"):
         ledger.release(
-            s,
-            blocked_account_id="BLK-A1",
-            kind="license",
-            actor="o",
-            reason="r",
-            at=datetime(2025, 7, 9, tzinfo=UTC),
-            authority="GL 1",
+            s, blocked_account_id="BLK-A1", kind="license", actor="o", reason="r", at=june, authority="GL 1"
         )
+    register(
+        engine,
+        "ICC-EO14203-2025-0007-1",
+        direction="release",
+        party="P1",
+        accounts=["BLK-A1"],
+        amount="400.00",
+        unblocking_report=True,
+    )
     with Session(engine, expire_on_commit=False) as s, s.begin():
         with pytest.raises(EnforcementError, match="needs the licence number"):
             ledger.release(s, blocked_account_id="BLK-A1", kind="license", actor="o", reason="r", at=june)
@@ -558,19 +610,40 @@ def test_release_by_licence_and_compliance_release(engine: Engine) -> None:
         # as blocking.release_block does: the block is closed first, in the same transaction
         s.get(Block, block.id).released_at = datetime(2025, 7, 1, tzinfo=UTC)  # type: ignore[union-attr]
         s.flush()
+        with pytest.raises(BlockedPropertyError, match=r"less than 500\.00"):  # it covers 400.00 only
+            ledger.release(
+                s,
+                blocked_account_id="BLK-A1",
+                kind="license",
+                actor="o",
+                reason="r",
+                at=datetime(2025, 7, 1, tzinfo=UTC),
+                authority="ICC-EO14203-2025-0007-1",
+            )
+    register(
+        engine,
+        "ICC-EO14203-2025-0008-1",
+        direction="release",
+        party="P1",
+        accounts=["BLK-A1"],
+        amount="500.00",
+    )
+    with Session(engine, expire_on_commit=False) as s, s.begin():
+        s.get(Block, block.id).released_at = datetime(2025, 7, 1, tzinfo=UTC)  # type: ignore[union-attr]
+        s.flush()
         tx = ledger.release(
             s,
             blocked_account_id="BLK-A1",
             kind="license",
             actor="o",
-            reason="wind-down",
+            reason="unblocked by OFAC",
             at=datetime(2025, 7, 1, tzinfo=UTC),
-            authority="GL 1",
+            authority="ICC-EO14203-2025-0008-1",
         )
-        assert tx.authority == "GL 1" and tx.data["license_check"]["ok"] is True
+        assert tx.data["license_check"]["ok"] is True and tx.data["unblocking_report"]["owed"] is False
         assert ledger.balance(s, "A1") == D("500.00")
         # blocked in error, with no account here: the funds go back out through clearing
-        ledger.release(
+        tx = ledger.release(
             s,
             blocked_account_id="BLK-P2-USD",
             kind="compliance_release",
@@ -578,6 +651,11 @@ def test_release_by_licence_and_compliance_release(engine: Engine) -> None:
             reason="31 CFR 501.806",
             at=june,
         )
+        assert tx.data["unblocking_report"] == {
+            "owed": True,
+            "rule": "31 CFR 501.603(b)(3)",
+            "why": "unblocked without a licence or a delisting (e.g. a compliance release)",
+        }
         assert ledger.balance(s, "BLK-P2-USD") == 0 and ledger.balance(s, "SYS-CLEARING-USD") == 0
     check_books(engine)
 
@@ -625,9 +703,27 @@ def test_cli_accounts(tmp_path: Path) -> None:
     assert json.loads(out)["id"] == "BLK-A1"
     code, _, err = run("withdraw", "BLK-A1", "10", "--reason", "cash", "--actor", "bob")
     assert code == 1 and "refused" in err and "blocked property" in err
-    code, out, err = run("withdraw", "BLK-A1", "1.25", "--reason", "fee", "--service-charge", "--json")
+    # a normal service charge: proposed by one person, taken when another approves it
+    code, out, err = run(
+        "charge",
+        "BLK-A1",
+        "--item",
+        "account_maintenance",
+        "--reason",
+        "June fee",
+        "--actor",
+        "ann",
+        "--json",
+    )
     assert code == 0, err
-    assert json.loads(out)["kind"] == "charge"
+    proposed = json.loads(out)
+    assert (proposed["amount"], proposed["currency"], proposed["status"]) == ("15.00", "USD", "pending")
+    assert run("charge", "BLK-A1", "--item", "lunch", "--reason", "a lunch")[0] == 1
+    assert run("withdraw", "BLK-A1", "1.25", "--reason", "fee", "--service-charge")[0] == 2  # gone
+    result = cli.invoke(app, ["alerts", "approve", str(proposed["decision"]), "--actor", "ann"])
+    assert result.exit_code != 0  # four eyes
+    result = cli.invoke(app, ["alerts", "approve", str(proposed["decision"]), "--actor", "bob"])
+    assert result.exit_code == 0, result.stderr
     code, _, err = run("withdraw", "BLK-A1", "abc", "--reason", "x")
     assert code == 2 and "AMOUNT" in err
     code, out, err = run("list", "--blocked", "--json")
@@ -656,5 +752,96 @@ def test_cli_accounts(tmp_path: Path) -> None:
             select(AuditRecord).where(AuditRecord.action == "ledger.debit_refused")
         ).scalar_one()
         assert refused.actor == "bob" and refused.subject == "account:BLK-A1"
+    check_books(store.engine)
+    store.close()
+
+
+def test_cli_specific_licences_as_documented(tmp_path: Path) -> None:
+    """The commands of docs/enforcement.md (Licences), as written there."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store.open(url, load_registry=False)
+    with Session(store.engine, expire_on_commit=False) as s, s.begin():
+        add_party(s, "C-1001", "Karim Asad Ahmad Khan")
+        customer(s, "A-1001", "C-1001", "12500.00")
+        add_block(s, "C-1001", "icc-khan-karim", "ICC-EO14203")
+        ledger.block_funds(s, account_id="A-1001", actor="officer", reason="listed", at=T0)
+    store.close()
+    cli = CliRunner(env={"PROSCRIBE_DB": url})
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = cli.invoke(app, list(args))
+        return result.exit_code, result.stdout, result.stderr
+
+    register = [
+        "licenses",
+        "register",
+        "ICC-EO14203-1380001-1",
+        "--licensee",
+        "Temple Chambers LLP",
+        "--direction",
+        "debit",
+        "--party",
+        "C-1001",
+        "--account",
+        "BLK-A-1001",
+        "--amount",
+        "3500.00",
+        "--currency",
+        "USD",
+        "--issued",
+        "2025-07-01",
+        "--payee",
+        "Temple Chambers LLP",
+        "--purpose",
+        "legal_services",
+        "--program",
+        "ICC-EO14203",
+        "--reference",
+        "licence letter, file CF-2025-118",
+        "--reason",
+        "OFAC licensed invoice 2025/44",
+        "--actor",
+        "alice",
+    ]
+    code, out, err = run(*register)
+    assert code == 0, err
+    assert "decision 1 waits for a second person" in " ".join(out.split())
+    withdraw = [
+        "accounts",
+        "withdraw",
+        "BLK-A-1001",
+        "3500.00",
+        "--license",
+        "ICC-EO14203-1380001-1",
+        "--payee",
+        "Temple Chambers LLP",
+        "--reason",
+        "invoice 2025/44",
+        "--actor",
+        "ops",
+    ]
+    code, _, err = run(*withdraw)
+    assert code == 1 and "waits for a second person's approval" in " ".join(err.split())
+    assert run("alerts", "approve", "1", "--actor", "alice")[0] != 0  # four eyes
+    code, _, err = run("alerts", "approve", "1", "--actor", "bob")
+    assert code == 0, err
+    code, out, err = run("licenses", "list", "--status", "active", "--json")
+    assert code == 0, err
+    listed = [(r["number"], r["remaining"]) for r in json.loads(out)]
+    assert listed == [("ICC-EO14203-1380001-1", "3500.00")]
+    code, out, _ = run("licenses", "list")
+    assert code == 0 and "specific licences" in out  # a table, however narrow the terminal
+    code, out, err = run(*withdraw)
+    assert code == 0, err
+    code, out, err = run("licenses", "show", "ICC-EO14203-1380001-1", "--json")
+    assert code == 0, err
+    assert (json.loads(out)["used"], json.loads(out)["status"]) == ("3500.00", "active")
+    assert run("licenses", "show", "ICC-EO14203-1380001-1")[0] == 0
+    assert run("licenses", "show", "NOPE")[0] == 1
+    code, _, err = run(*register[:2], "GL 2", *register[3:])
+    assert code == 2 and "general licence" in err
+    store = Store.open(url, load_registry=False)
+    with Session(store.engine, expire_on_commit=False) as s:
+        assert ledger.balance(s, "BLK-A-1001") == D("9000.00")
     check_books(store.engine)
     store.close()

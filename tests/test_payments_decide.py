@@ -96,20 +96,25 @@ def test_a_near_miss_is_held(screener: Screener, us_bank: Policy) -> None:
 
 
 def test_wind_down_licence_before_and_after_its_expiry(screener: Screener, us_bank: Policy) -> None:
+    """A wind-down claimed in the message is a claim: held for a person before the expiry, blocked after."""
     message = _one("pacs008_wind_down.xml")
     before = _decide(screener, message, us_bank, datetime(2025, 7, 8, 0, 0, tzinfo=NEW_YORK))
-    assert (before.decision, before.license, before.rule) == ("pass", "GL 1", "licence GL 1")
+    assert (before.decision, before.license) == ("hold", None)
+    assert "licence GL 1 claimed" in before.rule
     assert before.hits[0].entity_id == "icc-hohler-beti" and before.hits[0].license is not None
+    assert before.hits[0].license["status"] == "review"
     after = _decide(screener, message, us_bank, datetime(2025, 7, 8, 0, 1, tzinfo=NEW_YORK))
     assert after.decision == "block" and after.license is None
     assert "expired at 2025-07-08T00:01:00-04:00" in (after.license_reason or "")
 
 
-def test_legal_services_licence_passes_and_needs_its_purpose(screener: Screener, us_bank: Policy) -> None:
+def test_legal_services_licence_is_held_and_needs_its_purpose(screener: Screener, us_bank: Policy) -> None:
     message = _one("mt103_legal_services.fin")
     d = _decide(screener, message, us_bank)
-    assert (d.decision, d.license) == ("pass", "GL 2")
-    assert any("authorised by GL 2" in r for r in d.reasons)
+    assert (d.decision, d.license) == ("hold", None)
+    assert any(
+        "GL 2 (ICC-EO14203) may cover it" in r and "debits of blocked accounts" in r for r in d.reasons
+    )
     salary = parse_text(message.raw.replace("LEGAL SERVICES INVOICE 2025/44", "SALARY AUGUST"), "s.fin")[0]
     refused = _decide(screener, salary, us_bank)
     assert refused.decision == "block"

@@ -229,7 +229,7 @@ def test_decide_approve_under_four_eyes_freezes_the_funds_and_release_returns_th
 
     # no debit of blocked property: 409 naming the rule, and the refusal stays on the record
     refused = carol.post("/api/accounts/A-1002/withdraw", json={"amount": "100.00", "reason": "cash"})
-    assert refused.status_code == 409 and "31 CFR 562.505" in refused.json()["detail"]
+    assert refused.status_code == 409 and "specific licence registered here" in refused.json()["detail"]
     assert (
         carol.post("/api/accounts/BLK-A-1002/withdraw", json={"amount": "1.00", "reason": "x"}).status_code
         == 409
@@ -329,6 +329,62 @@ def test_interest_accrual_is_for_admins(people: dict[str, httpx.Client]) -> None
     assert resp.status_code == 200 and resp.json() == []  # nothing blocked then
     holdings = people["vera"].get("/api/accounts/holdings", params={"on": "2020-06-30"})
     assert holdings.status_code == 200 and holdings.json() == []
+
+
+def test_service_charges_and_specific_licences_are_proposed_and_approved(
+    people: dict[str, httpx.Client], screened: dict[str, Any]
+) -> None:
+    """A service charge and a specific licence are decisions: an analyst proposes, an approver approves."""
+    carol, alice, vera = people["carol"], people["alice"], people["vera"]
+    # the old single-person "service charge" debit is gone: the field is refused
+    gone = carol.post(
+        "/api/accounts/A-1003/withdraw", json={"amount": "1.00", "reason": "x", "service_charge": True}
+    )
+    assert gone.status_code == 422
+    before = Decimal(vera.get("/api/accounts/A-1003").json()["balance"])
+    unknown = carol.post(
+        "/api/accounts/A-1003/charge", json={"item": "big fee", "reason": "fees for the year"}
+    )
+    assert unknown.status_code == 409 and "not a normal service charge" in unknown.json()["detail"]
+    asked = carol.post(
+        "/api/accounts/A-1003/charge", json={"item": "annual_statement", "reason": "2020 statement"}
+    )
+    assert asked.status_code == 200 and asked.json()["status"] == "pending", asked.text
+    assert Decimal(vera.get("/api/accounts/A-1003").json()["balance"]) == before
+    done = alice.post(f"/api/decisions/{asked.json()['id']}/approve")
+    assert done.status_code == 200, done.text
+    assert Decimal(vera.get("/api/accounts/A-1003").json()["balance"]) == before - Decimal("25.00")
+    # a specific licence: recorded, pending until approved, then in force
+    body = {
+        "number": "ICC-EO14203-1390001-1",
+        "licensee": "Karim Khan",
+        "direction": "incoming",
+        "parties": ["C-1003"],
+        "amount": "500.00",
+        "currency": "USD",
+        "issued": "2025-07-01",
+        "expires": "2025-12-31T23:59:00Z",
+        "payee": "International Criminal Court",
+        "reference": "licence letter, compliance file CF-2025-200",
+        "reason": "OFAC licensed the ICC's reimbursement",
+    }
+    assert vera.post("/api/licenses", json=body).status_code == 403
+    registered = carol.post("/api/licenses", json=body)
+    assert registered.status_code == 200, registered.text
+    assert registered.json()["license"]["status"] == "pending"
+    assert carol.post("/api/licenses", json=body | {"number": "GL 2"}).status_code == 409
+    approved = alice.post(f"/api/decisions/{registered.json()['decision']['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    shown = vera.get("/api/licenses/ICC-EO14203-1390001-1").json()
+    assert (shown["status"], shown["remaining"], shown["counterparty"]) == (
+        "active",
+        "500.00",
+        "International Criminal Court",
+    )
+    assert [lic["number"] for lic in vera.get("/api/licenses", params={"status": "active"}).json()] == [
+        "ICC-EO14203-1390001-1"
+    ]
+    assert vera.get("/api/licenses/NOPE").status_code == 404
 
 
 # --- payments, travellers ------------------------------------------------------------------------------
@@ -583,7 +639,11 @@ EXPECTED_ROLES = {
     ("POST", "/api/accounts"): "analyst",
     ("POST", "/api/accounts/{account_id}/deposit"): "analyst",
     ("POST", "/api/accounts/{account_id}/withdraw"): "analyst",
+    ("POST", "/api/accounts/{account_id}/charge"): "analyst",
     ("POST", "/api/accounts/accrue"): "admin",
+    ("GET", "/api/licenses"): "viewer",
+    ("GET", "/api/licenses/{number}"): "viewer",
+    ("POST", "/api/licenses"): "analyst",
     ("POST", "/api/payments/screen"): "analyst",
     ("GET", "/api/payments"): "viewer",
     ("GET", "/api/payments/held"): "viewer",

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proscribe.cli.common import console, default_actor, err_console, fail, open_store, parse_date, print_json
-from proscribe.enforcement import ledger
+from proscribe.enforcement import decisions, ledger
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError
 from proscribe.store.book import Account
+from proscribe.store.casework import Decision
 from proscribe.store.ledger import LedgerEntry, LedgerTransaction
 
 app = typer.Typer(help="The ledger: accounts, blocked funds, interest, releases.", no_args_is_help=True)
@@ -259,19 +260,17 @@ def withdraw(
     account_id: str = typer.Argument(..., help="The account to debit."),
     amount: str = typer.Argument(..., help="The amount, e.g. 125.50."),
     reason: str = typer.Option(..., "--reason", help="Why (kept with the transaction)."),
-    license: str | None = typer.Option(None, "--license", help="A licence that authorises this debit."),
-    purpose: str | None = typer.Option(None, "--purpose", help="The dealing's purpose, e.g. legal_services."),
-    service_charge: bool = typer.Option(
-        False, "--service-charge", help="A normal service charge (31 CFR 562.505)."
+    license: str | None = typer.Option(
+        None, "--license", help="A specific licence registered here (proscribe licenses register)."
     ),
+    payee: str | None = typer.Option(None, "--payee", help="Who is paid (a licence names its payee)."),
+    payee_account: str | None = typer.Option(None, "--payee-account", help="The payee's account."),
+    purpose: str | None = typer.Option(None, "--purpose", help="The debit's purpose, e.g. legal_fees."),
     actor: str | None = ACTOR,
     json_out: bool = JSON,
 ) -> None:
-    """Debit an account; blocked property only with --license or --service-charge."""
-    if license and service_charge:
-        fail("give --license or --service-charge, not both", code=2)
+    """Debit an account; blocked property only as a registered specific licence allows."""
     value = _amount(amount)
-    authority = ledger.SERVICE_CHARGE if service_charge else license
     tx = _run(
         lambda s: _tx_dict(
             ledger.withdraw(
@@ -280,12 +279,51 @@ def withdraw(
                 amount=value,
                 actor=actor or default_actor(),
                 reason=reason,
-                authority=authority,
+                authority=license,
                 purpose=purpose,
+                payee=payee,
+                payee_account=payee_account,
             )
         )
     )
     _print_tx(tx, json_out)
+
+
+@app.command()
+def charge(
+    account_id: str = typer.Argument(..., help="The account the charge is owed from."),
+    item: str = typer.Option(..., "--item", help="The charge's code in the policy's schedule."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the decision)."),
+    actor: str | None = ACTOR,
+    json_out: bool = JSON,
+) -> None:
+    """Propose a normal service charge from the policy's schedule; a second person approves it."""
+    info = _run(
+        lambda s: _decision_dict(
+            decisions.propose_charge(
+                s, account_id=account_id, item=item, reason=reason, actor=actor or default_actor()
+            )
+        )
+    )
+    if json_out:
+        print_json(info)
+    else:
+        console.print(
+            f"decision {info['decision']}: {info['item']} ({info['amount']} {info['currency']}) on "
+            f"{account_id} waits for a second person (proscribe alerts approve)",
+            highlight=False,
+        )
+
+
+def _decision_dict(d: Decision) -> dict[str, Any]:
+    return {
+        "decision": d.id,
+        "status": d.status,
+        "item": d.evidence.get("item"),
+        "amount": d.evidence.get("amount"),
+        "currency": d.evidence.get("currency"),
+        "account": d.subject_id,
+    }
 
 
 @app.command()

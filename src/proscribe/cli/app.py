@@ -9,6 +9,7 @@ from proscribe.cli import alerts, audit, blocks, entity, lists, payments, policy
 from proscribe.cli.accounts import app as accounts_app
 from proscribe.cli.common import state
 from proscribe.cli.customers import app as customers_app
+from proscribe.cli.licenses import app as licenses_app
 from proscribe.cli.programs import programs
 from proscribe.cli.reports import app as reports_app
 from proscribe.cli.serve import app as serve_app
@@ -32,6 +33,7 @@ app.add_typer(customers_app, name="customers")
 app.add_typer(travel_app, name="travel")
 app.add_typer(reports_app, name="reports")
 app.add_typer(payments.app, name="payments")
+app.add_typer(licenses_app, name="licenses")
 app.command()(programs)
 app.command("screen")(screen.screen)
 app.command("screen-file")(screen.screen_file)

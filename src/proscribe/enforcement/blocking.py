@@ -4,9 +4,18 @@ Blocking a party (31 CFR 501.603; the ICC orders' §1) freezes every account it 
 holds: the funds move into a blocked, interest-bearing account in its name (``ledger.block_funds``),
 and a blocked-property report falls due within 10 business days. Organisations owned 50% or more by
 blocked persons are then blocked too (``ownership.apply_rule``). Releasing a block (delisting, a
-licence, or a compliance release after an error, 31 CFR 501.806) returns the funds once no other
-block holds the party, and re-applies the 50 percent rule so that companies blocked only through
-the released owner are released with it. Nothing is deleted: blocks are closed with who, when, why.
+specific licence to unblock, or a compliance release after an error, 31 CFR 501.806) returns the
+funds once no other block holds the party, and re-applies the 50 percent rule so that companies
+blocked only through the released owner are released with it. Nothing is deleted: blocks are
+closed with who, when, why.
+
+A company whose blocked owners sell down below 50% is not released: property blocked stays blocked
+until OFAC authorises its release, and OFAC does not recognise unlicensed transfers of blocked
+property "through changes in ownership or otherwise" (OFAC FAQ 402). Its block is marked *lapsed*
+(new property of the company is not blocked by the 50 percent rule, though OFAC urges caution, so
+payments to it are held for a person), and its funds come back only under a specific licence to
+unblock them, approved under four eyes, with the unblocking report 31 CFR 501.603(b)(3) asks for.
+A release under a licence never lifts the block on a person who is still listed.
 """
 
 from __future__ import annotations
@@ -31,11 +40,13 @@ __all__ = [
     "active_blocks",
     "apply_ownership_rule",
     "block_party",
+    "blocked_accounts_of",
     "blocked_parties",
+    "refuse_licence_release",
     "release_block",
 ]
 
-RELEASE_KINDS = ("delisting", "license", "compliance_release", "ownership_change")
+RELEASE_KINDS = ledger.RELEASE_KINDS
 #: roles that give a party an interest in the account's funds (a signatory or attorney has none)
 INTEREST_ROLES = ("holder", "joint_holder")
 
@@ -54,6 +65,11 @@ class BlockedParty:
     programs: list[str] = field(default_factory=list)
     entity_ids: list[str] = field(default_factory=list)
     block_ids: list[int] = field(default_factory=list)
+    #: the listings its ``listing`` blocks rest on (the lists in force decide whether they still do)
+    listing_ids: list[str] = field(default_factory=list)
+    #: every block it has rests on a basis that lapsed (a 50%-rule company sold down, FAQ 402): its
+    #: property stays blocked, new dealings are held for a person rather than blocked
+    lapsed: bool = False
 
 
 def active_blocks(session: Session, party_id: str | None = None) -> list[Block]:
@@ -76,7 +92,7 @@ def _accounts_with_interest(session: Session, party_id: str) -> list[Account]:
     return list(session.scalars(q))
 
 
-def _blocked_accounts_of(session: Session, party_id: str) -> list[Account]:
+def blocked_accounts_of(session: Session, party_id: str) -> list[Account]:
     """Open blocked accounts holding the party's funds: in its name, or taken from an account it holds."""
     held = [a.id for a in _accounts_with_interest(session, party_id)]
     q = select(Account).where(
@@ -201,7 +217,12 @@ def release_block(
     at: datetime | None = None,
     authority: str | None = None,
 ) -> Block:
-    """Close a block; when it was the party's last, return its blocked funds (history kept)."""
+    """Close a block; when it was the party's last, return its blocked funds (history kept).
+
+    A release under a licence (``kind="license"``) is refused for a block on a listing: the person
+    is still listed, and unblocked funds in their account would be theirs to withdraw at once
+    (payments a licence allows out of a listed person's blocked account are debits to named payees).
+    """
     at = aware(at)
     if kind not in RELEASE_KINDS:
         raise EnforcementError(f"release kind {kind!r} is not one of {', '.join(RELEASE_KINDS)}")
@@ -210,27 +231,31 @@ def release_block(
         raise NotFoundError(f"no block {block_id}")
     if block.released_at is not None:
         raise EnforcementError(f"block {block_id} was already released on {block.released_at:%Y-%m-%d}")
+    if kind == "license":
+        refuse_licence_release(session, block)
     block.released_at = at
     block.released_by = actor
     block.release_kind = kind
     block.release_reason = reason
     session.flush()
     returned: list[str] = []
-    # ownership_change is the 50 percent rule letting go; the funds return as on a delisting
-    ledger_kind = "delisting" if kind == "ownership_change" else kind
-    for account in _blocked_accounts_of(session, block.party_id):
+    reports_owed: list[str] = []
+    for account in blocked_accounts_of(session, block.party_id):
         if any(active_blocks(session, holder) for holder in _interest_holders(session, account)):
             continue  # another blocked person still has an interest in these funds
-        ledger.release(
+        tx = ledger.release(
             session,
             blocked_account_id=account.id,
-            kind=ledger_kind,
+            kind=kind,
             actor=actor,
             reason=f"block {block.id} released ({kind}): {reason}",
             at=at,
             authority=authority,
+            ownership_lapsed=block.lapsed_at is not None,
         )
         returned.append(account.id)
+        if (tx.data.get("unblocking_report") or {}).get("owed"):
+            reports_owed.append(account.id)
     audit.append(
         session,
         actor=actor,
@@ -242,10 +267,31 @@ def release_block(
             "reason": reason,
             "authority": authority,
             "released": returned,
+            # 31 CFR 501.603(b)(3): accounts whose unblocking OFAC is told of (ledger.unblocking_report)
+            "unblocking_report_owed": reports_owed,
         },
         at=at,
     )
     return block
+
+
+def refuse_licence_release(session: Session, block: Block) -> None:
+    """``EnforcementError`` unless a specific licence may unblock this block's property at all.
+
+    Never a listed person's (their listing is in force until a delisting closes the block); never a
+    company the 50 percent rule still reaches. A 50%-rule block that lapsed (FAQ 402) may be.
+    """
+    if block.basis == "listing":
+        raise EnforcementError(
+            f"block {block.id} rests on a listing ({block.entity_id}): the person is still listed, so a "
+            "licence cannot unblock their property (they could withdraw it at once); a specific licence "
+            "to pay named payees out of the blocked account is registered with direction debit"
+        )
+    if block.basis == "ownership" and block.lapsed_at is None:
+        raise EnforcementError(
+            f"block {block.id}: the company is still owned 50% or more by blocked persons; its property "
+            "cannot be unblocked while the rule reaches it"
+        )
 
 
 def freeze_new_accounts(session: Session, *, actor: str, at: datetime | None = None) -> list[str]:
@@ -273,7 +319,9 @@ def apply_ownership_rule(
 ) -> tuple[list[Block], list[Block]]:
     """Block what the 50 percent rule now reaches and release what it no longer does.
 
-    Returns (new blocks, released blocks).
+    Returns (new blocks, released blocks). A company is released with its owner's block (a
+    delisting, a compliance release); when its owners are all still blocked and only the stakes
+    changed, its block lapses instead and its property stays blocked (OFAC FAQ 402).
     """
     at = aware(at)
     listed: dict[str, tuple[list[str], list[str]]] = {}
@@ -307,17 +355,48 @@ def apply_ownership_rule(
             )
         )
     for party_id, block in sorted(current.items()):
-        if party_id not in derived:
-            released.append(
-                release_block(
+        if party_id in derived:
+            if block.lapsed_at is not None:  # back to 50% or more: the basis holds again
+                block.lapsed_at, block.lapsed_reason = None, None
+                audit.append(
                     session,
-                    block_id=block.id,
-                    kind=release_kind,
-                    reason="no longer owned 50% or more by blocked persons",
                     actor=actor,
+                    action="party.block_restored",
+                    subject=f"party:{party_id}",
+                    data={"block": block.id, "why": "owned 50% or more by blocked persons again"},
                     at=at,
                 )
+            continue
+        owners = [str(o.get("owner")) for o in block.chain if o.get("owner")]
+        if owners and all(active_blocks(session, owner) for owner in owners):
+            # the owners are still blocked: their stakes changed. Property blocked stays blocked
+            # until OFAC authorises its release (OFAC FAQ 402); the release needs a licence
+            if block.lapsed_at is None:
+                block.lapsed_at = at
+                block.lapsed_reason = (
+                    "no longer owned 50% or more by blocked persons (a change of ownership): the property "
+                    "blocked stays blocked until OFAC authorises its release (OFAC FAQ 402)"
+                )
+                session.flush()
+                audit.append(
+                    session,
+                    actor=actor,
+                    action="party.block_lapsed",
+                    subject=f"party:{party_id}",
+                    data={"block": block.id, "owners": owners, "why": block.lapsed_reason},
+                    at=at,
+                )
+            continue
+        released.append(
+            release_block(
+                session,
+                block_id=block.id,
+                kind=release_kind,
+                reason="no longer owned 50% or more by blocked persons: an owner's block was released",
+                actor=actor,
+                at=at,
             )
+        )
     return added, released
 
 
@@ -349,6 +428,11 @@ def blocked_parties(session: Session, at: datetime | None = None) -> list[Blocke
         bp.programs = sorted({*bp.programs, *b.programs})
         if b.entity_id:
             bp.entity_ids = sorted({*bp.entity_ids, b.entity_id})
+            if b.basis == "listing":
+                bp.listing_ids = sorted({*bp.listing_ids, b.entity_id})
         for item in b.chain:  # a 50-percent-rule block: the listings each owner's block rests on
             bp.entity_ids = sorted({*bp.entity_ids, *item.get("entity_ids", [])})
+    for bp in by_party.values():
+        blocks = [session.get(Block, i) for i in bp.block_ids]
+        bp.lapsed = all(b is not None and b.lapsed_at is not None for b in blocks)
     return list(by_party.values())

@@ -7,7 +7,10 @@ What can be decided:
   unless the listing or the party changes);
 - on a ``delisted`` alert: ``release`` (the listing ended: the block is lifted and the funds returned)
   or ``keep`` (the block stays, e.g. the person is listed elsewhere);
-- on a block: ``release`` under a licence or as a compliance release after an error (31 CFR 501.806);
+- on a block: ``release`` under a specific licence registered here, or as a compliance release
+  after an error (31 CFR 501.806);
+- on a specific licence: ``register_license`` (the record is in force once approved);
+- on an account: ``service_charge`` (a normal service charge from the policy's schedule);
 - on a payment held for review: ``release`` (a false hit: it goes on), ``block`` (a blocked person has
   an interest: the funds go to a blocked account and a blocked-property report falls due) or
   ``reject`` (prohibited, no blocked interest: returned, and a rejected-transaction report falls due).
@@ -20,16 +23,26 @@ and both steps go into the audit trail.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit, blocking, ledger, licenses, reports
+from proscribe.enforcement import (
+    audit,
+    blocking,
+    ledger,
+    licenses,
+    payment_funds,
+    reports,
+    specific_licenses,
+)
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import load_policy
-from proscribe.store.book import Party
+from proscribe.payments import parse_text
+from proscribe.store.book import Account, Party
 from proscribe.store.casework import Alert, Block, Decision, Payment
 
 __all__ = [
@@ -39,6 +52,7 @@ __all__ = [
     "decide",
     "decide_payment",
     "pending",
+    "propose_charge",
     "reject",
     "request_release",
 ]
@@ -131,10 +145,11 @@ def request_release(
         raise NotFoundError(f"no block {block_id}")
     if block.released_at is not None:
         raise EnforcementError(f"block {block_id} is already released")
+    evidence_licence: dict[str, Any] = {}
     if kind == "license":
         if not authority:
             raise EnforcementError("a release under a licence must name the licence (--license)")
-        _check_license(block, authority, at)
+        evidence_licence = _check_license(session, block, authority, at)
     if kind == "compliance_release" and not authority:
         raise EnforcementError(
             "a compliance release names OFAC's answer to the 31 CFR 501.806 request (e.g. its case number)"
@@ -149,6 +164,8 @@ def request_release(
             "party": block.party_id,
             "basis": block.basis,
             "entity": block.entity_id,
+            "lapsed": block.lapsed_reason,
+            **evidence_licence,
         },
         params={"kind": kind, "authority": authority},
         decided_by=actor,
@@ -260,6 +277,16 @@ def _payment_owner(session: Session, payment: Payment, at: datetime) -> str:
     return party_id
 
 
+def _funds_of(session: Session, payment: Payment) -> payment_funds.PaymentFunds:
+    """The accounts here the held payment names (read again from its stored message)."""
+    try:
+        messages = parse_text(payment.raw, f"payment {payment.id}")
+    except EnforcementError:
+        return payment_funds.PaymentFunds()
+    message = next((m for m in messages if m.reference[:200] == payment.reference), None)
+    return payment_funds.locate(session, message) if message is not None else payment_funds.PaymentFunds()
+
+
 def _apply_payment(session: Session, decision: Decision, actor: str, at: datetime) -> dict[str, Any]:
     payment = session.get(Payment, int(decision.subject_id), with_for_update=True)
     assert payment is not None
@@ -281,16 +308,28 @@ def _apply_payment(session: Session, decision: Decision, actor: str, at: datetim
         )
         return {"outcome": "rejected", "report": report.id}
     owner = decision.params.get("owner") or _payment_owner(session, payment, at)
-    account = ledger.receive_blocked(
+    funds = _funds_of(session, payment)
+    if funds.short:
+        raise EnforcementError(
+            f"payment {payment.id}: the debtor's account {funds.from_account} holds less than "
+            f"{payment.amount} {payment.currency}; nothing can be blocked from it"
+        )
+    blocked_at = payment_funds.block_payment_funds(
         session,
-        owner_id=str(owner),
-        currency=payment.currency,
+        funds=funds,
+        owner=str(owner),
         amount=payment.amount,
+        currency=payment.currency,
         actor=actor,
         reason=f"payment {payment.reference} blocked after review: {decision.reason}",
         at=at,
         payment_id=payment.id,
+        reference=payment.reference,
     )
+    if funds.source_blocked:
+        # a payment out of blocked property: its funds are blocked (and were reported) already
+        payment.status = "blocked"
+        return {"outcome": "blocked", "owner": owner, "blocked_account": blocked_at, "moved": False}
     payment.status = "blocked"
     party = session.get(Party, str(owner))
     hits = [
@@ -320,33 +359,120 @@ def _apply_payment(session: Session, decision: Decision, actor: str, at: datetim
         actor=actor,
         at=at,
     )
-    return {"outcome": "blocked", "owner": owner, "blocked_account": account.id, "report": report.id}
+    return {"outcome": "blocked", "owner": owner, "blocked_account": blocked_at, "report": report.id}
 
 
-def _check_license(block: Block, number: str, at: datetime) -> None:
-    """Whether ``number`` can release this block's property at ``at``.
+def _check_license(session: Session, block: Block, number: str, at: datetime) -> dict[str, Any]:
+    """Whether specific licence ``number`` can release this block's property at ``at``; its record.
 
-    General licences (and those written into the regulations) authorise dealings with blocked
-    persons, such as a wind-down; they do not unblock property. A release under a licence therefore
-    rests on a specific licence: one the registry does not know (issued to the institution, which
-    keeps its copy) is recorded as given; one it knows must name this person (if it names anyone)
-    and be in force. Checked when the release is proposed and again when it is approved.
+    A general licence (or one written into the regulations) authorises dealings; it does not unblock
+    property. A release rests on a specific licence registered here and approved by a second person,
+    of direction ``release``, naming this party and every blocked account holding its funds, for at
+    least their balance, in force (``specific_licenses.conforms``); never on a listed person's
+    block, nor on a company the 50 percent rule still reaches (``blocking.refuse_licence_release``).
+    Checked when the release is proposed and again when it is approved; the ledger checks each
+    account again, with its interest, when the funds move.
     """
-    found = licenses.find(number)
-    if found is None:
-        return
-    program, lic = found
-    if lic.kind != "specific":
+    record = specific_licenses.get(session, number)
+    if record is None:
+        found = licenses.find(number)
+        if found is not None:
+            program, lic = found
+            raise EnforcementError(
+                f"{lic.number} ({program.code}) is a {lic.kind} licence: it authorises "
+                f"{licenses.describe(lic.authorizes)}; it does not unblock property: a release needs a "
+                "specific licence from OFAC, registered here (proscribe licenses register)"
+            )
         raise EnforcementError(
-            f"{lic.number} ({program.code}) is a {lic.kind} licence: it authorises dealings, it does "
-            "not unblock property; a release needs a specific licence from OFAC"
+            f"licence {number!r} is not registered: a specific licence is used only once it is recorded "
+            "(proscribe licenses register) and approved by a second person"
         )
-    if lic.designees and block.entity_id not in lic.designees:
-        raise EnforcementError(f"{lic.number} covers only {', '.join(lic.designees)}, not {block.entity_id}")
-    if lic.issued is not None and at.date() < lic.issued:
-        raise EnforcementError(f"{lic.number} was not issued until {lic.issued}")
-    if lic.expired(at):
-        raise EnforcementError(f"{lic.number} expired at {lic.expires.isoformat() if lic.expires else ''}")
+    blocking.refuse_licence_release(session, block)
+    accounts = blocking.blocked_accounts_of(session, block.party_id)
+    if not accounts:
+        raise EnforcementError(f"block {block.id}: no blocked account holds {block.party_id}'s funds")
+    party = session.get(Party, block.party_id)
+    total = sum((Decimal(a.balance) for a in accounts), Decimal(0))
+    institution = load_policy(session).institution.name
+    refusals: list[str] = []
+    for acct in accounts:
+        result = specific_licenses.conforms(
+            specific_licenses.record_of(record),
+            number,
+            direction="release",
+            parties=[block.party_id],
+            at=at,
+            amount=total,
+            currency=acct.currency,
+            account=acct.id,
+            participants=[party.name if party else block.party_id, institution],
+        )
+        refusals.extend(r for r in result.reasons if r not in refusals)
+    if refusals:
+        raise EnforcementError(f"specific licence {record.number}: " + "; ".join(refusals))
+    return {"licence": specific_licenses.record_of(record).to_dict()}
+
+
+def propose_charge(
+    session: Session,
+    *,
+    account_id: str,
+    item: str,
+    reason: str,
+    actor: str,
+    at: datetime | None = None,
+) -> Decision:
+    """Propose debiting a normal service charge from the policy's schedule; a second person approves it.
+
+    Checked now (the item, its amount in the account's currency) and again when approved, when
+    ``ledger.charge`` takes it (once per period, from an account that holds enough).
+    """
+    at = aware(at)
+    acct = session.get(Account, account_id)
+    if acct is None:
+        raise NotFoundError(f"no account {account_id!r}")
+    if acct.kind == "internal":
+        raise EnforcementError(f"{account_id} is one of the ledger's internal accounts")
+    policy = load_policy(session)
+    schedule = policy.service_charge(item)
+    if schedule is None:
+        known = ", ".join(c.code for c in policy.service_charges) or "none"
+        raise EnforcementError(
+            f"{item!r} is not a normal service charge in the policy's schedule (schedule: {known})"
+        )
+    if acct.currency not in schedule.amounts:
+        raise EnforcementError(f"the schedule has no {item} charge in {acct.currency}")
+    amount = schedule.amounts[acct.currency]
+    decision = Decision(
+        action="service_charge",
+        subject_type="account",
+        subject_id=account_id,
+        reason=_need_reason(reason),
+        evidence={
+            "account": account_id,
+            "item": item,
+            "description": schedule.description,
+            "amount": str(amount),
+            "currency": acct.currency,
+            "per": schedule.per,
+            "blocked_property": ledger.is_blocked_property(session, account_id),
+        },
+        params={"item": item},
+        decided_by=actor,
+        decided_at=at,
+        status="pending",
+    )
+    session.add(decision)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.propose",
+        subject=f"account:{account_id}",
+        data={"decision": decision.id, "outcome": "service_charge", "item": item, "amount": amount},
+        at=at,
+    )
+    return decision
 
 
 def _review(session: Session, decision_id: int, actor: str) -> Decision:
@@ -383,7 +509,7 @@ def approve(
         block_row = session.get(Block, int(decision.subject_id))
         if kind == "license" and block_row is not None:
             # the licence must still be in force when the release happens, not only when proposed
-            _check_license(block_row, str(decision.params.get("authority") or ""), at)
+            _check_license(session, block_row, str(decision.params.get("authority") or ""), at)
         block = blocking.release_block(
             session,
             block_id=int(decision.subject_id),
@@ -395,6 +521,19 @@ def approve(
         )
         added, released = blocking.apply_ownership_rule(session, actor=actor, at=at)
         effect = {"released": [block.id, *[b.id for b in released]], "blocked": [b.id for b in added]}
+    elif decision.subject_type == "license":
+        effect = specific_licenses.activate(session, decision, actor=actor, at=at)
+    elif decision.subject_type == "account":
+        tx = ledger.charge(
+            session,
+            account_id=decision.subject_id,
+            item=str(decision.params.get("item")),
+            actor=actor,
+            proposed_by=decision.decided_by,
+            reason=decision.reason,
+            at=at,
+        )
+        effect = {"transaction": tx.id, "charged": str(tx.data.get("item")), "rule": tx.authority}
     else:  # pragma: no cover - no other kind of decision is ever written
         raise EnforcementError(f"decision {decision_id}: unknown subject {decision.subject_type}")
     decision.params = {**decision.params, "effect": effect}
@@ -488,6 +627,8 @@ def reject(
         if alert is not None and alert.status == "pending":
             alert.status = "open"
             alert.updated_at = at
+    elif decision.subject_type == "license":
+        specific_licenses.withdraw_pending(session, decision, actor=actor, note=decision.review_note, at=at)
     audit.append(
         session,
         actor=actor,

@@ -7,16 +7,23 @@ into and leaves the institution through internal accounts created on demand: ``S
 ``SYS-INTEREST-<CCY>`` (interest paid on blocked accounts) and ``SYS-CHARGES-<CCY>`` (service
 charges). Internal accounts may go below zero; customer and blocked accounts never do.
 
-The rules for blocked property (``docs/ledger.md``; domain notes section 2.2):
+The rules for blocked property (``docs/ledger.md``; domain notes section 2.2), each with its source
+in ``PROGRAM_RULES`` or next to the code that applies it:
 
 * blocking moves a customer account's whole balance into an interest-bearing blocked account in the
   same name (``BLK-<account>``), and marks the customer account ``blocked``;
-* credits for a blocked account holder are accepted, into the blocked account;
-* debits from blocked property are refused unless they are normal service charges (31 CFR 562.505)
-  or a licence covers them (``proscribe.enforcement.licenses.check``);
-* a blocked account transfers only to another blocked account in the same name (31 CFR 562.504);
-* interest accrues at a configured rate; a release (delisting, licence, compliance release after an
-  error) returns everything, interest included, and closes the blocked account with its history.
+* credits for a blocked account holder are accepted, into the blocked account of the account they
+  were sent to (a joint account's own, not another account of one holder);
+* a blocked payment's funds come from where they were: from outside (clearing), or from the
+  debtor's account here. A payment out of blocked property moves nothing: the funds are blocked
+  already, and no money is created;
+* debits from blocked property are refused unless they are a normal service charge from the
+  policy's schedule, approved by a second person (``charge``), or conform to a specific licence
+  registered here (``specific_licenses``). A general licence authorises dealings, never a debit;
+* a blocked account transfers only to another blocked account in the same name;
+* interest accrues at a configured rate; a release (delisting, a specific licence to unblock, a
+  compliance release after an error) returns everything, interest included, and closes the
+  blocked account with its history.
 
 Concurrency: every function reads the accounts it moves under ``SELECT ... FOR UPDATE``, all of them
 in one statement ordered by id, before it looks at a status or a balance. A debit racing a blocking
@@ -43,19 +50,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit, licenses
+from proscribe.enforcement import audit, licenses, specific_licenses
 from proscribe.enforcement.clock import aware
-from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, NotFoundError
+from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import POLICY_SETTING, load_policy
 from proscribe.store.audit import Setting
-from proscribe.store.book import Account, Party
+from proscribe.store.book import Account, AccountParty, Party
 from proscribe.store.casework import Block
 from proscribe.store.ledger import LedgerEntry, LedgerTransaction
 
 __all__ = [
     "DEFAULT_INTEREST_RATE",
+    "PROGRAM_RULES",
     "RELEASE_KINDS",
-    "SERVICE_CHARGE",
     "Holding",
     "accrue_all",
     "accrue_interest",
@@ -63,10 +70,13 @@ __all__ = [
     "block_funds",
     "blocked_account_id",
     "blocked_holdings",
+    "charge",
     "deposit",
     "effective_rate",
     "history",
+    "interest_holders",
     "internal_account_id",
+    "is_blocked_property",
     "minor_unit",
     "open_account",
     "receive_blocked",
@@ -76,11 +86,43 @@ __all__ = [
     "withdraw",
 ]
 
-#: the authority that lets normal service charges be debited from blocked property
-SERVICE_CHARGE = "service_charge"
-SERVICE_CHARGE_RULE = "31 CFR 562.505: normal service charges may be debited from blocked accounts"
-SAME_NAME_RULE = "31 CFR 562.504: transfer between blocked accounts in the same name"
-RELEASE_KINDS = ("delisting", "license", "compliance_release")
+#: The ledger's rules as each program's own regulations state them. OFAC's blocking regulations
+#: share one layout: 5xx.504 "payments and transfers to blocked accounts" (a transfer out of a blocked
+#: account only to another blocked account in the same name) and 5xx.505 "entries in certain
+#: accounts for normal service charges" (e.g. 31 CFR 562.504, 562.505). Part 528 follows it where
+#: its sections were confirmed (528.506 legal services, 528.508 emergency medical services), but the
+#: text of 528.504 and 528.505 was not retrieved, nor part 520's (EO 13928, revoked 2021): the
+#: citations say so. Another program is cited by the standard provision's wording.
+PROGRAM_RULES: dict[str, dict[str, str]] = {
+    "ICC-EO14203": {
+        "service_charge": (
+            "31 CFR 528.505 (normal service charges; section numbered by OFAC's standard layout, "
+            "its text not retrieved [unverified])"
+        ),
+        "same_name": (
+            "31 CFR 528.504 (transfers between blocked accounts in the same name; section numbered "
+            "by OFAC's standard layout, its text not retrieved [unverified])"
+        ),
+    },
+    "ICC-EO13928": {
+        "service_charge": (
+            "31 CFR part 520, subpart E (normal service charges; the section was not retrieved [unverified])"
+        ),
+        "same_name": (
+            "31 CFR part 520, subpart E (transfers between blocked accounts in the same name; the "
+            "section was not retrieved [unverified])"
+        ),
+    },
+}
+_STANDARD_RULES = {
+    "service_charge": (
+        "the program's normal-service-charge provision (standard OFAC wording, e.g. 31 CFR 562.505)"
+    ),
+    "same_name": (
+        "the program's blocked-account transfer provision (standard OFAC wording, e.g. 31 CFR 562.504)"
+    ),
+}
+RELEASE_KINDS = ("delisting", "ownership_change", "license", "compliance_release")
 #: the Setting holding the institution's rate for blocked accounts: ``{"rate": "0.0400"}``
 RATE_SETTING = "blocked_interest_rate"
 #: used when neither the account, the setting nor a stored policy gives a rate. Blocked funds must earn a
@@ -90,6 +132,17 @@ DEFAULT_INTEREST_RATE = Decimal("0.0400")
 BLOCKED_PREFIX = "BLK-"
 INTERNAL_PREFIX = "SYS-"
 _INTERNAL_PURPOSES = ("OPENING", "CLEARING", "INTEREST", "CHARGES")
+
+
+def program_rule(rule: str, programs: Iterable[str]) -> str:
+    """The citation of ``rule`` (``service_charge``, ``same_name``) for the programs blocking the funds."""
+    cites = [PROGRAM_RULES[p][rule] for p in sorted(set(programs)) if p in PROGRAM_RULES]
+    others = [p for p in sorted(set(programs)) if p not in PROGRAM_RULES]
+    if others or not cites:
+        cites.append(_STANDARD_RULES[rule] + (f" ({', '.join(others)})" if others else ""))
+    return "; ".join(cites)
+
+
 #: the money columns hold 20 digits before the point
 _MAX_AMOUNT = Decimal(10) ** 20
 _ID_MAX = 100
@@ -388,15 +441,6 @@ def _blocks_at(session: Session, owner_id: str | None, at: datetime) -> list[Blo
     return list(session.execute(q).scalars())
 
 
-def _is_blocked(acct: Account, blocks: Sequence[Block]) -> bool:
-    """Blocked property: a blocked account, a customer account marked blocked, or an owner under a block.
-
-    The last case guards against a block recorded without its funds blocked yet: debits are then
-    refused too rather than let money out.
-    """
-    return acct.kind == "blocked" or acct.status == "blocked" or bool(blocks)
-
-
 def _authorise_debit(
     session: Session,
     *,
@@ -409,29 +453,66 @@ def _authorise_debit(
     amount: Decimal,
     what: str,
     refusal: str,
+    direction: str = "debit",
+    payee: str | None = None,
+    payee_account: str | None = None,
 ) -> dict[str, Any]:
     """What allows this debit of blocked property, or ``BlockedPropertyError`` (recorded in the audit trail).
 
-    The refusal is appended to the audit trail before the error is raised: a caller that commits
-    after catching it (as the CLI does) keeps the record of the denied debit.
+    Only a specific licence registered here and approved under four eyes can allow it, and only if
+    the debit conforms to it (``specific_licenses.conforms``): its direction, a party it names, the
+    account, the amount left, the payee, the dates. A general licence or a licence in the
+    regulations is refused with what it does authorise (``licenses.check``). The refusal is
+    appended to the audit trail before the error is raised: a caller that commits after catching it
+    (as the CLI does) keeps the record of the denied debit.
     """
-    if authority == SERVICE_CHARGE:
-        return {"rule": SERVICE_CHARGE_RULE}
     programs = sorted({str(p) for b in blocks for p in b.programs})
     entity_ids = sorted({b.entity_id for b in blocks if b.entity_id})
+    parties = sorted({b.party_id for b in blocks} | ({acct.owner_id} if acct.owner_id else set()))
     evidence: dict[str, Any] = {
         "blocks": [b.id for b in blocks],
         "programs": programs,
         "entity_ids": entity_ids,
     }
     if authority:
-        result = licenses.check(authority, programs=programs, entity_ids=entity_ids, purpose=purpose, at=at)
-        evidence["license_check"] = result.to_dict()
-        if result.ok:
-            return evidence
-        message = f"{refusal}: licence {authority} does not authorise it: {result.reason}"
+        record = specific_licenses.get(session, authority)
+        if record is not None or (
+            not licenses.is_general_number(authority) and licenses.find(authority) is None
+        ):
+            owner = session.get(Party, acct.owner_id) if acct.owner_id else None
+            institution = load_policy(session).institution.name
+            result = specific_licenses.conforms(
+                specific_licenses.record_of(record) if record is not None else None,
+                authority,
+                direction=direction,
+                parties=parties,
+                at=at,
+                amount=amount,
+                currency=acct.currency,
+                account=acct.id,
+                counterparty=payee,
+                counterparty_account=payee_account,
+                purposes=[purpose] if purpose else [],
+                participants=[n for n in (owner.name if owner else None, payee, institution) if n],
+            )
+            evidence["license_check"] = result.to_dict()
+            if result.ok:
+                assert result.record is not None
+                return evidence | {"licence": result.record.number, "rule": specific_licenses.RULE}
+            message = f"{refusal}: {result.reason}"
+        else:
+            dealing = "unblock" if direction == "release" else "debit_blocked"
+            check = licenses.check(
+                authority, programs=programs, entity_ids=entity_ids, purpose=purpose, at=at, dealing=dealing
+            )
+            evidence["license_check"] = check.to_dict()
+            message = f"{refusal}: {check.reason}"
     else:
-        message = f"{refusal}: only a licence or normal service charges (31 CFR 562.505) can debit it"
+        message = (
+            f"{refusal}: only a specific licence registered here (proscribe licenses register) or a "
+            "normal service charge from the policy's schedule, approved by a second person "
+            "(proscribe accounts charge), can debit it"
+        )
     audit.append(
         session,
         actor=actor,
@@ -448,6 +529,47 @@ def _authorise_debit(
         at=at,
     )
     raise BlockedPropertyError(message)
+
+
+def _use_licence(
+    session: Session, evidence: dict[str, Any], amount: Decimal, *, actor: str, at: datetime, ref: str
+) -> None:
+    """Count a licensed debit against its specific licence (after the posting, in the same transaction)."""
+    number = evidence.get("licence")
+    if number:
+        specific_licenses.consume(
+            session, str(number), amount, actor=actor, at=at, what="ledger debit", ref=ref
+        )
+
+
+def interest_holders(session: Session, acct: Account) -> set[str]:
+    """Everyone with an interest in an account's funds: its owner and, for a customer account (or the
+    customer account a blocked one took its funds from), every holder and joint holder."""
+    holders = {acct.owner_id} if acct.owner_id else set()
+    source_id = acct.source_account_id if acct.kind == "blocked" else acct.id
+    if source_id:
+        source = session.get(Account, source_id)
+        if source is not None and source.owner_id:
+            holders.add(source.owner_id)
+        holders.update(
+            session.scalars(
+                select(AccountParty.party_id).where(
+                    AccountParty.account_id == source_id, AccountParty.role.in_(("holder", "joint_holder"))
+                )
+            )
+        )
+    return holders
+
+
+def is_blocked_property(session: Session, account_id: str) -> bool:
+    """Whether an account holds blocked property: a blocked account, a customer account marked blocked,
+    or one in which a party under an active block has an interest (its owner, a holder, a joint holder)."""
+    acct = _get(session, account_id)
+    if acct.kind == "internal":
+        return False
+    if acct.kind == "blocked" or acct.status == "blocked":
+        return True
+    return any(_active_blocks(session, holder) for holder in interest_holders(session, acct))
 
 
 # --- the public functions ------------------------------------------------------------------------
@@ -586,13 +708,16 @@ def withdraw(
     authority: str | None = None,
     purpose: str | None = None,
     payment_id: int | None = None,
+    payee: str | None = None,
+    payee_account: str | None = None,
 ) -> LedgerTransaction:
-    """Debit ``account_id`` to clearing (to ``SYS-CHARGES`` for a service charge).
+    """Debit ``account_id`` to clearing.
 
-    Blocked property (a blocked account, a customer account marked blocked, an account whose owner
-    has an active block) is debited only with ``authority="service_charge"`` or a licence number
-    that ``licenses.check`` accepts for the owner's programs, listed ids and ``purpose`` at ``at``;
-    anything else raises ``BlockedPropertyError`` after recording the refusal in the audit trail.
+    Blocked property (``is_blocked_property``) is debited only under a specific licence registered
+    here (``authority``, its number) that the debit conforms to: the payee (``payee``,
+    ``payee_account``), the amount left, the account, the dates; the debit is then counted against
+    the licence. Anything else raises ``BlockedPropertyError`` after recording the refusal in the
+    audit trail. Normal service charges go through ``charge``.
     """
     audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
@@ -601,16 +726,16 @@ def withdraw(
     amount = _amount(amount, acct.currency)
     if acct.kind == "internal":
         raise EnforcementError(f"{account_id} is one of the ledger's internal accounts")
-    charge = authority == SERVICE_CHARGE
-    counter = _internal(session, "CHARGES" if charge else "CLEARING", acct.currency, at)
+    counter = _internal(session, "CLEARING", acct.currency, at)
     locked = _lock(session, [account_id, counter])
     acct = locked[account_id]
     if acct.status == "closed":
         raise EnforcementError(f"account {account_id} is closed")
-    blocks = _active_blocks(session, acct.owner_id)
-    blocked = _is_blocked(acct, blocks)
+    blocked = is_blocked_property(session, account_id)
     evidence: dict[str, Any] = {}
     if blocked:
+        holders = interest_holders(session, acct)
+        blocks = [b for h in sorted(holders) for b in _active_blocks(session, h)]
         evidence = _authorise_debit(
             session,
             acct=acct,
@@ -622,22 +747,26 @@ def withdraw(
             amount=amount,
             what="withdrawal",
             refusal=f"account {account_id} holds blocked property",
+            payee=payee,
+            payee_account=payee_account,
         )
     tx = _post(
         session,
-        kind="charge" if charge else "withdrawal",
+        kind="withdrawal",
         at=at,
         actor=actor,
         reason=reason,
         legs=[(acct, -amount), (locked[counter], amount)],
         authority=authority,
         payment_id=payment_id,
-        data={"purpose": purpose, "blocked_property": blocked} | evidence,
+        data={"purpose": purpose, "blocked_property": blocked, "payee": payee, "payee_account": payee_account}
+        | evidence,
     )
+    _use_licence(session, evidence, amount, actor=actor, at=at, ref=f"transaction {tx.id}")
     audit.append(
         session,
         actor=actor,
-        action="ledger.charge" if charge else "ledger.withdraw",
+        action="ledger.withdraw",
         subject=f"account:{account_id}",
         data={
             "transaction": tx.id,
@@ -646,10 +775,110 @@ def withdraw(
             "reason": reason,
             "authority": authority,
             "purpose": purpose,
+            "payee": payee,
             "blocked_property": blocked,
             "payment": payment_id,
         }
         | evidence,
+        at=at,
+    )
+    return tx
+
+
+def charge(
+    session: Session,
+    *,
+    account_id: str,
+    item: str,
+    actor: str,
+    proposed_by: str,
+    reason: str,
+    at: datetime | None = None,
+) -> LedgerTransaction:
+    """Debit a normal service charge from the policy's schedule, to ``SYS-CHARGES-<CCY>``.
+
+    Normal service charges owed by the owner of a blocked account may be debited from it without a
+    licence (``PROGRAM_RULES``: each program's normal-service-charge provision). "Normal" is the
+    institution's schedule (``Policy.service_charges``): the item's amount in the account's
+    currency, at most once per calendar month or year (UTC) per account. Proposed by one person
+    and taken by another (``decisions.propose_charge``, then ``decisions.approve``), never by one.
+    """
+    audit.lock(session)  # the trail's lock before any account's: one order for every writer
+    at = _utc(at)
+    actor, reason, proposed_by = (
+        _text(actor, "actor"),
+        _text(reason, "reason"),
+        _text(proposed_by, "proposer"),
+    )
+    if actor == proposed_by:
+        raise FourEyesError(f"a service charge proposed by {actor} is taken by a second person (four eyes)")
+    acct = _get(session, account_id)
+    if acct.kind == "internal":
+        raise EnforcementError(f"{account_id} is one of the ledger's internal accounts")
+    policy = load_policy(session)
+    schedule = policy.service_charge(item)
+    if schedule is None:
+        known = ", ".join(c.code for c in policy.service_charges) or "none"
+        raise EnforcementError(
+            f"{item!r} is not a normal service charge in the policy's schedule (schedule: {known})"
+        )
+    if acct.currency not in schedule.amounts:
+        raise EnforcementError(f"the schedule has no {item} charge in {acct.currency}")
+    amount = _amount(schedule.amounts[acct.currency], acct.currency)
+    counter = _internal(session, "CHARGES", acct.currency, at)
+    locked = _lock(session, [account_id, counter])
+    acct = locked[account_id]
+    if acct.status == "closed":
+        raise EnforcementError(f"account {account_id} is closed")
+    period = at.strftime("%Y-%m") if schedule.per == "month" else at.strftime("%Y")
+    earlier = session.execute(
+        select(LedgerTransaction.data)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerEntry.account_id == account_id, LedgerTransaction.kind == "charge")
+    ).scalars()
+    if any(d.get("item") == item and d.get("period") == period for d in earlier):
+        raise EnforcementError(
+            f"{item} was charged to {account_id} for {period} already (once a {schedule.per})"
+        )
+    holders = interest_holders(session, acct)
+    programs = sorted({str(p) for h in holders for b in _active_blocks(session, h) for p in b.programs})
+    blocked = is_blocked_property(session, account_id)
+    rule = program_rule("service_charge", programs) if blocked else "the institution's schedule of charges"
+    tx = _post(
+        session,
+        kind="charge",
+        at=at,
+        actor=actor,
+        reason=reason,
+        legs=[(acct, -amount), (locked[counter], amount)],
+        authority=rule,
+        data={
+            "item": item,
+            "description": schedule.description,
+            "period": period,
+            "per": schedule.per,
+            "proposed_by": proposed_by,
+            "approved_by": actor,
+            "blocked_property": blocked,
+            "programs": programs,
+            "rule": rule,
+        },
+    )
+    audit.append(
+        session,
+        actor=actor,
+        action="ledger.charge",
+        subject=f"account:{account_id}",
+        data={
+            "transaction": tx.id,
+            "item": item,
+            "amount": amount,
+            "currency": acct.currency,
+            "period": period,
+            "proposed_by": proposed_by,
+            "rule": rule,
+            "reason": reason,
+        },
         at=at,
     )
     return tx
@@ -668,9 +897,10 @@ def transfer(
 ) -> LedgerTransaction:
     """Move money between two accounts in one currency.
 
-    Out of blocked property only into another blocked account in the same owner's name (a licence
-    in ``authority`` may allow otherwise); into a customer account marked blocked, the money goes to
-    its blocked account, as a deposit would.
+    Out of blocked property only into another blocked account in the same owner's name (the
+    program's blocked-account transfer rule, ``PROGRAM_RULES``), or as a registered specific licence
+    (``authority``) allows; into a customer account marked blocked, the money goes to its blocked
+    account, as a deposit would.
     """
     audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
@@ -700,23 +930,26 @@ def transfer(
         target = locked[blk_id]
         if target.id == from_id:
             raise EnforcementError(f"{to_id}'s funds are held in {from_id} already")
-    blocks = _active_blocks(session, src.owner_id)
-    blocked = _is_blocked(src, blocks)
+    holders = interest_holders(session, src)
+    blocks = [b for h in sorted(holders) for b in _active_blocks(session, h)]
+    blocked = is_blocked_property(session, from_id)
     evidence: dict[str, Any] = {}
     if blocked:
         if target.kind == "blocked" and target.owner_id == src.owner_id:
-            evidence = {"rule": SAME_NAME_RULE}
+            programs = sorted({str(p) for b in blocks for p in b.programs})
+            evidence = {"rule": program_rule("same_name", programs)}
         else:
             where = (
                 f"{target.id}, a blocked account of {target.owner_id}"
                 if target.kind == "blocked"
                 else f"{target.id}, which is not a blocked account"
             )
+            payee = session.get(Party, target.owner_id) if target.owner_id else None
             evidence = _authorise_debit(
                 session,
                 acct=src,
                 blocks=blocks,
-                authority=authority if authority != SERVICE_CHARGE else None,
+                authority=authority,
                 purpose=None,
                 at=at,
                 actor=actor,
@@ -726,6 +959,8 @@ def transfer(
                     f"account {from_id} holds blocked property of {src.owner_id}: it may go only to another "
                     f"blocked account in the same name, not to {where}"
                 ),
+                payee=payee.name if payee else None,
+                payee_account=to_id,
             )
     _reopen(target, at)
     tx = _post(
@@ -738,6 +973,7 @@ def transfer(
         authority=authority or evidence.get("rule"),
         data={"requested_account": to_id, "blocked_property": blocked} | evidence,
     )
+    _use_licence(session, evidence, amount, actor=actor, at=at, ref=f"transaction {tx.id}")
     audit.append(
         session,
         actor=actor,
@@ -844,11 +1080,21 @@ def receive_blocked(
     at: datetime | None = None,
     payment_id: int | None = None,
     block_id: int | None = None,
+    into_account_id: str | None = None,
+    from_account_id: str | None = None,
 ) -> Account:
-    """Take a blocked payment's funds from clearing into a blocked account in ``owner_id``'s name.
+    """Block a payment's funds: into a blocked account, out of wherever the money is.
 
-    The blocked account is ``BLK-<account>`` of the owner's account in that currency (one already
-    blocked first, else the first by id), or ``BLK-<owner_id>-<CCY>`` when the owner has none here.
+    Into: the blocked account of ``into_account_id``, the account here the payment was sent to,
+    when ``owner_id`` has an interest in it (a joint account's funds go to the joint account's
+    blocked account, not to another account of one holder); else ``BLK-<account>`` of the owner's
+    account in that currency (one already blocked first, else the first by id), or
+    ``BLK-<owner_id>-<CCY>`` when the owner has none here.
+
+    Out of: ``from_account_id``, the debtor's account here (a payment our customer sent), else
+    clearing (money arriving from outside). Blocked property is never the source: its funds are
+    blocked already, and crediting a blocked account again would create money
+    (``BlockedPropertyError``; the caller leaves such a payment where it is).
     """
     audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
@@ -857,38 +1103,65 @@ def receive_blocked(
     amount = _amount(amount, currency)
     if session.get(Party, owner_id) is None:
         raise NotFoundError(f"no party {owner_id!r} to hold blocked funds")
-    accounts = session.execute(
-        select(Account).where(
-            Account.owner_id == owner_id,
-            Account.currency == currency,
-            Account.kind == "customer",
-            Account.status != "closed",
-        )
-    ).scalars()
-    own = sorted(accounts, key=lambda a: (a.status != "blocked", a.id))
-    if own:
-        blk_id = _ensure_blocked(session, own[0], at)
+    into: Account | None = None
+    if into_account_id is not None:
+        into = _get(session, into_account_id)
+        if (
+            into.kind != "customer"
+            or into.currency != currency
+            or owner_id not in interest_holders(session, into)
+        ):
+            raise EnforcementError(
+                f"{into_account_id} is not a {currency} customer account in which {owner_id} has an interest"
+            )
+    if from_account_id is not None:
+        src = _get(session, from_account_id)
+        if src.kind != "customer" or src.currency != currency:
+            raise EnforcementError(f"{from_account_id} is not a {currency} customer account")
+        if is_blocked_property(session, from_account_id):
+            raise BlockedPropertyError(
+                f"{from_account_id} holds blocked property: its funds are blocked already and stay "
+                "where they are"
+            )
+    if into is not None:
+        blk_id = _ensure_blocked(session, into, at)
     else:
-        blk_id = f"{BLOCKED_PREFIX}{owner_id}-{currency}"
-        _ensure_account(
-            session,
-            {
-                "id": blk_id,
-                "kind": "blocked",
-                "owner_id": owner_id,
-                "currency": currency,
-                "balance": Decimal(0),
-                "status": "blocked",
-                "source_account_id": None,
-                "interest_rate": None,
-                "interest_accrued_to": at,
-                "opened_at": at,
-                "source": f"ledger: blocked funds received for {owner_id}",
-            },
-        )
-    clearing = _internal(session, "CLEARING", currency, at)
-    locked = _lock(session, [blk_id, clearing])
+        accounts = session.execute(
+            select(Account).where(
+                Account.owner_id == owner_id,
+                Account.currency == currency,
+                Account.kind == "customer",
+                Account.status != "closed",
+            )
+        ).scalars()
+        own = sorted(accounts, key=lambda a: (a.status != "blocked", a.id))
+        if own:
+            blk_id = _ensure_blocked(session, own[0], at)
+        else:
+            blk_id = f"{BLOCKED_PREFIX}{owner_id}-{currency}"
+            _ensure_account(
+                session,
+                {
+                    "id": blk_id,
+                    "kind": "blocked",
+                    "owner_id": owner_id,
+                    "currency": currency,
+                    "balance": Decimal(0),
+                    "status": "blocked",
+                    "source_account_id": None,
+                    "interest_rate": None,
+                    "interest_accrued_to": at,
+                    "opened_at": at,
+                    "source": f"ledger: blocked funds received for {owner_id}",
+                },
+            )
+    source_id = from_account_id or _internal(session, "CLEARING", currency, at)
+    locked = _lock(session, [blk_id, source_id])
     blk = locked[blk_id]
+    if from_account_id is not None and locked[source_id].status != "open":
+        raise BlockedPropertyError(
+            f"{from_account_id} is {locked[source_id].status}: nothing moves out of it"
+        )
     _reopen(blk, at)
     tx = _post(
         session,
@@ -896,10 +1169,16 @@ def receive_blocked(
         at=at,
         actor=actor,
         reason=reason,
-        legs=[(locked[clearing], -amount), (blk, amount)],
+        legs=[(locked[source_id], -amount), (blk, amount)],
         authority=f"block {block_id}" if block_id is not None else None,
         payment_id=payment_id,
-        data={"block": block_id, "owner": owner_id, "payment": payment_id},
+        data={
+            "block": block_id,
+            "owner": owner_id,
+            "payment": payment_id,
+            "from": source_id,
+            "into": into_account_id,
+        },
     )
     audit.append(
         session,
@@ -911,6 +1190,7 @@ def receive_blocked(
             "owner": owner_id,
             "amount": amount,
             "currency": currency,
+            "from": source_id,
             "payment": payment_id,
             "block": block_id,
             "reason": reason,
@@ -1124,6 +1404,57 @@ def accrue_all(session: Session, *, until: datetime, actor: str) -> list[LedgerT
 # --- release -----------------------------------------------------------------------------------
 
 
+def unblocking_report(
+    kind: str, licence_requires: bool = False, ownership_lapsed: bool = False
+) -> dict[str, Any]:
+    """Whether unblocking property this way owes OFAC a report within 10 business days, and why.
+
+    31 CFR 501.603(b)(3) (in force since the 2024 amendments, final rule 89 FR 81358, effective
+    7 November 2024) asks for a report whenever blocked property is unblocked or transferred,
+    except (i) transfers between blocked accounts and debits for normal service charges, (ii)
+    property unblocked under a general or specific licence, unless the licence itself requires a
+    report, and (iii) property unblocked because OFAC removed the person from the SDN list. A
+    release of a 50%-rule company because its blocked owner was delisted is not plainly within
+    (iii) (the company was never listed): the report is treated as owed, the safer reading. So is a
+    licensed release of a company whose 50%-rule basis lapsed (OFAC FAQ 402), although (ii) would
+    exempt it: OFAC is told the property it was told of is no longer blocked.
+    """
+    rule = "31 CFR 501.603(b)(3)"
+    if kind == "license" and ownership_lapsed and not licence_requires:
+        return {
+            "owed": True,
+            "rule": rule,
+            "why": (
+                "unblocked under a licence after a change of ownership (OFAC FAQ 402): exempt unless the "
+                "licence requires a report, but reported all the same (the safer side)"
+            ),
+        }
+    if kind == "delisting":
+        return {"owed": False, "rule": rule, "why": "unblocked because the person was removed from the list"}
+    if kind == "license":
+        if licence_requires:
+            return {"owed": True, "rule": rule, "why": "the licence itself requires an unblocking report"}
+        return {
+            "owed": False,
+            "rule": rule,
+            "why": "unblocked under a licence that does not require a report",
+        }
+    if kind == "ownership_change":
+        return {
+            "owed": True,
+            "rule": rule,
+            "why": (
+                "a 50%-rule company unblocked after its owner's delisting: not plainly exempt "
+                "(the safer reading)"
+            ),
+        }
+    return {
+        "owed": True,
+        "rule": rule,
+        "why": "unblocked without a licence or a delisting (e.g. a compliance release)",
+    }
+
+
 def release(
     session: Session,
     *,
@@ -1133,14 +1464,18 @@ def release(
     reason: str,
     at: datetime | None = None,
     authority: str | None = None,
+    ownership_lapsed: bool = False,
 ) -> LedgerTransaction:
     """Unblock: accrue interest to ``at``, move everything back, close the blocked account.
 
-    ``kind`` is ``delisting``, ``license`` (``authority`` must be a licence that covers the
-    release: ``licenses.check`` with purpose None, i.e. a wind-down licence, or ``unblocking``
-    licences written for it) or ``compliance_release`` (funds blocked in error, 31 CFR 501.806).
-    The funds go to the source account, whose status returns to ``open``; with no source account
-    (funds of a blocked payment) or a closed one, to clearing. Entries are never removed.
+    ``kind`` is ``delisting`` (the listing ended), ``ownership_change`` (a 50%-rule company whose
+    blocked owner was delisted), ``license`` (``authority`` is a specific licence registered here,
+    of direction ``release``, naming this account, for at least its balance with interest; it is
+    counted against the licence) or ``compliance_release`` (funds blocked in error,
+    31 CFR 501.806; ``authority`` is OFAC's answer). The funds go to the source account, whose
+    status returns to ``open``; with no source account (funds of a blocked payment) or a closed one,
+    to clearing. Entries are never removed. The transaction records whether an unblocking report is
+    owed (``unblocking_report``), for the report to be built from.
     """
     audit.lock(session)  # the trail's lock before any account's: one order for every writer
     at = _utc(at)
@@ -1161,13 +1496,11 @@ def release(
     blk, dest = locked[blocked_account_id], locked[dest_id]
     if blk.status == "closed":
         raise EnforcementError(f"{blocked_account_id} was released already")
+    interest_tx = _accrue(session, blk, locked[interest_id], at, actor)
+    amount = blk.balance
     evidence: dict[str, Any] = {}
-    if kind == "license" and licenses.find(authority or "") is None:
-        # a specific licence OFAC issued to the institution for these funds: not in any registry,
-        # so it is recorded as given (the decision that approved the release checked it, and the
-        # institution keeps its copy)
-        evidence = {"licence": authority, "licence_check": "specific licence held by the institution"}
-    elif kind == "license":
+    if kind == "license":
+        # the licence must name this account and cover its balance with interest, in force now
         blocks = _blocks_at(session, blk.owner_id, at)
         evidence = _authorise_debit(
             session,
@@ -1177,12 +1510,13 @@ def release(
             purpose=None,
             at=at,
             actor=actor,
-            amount=blk.balance,
+            amount=amount,
             what="release",
             refusal=f"{blocked_account_id} cannot be released under a licence",
+            direction="release",
         )
-    interest_tx = _accrue(session, blk, locked[interest_id], at, actor)
-    amount = blk.balance
+    record = specific_licenses.get(session, authority) if kind == "license" and authority else None
+    report = unblocking_report(kind, bool(record and record.unblocking_report), ownership_lapsed)
     tx = _post(
         session,
         kind="release",
@@ -1195,9 +1529,11 @@ def release(
             "release_kind": kind,
             "destination": dest.id,
             "interest_transaction": interest_tx.id if interest_tx else None,
+            "unblocking_report": report,
         }
         | evidence,
     )
+    _use_licence(session, evidence, amount, actor=actor, at=at, ref=f"transaction {tx.id}")
     blk.status = "closed"
     blk.closed_at = at
     if dest.kind == "customer" and dest.status == "blocked":
@@ -1217,6 +1553,7 @@ def release(
             "interest": interest_tx.id if interest_tx else None,
             "authority": authority,
             "reason": reason,
+            "unblocking_report": report,
         }
         | evidence,
         at=at,

@@ -20,9 +20,22 @@ signs of stripping                                     hold         evasion is i
                                                                     (e.g. EO 14203 §6)
 a party in a country under a comprehensive US          hold         the embargo's regulations
 embargo (US-person policies only)
-a licence claimed that covers every hit                pass         the licence (recorded)
+a general licence claimed that may cover the hit       hold         the licence's terms: a claim,
+(wind-down, legal services, medical...)                             checked by a person
+a licence claimed that certainly does not (unknown     as if none   the reason is recorded
+number, expired, another person, a debit of blocked
+funds under a general licence)
+a registered specific licence the payment conforms to  pass         31 CFR 501.801; the licence
+(licensee, parties, direction, account, amount, dates)              (counted against its amount)
+a party the institution holds as blocked whose         hold         its property stays blocked; new
+listing is no longer in force, or whose 50%-rule                    dealings are not blocked on a
+basis lapsed                                                        stale list (OFAC FAQ 402)
 nothing                                                pass         -
 =====================================================  ===========  ==============================
+
+A payment out of an account here that holds blocked property moves nothing: its funds are blocked
+already (``payment_funds``). A blocked payment's funds leave the debtor's account here or arrive
+through clearing, into the blocked account of the account they were sent to.
 
 The policy turns a confirmed hit into block, reject, escalate (hold) or note (pass, noted), and
 carries an EU Blocking Statute conflict into the reasons. The most severe outcome wins: block over
@@ -49,12 +62,14 @@ from typing import Any
 from followthemoney import model
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit, licenses, reports
+from proscribe.enforcement import audit, licenses, reports, specific_licenses
 from proscribe.enforcement.blocking import BlockedParty, active_blocks, block_party, blocked_parties
 from proscribe.enforcement.book import party_checksum
 from proscribe.enforcement.clock import aware, reporting_date
-from proscribe.enforcement.ledger import receive_blocked
+from proscribe.enforcement.ledger import blocked_account_id, withdraw
+from proscribe.enforcement.payment_funds import PaymentFunds, block_payment_funds, locate
 from proscribe.enforcement.policy import Policy, PolicyAction, load_policy
+from proscribe.enforcement.specific_licenses import LicenseRecord
 from proscribe.matching.index import Index
 from proscribe.matching.score import Query
 from proscribe.payments import PaymentMessage, read_messages
@@ -429,26 +444,112 @@ def _apply_policy(h: PaymentHit, policy: Policy) -> None:
         h.outcome = "reject"
 
 
+#: roles on the paying side and on the receiving side of a payment
+DEBTOR_SIDE = ("debtor", "ultimate_debtor", "initiating_party")
+CREDITOR_SIDE = ("creditor", "ultimate_creditor")
+
+
+def _dealing(h: PaymentHit, funds: PaymentFunds) -> str:
+    """What the payment is for the blocked person of ``h``: a debit of blocked funds held here, a
+    payment from funds elsewhere, a payment to them, or another dealing (``licenses.DEALING_KINDS``)."""
+    if h.role in DEBTOR_SIDE:
+        return "debit_blocked" if funds.source_blocked else "payment_from"
+    if h.role in CREDITOR_SIDE:
+        return "payment_to"
+    return "dealing"
+
+
 def _check_license(
-    h: PaymentHit, message: PaymentMessage, stated: list[str], at: datetime
-) -> tuple[bool, str]:
-    assert message.license_claim is not None
-    first: licenses.LicenseCheck | None = None
-    options: list[str | None] = [*stated] if stated else [None]
-    for purpose in options:
-        lc = licenses.check(
-            message.license_claim, programs=h.programs, entity_ids=h.entity_ids, purpose=purpose, at=at
+    h: PaymentHit,
+    message: PaymentMessage,
+    stated: list[str],
+    at: datetime,
+    *,
+    funds: PaymentFunds,
+    registered: list[LicenseRecord],
+    blocked: list[BlockedParty],
+    institution: str,
+) -> tuple[str, str]:
+    """The claimed licence against this hit: (``authorised`` | ``review`` | ``refused``, why).
+
+    A claim is what the remitter wrote. Only a specific licence registered here, which the payment
+    conforms to in every respect, authorises it (``specific_licenses.conforms``). A licence of the
+    registry is at most ``review``: a person checks it against its terms, knowing what it covers
+    and what it does not (``licenses.check``). Anything else is ``refused``.
+    """
+    claim = message.license_claim
+    assert claim is not None
+    dealing = _dealing(h, funds)
+    number = licenses.normalise_number(claim)
+    record = next((r for r in registered if r.number == number), None)
+    if record is not None or (not licenses.is_general_number(claim) and licenses.find(claim) is None):
+        paying = h.role in DEBTOR_SIDE
+        counter = message.party("creditor" if paying else "debtor")
+        parties = (
+            [h.party_id] if h.party_id else [bp.party_id for bp in blocked if h.entity_id in bp.entity_ids]
         )
-        if lc.ok:
+        source = blocked_account_id(funds.from_account) if paying and funds.from_account else None
+        result = specific_licenses.conforms(
+            record,
+            claim,
+            direction="debit" if paying else "incoming",
+            parties=parties,
+            at=at,
+            amount=message.amount,
+            currency=message.currency,
+            account=source,
+            counterparty=counter.name if counter else None,
+            counterparty_account=counter.account if counter else None,
+            purposes=stated,
+            participants=[*(p.name for p in message.parties if p.name), institution],
+        )
+        if result.ok:
+            h.license = result.to_dict()
+            return "authorised", result.reason
+        return "refused", result.reason
+    first: licenses.LicenseCheck | None = None
+    for purpose in [*stated] if stated else [None]:
+        lc = licenses.check(
+            claim, programs=h.programs, entity_ids=h.entity_ids, purpose=purpose, at=at, dealing=dealing
+        )
+        if lc.status == "review":
             h.license = lc.to_dict()
-            return True, lc.reason
+            return "review", f"{lc.reason}. A person checks {'; '.join(lc.to_check)}"
         first = first or lc
     assert first is not None
-    return False, first.reason
+    return "refused", first.reason
+
+
+def _stale(bp: BlockedParty, in_force: set[str], on: str) -> str | None:
+    """Why the institution's block of ``bp`` is no ground to block a *new* payment, or None.
+
+    Property blocked stays blocked until it is released; but a party no longer listed (its listing
+    ended, awaiting the release of its block) or a 50%-rule company whose owners sold down (OFAC
+    FAQ 402, which urges caution) is not blocked for new dealings on the strength of the
+    institution's own list. The lists in force decide; when they do not say, a person does.
+    """
+    if bp.lapsed:
+        return (
+            f"{bp.name} ({bp.party_id}) is no longer owned 50% or more by blocked persons: its property "
+            "blocked before stays blocked (OFAC FAQ 402), but new property is not blocked by the rule; OFAC "
+            "urges caution, so a person checks"
+        )
+    ids = bp.listing_ids or bp.entity_ids
+    if not ids or any(e in in_force for e in ids):
+        return None
+    return (
+        f"the institution holds {bp.name} ({bp.party_id}) as blocked on {', '.join(ids)}, which is not in "
+        f"force on the lists as of {on}: property blocked stays blocked until it is released, but a new "
+        "payment is not blocked on a stale list; a person checks the lists in force"
+    )
 
 
 def _rule_for(
-    decision: str, deciding: list[PaymentHit], flags: list[StrippingFlag], embargo: list[str]
+    decision: str,
+    deciding: list[PaymentHit],
+    flags: list[StrippingFlag],
+    embargo: list[str],
+    held_why: list[str] | None = None,
 ) -> str:
     programs = sorted({p for h in deciding for p in h.programs})
     cites = [PROGRAM_RULES[p] for p in programs if p in PROGRAM_RULES]
@@ -459,8 +560,8 @@ def _rule_for(
     if decision == "reject":
         return "; ".join(["31 CFR 501.604", *cites])
     if decision == "hold":
-        parts = []
-        if deciding:
+        parts = list(held_why or [])
+        if any(h.strength == "possible" for h in deciding) or (deciding and not parts):
             parts.append("possible match: validate before release (OFAC FAQ 5)")
         if flags:
             parts.append("signs of stripping: evasion is prohibited (e.g. EO 14203 §6)")
@@ -477,10 +578,22 @@ def decide(
     at: datetime,
     blocked: list[BlockedParty] | None = None,
     inst: Screener | None = None,
+    funds: PaymentFunds | None = None,
+    registered: list[LicenseRecord] | None = None,
+    in_force: set[str] | None = None,
 ) -> PaymentDecision:
-    """The decision for one message, without touching the database (``screen_payment`` stores it)."""
+    """The decision for one message, without touching the database (``screen_payment`` stores it).
+
+    ``funds`` says which accounts here the payment moves money between (``payment_funds.locate``),
+    ``registered`` the specific licences approved here, ``in_force`` the listed ids in force (by
+    default, those of ``screener``'s index).
+    """
     at = aware(at)
     blocked = blocked or []
+    funds = funds or PaymentFunds()
+    registered = registered or []
+    if in_force is None:
+        in_force = {e.entity_id for e in screener.index.entities}
     by_id = {bp.party_id: bp for bp in blocked}
     raw_hits: list[PaymentHit] = _screen_accounts(message, blocked)
     for p in message.parties:
@@ -488,11 +601,23 @@ def decide(
     text_hits, altered = _screen_text(message, screener, inst, by_id)
     raw_hits.extend(text_hits)
     flags = party_flags(message) + altered + unknown_names_in_text(message)
+    held_why: list[str] = []
+    stale_notes: dict[str, str] = {}
     for h in raw_hits:
         _apply_policy(h, policy)
+        bp = by_id.get(h.party_id or "")
+        stale = _stale(bp, in_force, at.date().isoformat()) if bp is not None else None
+        if stale and h.outcome in ("block", "reject"):
+            h.outcome = "hold"
+            h.policy_reason = f"{h.policy_reason}; {stale}"
+            stale_notes[bp.party_id] = stale  # type: ignore[union-attr]
     hits = _best_per_entity(raw_hits)
+    if stale_notes:
+        held_why.append(
+            "a party held as blocked is no longer listed, or its 50%-rule basis lapsed (OFAC FAQ 402)"
+        )
 
-    reasons: list[str] = []
+    reasons: list[str] = list(stale_notes.values())
     conflicts = sorted({h.conflict for h in hits if h.conflict})
     stated = purposes(message.purpose_code, [f.text for f in message.free_text])
     license_used: str | None = None
@@ -500,14 +625,35 @@ def decide(
     open_hits: list[PaymentHit] = []
     for h in hits:
         if message.license_claim and h.outcome != "pass":
-            ok, why = _check_license(h, message, stated, at)
-            if ok:
+            status, why = _check_license(
+                h,
+                message,
+                stated,
+                at,
+                funds=funds,
+                registered=registered,
+                blocked=blocked,
+                institution=policy.institution.name,
+            )
+            if status == "authorised":
                 license_used = h.license["license"] if h.license else message.license_claim
                 license_reason = why
                 reasons.append(f"{h.caption} ({h.entity_id}): {why}")
                 continue
             license_reason = license_reason or why
-            reasons.append(f"licence {message.license_claim} claimed but {why}")
+            if status == "review":
+                # a claim written by the remitter: a person checks it against the licence's terms
+                if h.outcome in ("block", "reject"):
+                    h.outcome = "hold"
+                reasons.append(
+                    f"licence {message.license_claim} claimed for {h.caption} ({h.entity_id}): {why}"
+                )
+                held_why.append(
+                    f"licence {message.license_claim} claimed: a claim, checked by a person against its "
+                    "terms before anything moves"
+                )
+            else:
+                reasons.append(f"licence {message.license_claim} claimed but {why}")
         open_hits.append(h)
 
     for h in open_hits:
@@ -553,7 +699,12 @@ def decide(
             if not hits:
                 reasons.append("no party, bank or free text matched a listed or blocked party")
     else:
-        rule = _rule_for(decision, deciding, flags, embargo)
+        rule = _rule_for(decision, deciding, flags, embargo, held_why)
+    if decision == "block" and funds.source_blocked:
+        reasons.append(
+            f"the debtor's account {funds.from_account} holds blocked property: the payment moves nothing, "
+            f"its funds stay blocked in {funds.source_blocked_account or 'its blocked account'}"
+        )
     return PaymentDecision(
         message=message,
         decision=decision,
@@ -661,19 +812,52 @@ def screen_payment(
     raw: str,
     blocked: list[BlockedParty] | None = None,
     inst: Screener | None = None,
+    registered: list[LicenseRecord] | None = None,
+    in_force: set[str] | None = None,
 ) -> PaymentDecision:
     """Decide about one message and record it, in the caller's transaction.
 
-    Stores a ``Payment`` row; a blocked payment's funds go to a blocked account in the blocked
-    person's name and a blocked-property report (31 CFR 501.603) falls due; a rejected one owes a
-    rejected-transaction report (31 CFR 501.604); a blocking-statute conflict owes the Commission a
-    notice. All of it, and the audit record, is in the one transaction.
+    Stores a ``Payment`` row; a blocked payment's funds go to a blocked account (out of the
+    debtor's account here, or from clearing; into the blocked account of the account they were
+    sent to) and a blocked-property report (31 CFR 501.603) falls due. A payment out of blocked
+    property moves nothing (its funds are blocked, and reported, already). A payment under a
+    registered specific licence is counted against it, and a debit of blocked funds it authorises is
+    posted. A rejected payment owes a rejected-transaction report (31 CFR 501.604); a
+    blocking-statute conflict owes the Commission a notice. All of it, and the audit record, is in
+    the one transaction.
     """
     at = aware(at)
     if blocked is None:
         blocked = blocked_parties(session, at)
         inst = institution_screener(blocked, screener)
-    d = decide(message, screener, policy=policy, at=at, blocked=blocked, inst=inst)
+    if registered is None:
+        registered = specific_licenses.records(session)
+    funds = locate(session, message)
+    d = decide(
+        message,
+        screener,
+        policy=policy,
+        at=at,
+        blocked=blocked,
+        inst=inst,
+        funds=funds,
+        registered=registered,
+        in_force=in_force,
+    )
+    licensed = next((h.license for h in d.hits if h.license and h.license.get("record")), None)
+    debit_from = (
+        blocked_account_id(funds.from_account) if funds.source_blocked and funds.from_account else None
+    )
+    if d.decision == "block" and funds.short:
+        d.decision = "hold"
+        d.rule = "the debtor's account here holds less than the payment: nothing was moved; a person decides"
+        d.reasons.append(f"{funds.from_account} holds less than {message.amount} {message.currency}")
+    if d.decision == "pass" and licensed and debit_from:
+        held = session.get(Account, debit_from)
+        if held is None or held.balance < message.amount:
+            d.decision, d.license = "hold", None
+            d.rule = f"{debit_from} holds less than the licensed payment: nothing was moved; a person decides"
+            d.reasons.append(d.rule)
     payment = Payment(
         message_type=message.message_type,
         reference=message.reference[:200],
@@ -697,19 +881,38 @@ def screen_payment(
     session.flush()
     d.payment_id = payment.id
     day = reporting_date(at)  # OFAC counts business days from the date in Washington
-    if d.decision == "block":
-        owner = _owner(session, d, payment, at)
-        acct = receive_blocked(
+    reason = f"payment {payment.id} ({message.message_type} {message.reference}) blocked: {d.rule}"
+    if d.decision == "block" and funds.source_blocked:
+        # the funds are blocked, and were reported, already: nothing moves, no money is created
+        source = session.get(Account, funds.from_account) if funds.from_account else None
+        d.blocked_owner = source.owner_id if source is not None else None
+        d.blocked_account = block_payment_funds(
             session,
-            owner_id=owner,
-            currency=message.currency,
+            funds=funds,
+            owner=d.blocked_owner or "",
             amount=message.amount,
+            currency=message.currency,
             actor=actor,
-            reason=f"payment {payment.id} ({message.message_type} {message.reference}) blocked: {d.rule}",
+            reason=reason,
             at=at,
             payment_id=payment.id,
+            reference=message.reference,
         )
-        d.blocked_owner, d.blocked_account = owner, acct.id
+    elif d.decision == "block":
+        owner = _owner(session, d, payment, at)
+        d.blocked_owner = owner
+        d.blocked_account = block_payment_funds(
+            session,
+            funds=funds,
+            owner=owner,
+            amount=message.amount,
+            currency=message.currency,
+            actor=actor,
+            reason=reason,
+            at=at,
+            payment_id=payment.id,
+            reference=message.reference,
+        )
         _record_block(session, d, owner, payment, actor, at)
         rep = reports.record_due(
             session,
@@ -721,6 +924,34 @@ def screen_payment(
             at=at,
         )
         d.reports.append(rep.id)
+    elif d.decision == "pass" and licensed:
+        number = str(licensed["license"])
+        creditor = message.party("creditor")
+        if debit_from:
+            # the specific licence authorises paying the named payee out of the blocked account
+            withdraw(
+                session,
+                account_id=debit_from,
+                amount=message.amount,
+                actor=actor,
+                reason=f"payment {payment.id} ({message.reference}) under specific licence {number}",
+                at=at,
+                authority=number,
+                payment_id=payment.id,
+                payee=creditor.name if creditor else None,
+                payee_account=creditor.account if creditor else None,
+            )
+            d.blocked_account = debit_from
+        else:
+            specific_licenses.consume(
+                session,
+                number,
+                message.amount,
+                actor=actor,
+                at=at,
+                what="payment",
+                ref=f"payment {payment.id}",
+            )
     elif d.decision == "reject":
         rep = reports.record_due(
             session,
@@ -791,10 +1022,12 @@ def screen_payments(
     if screener is None:
         screener = Screener.from_store(store, as_of=at.date())
     out: list[PaymentDecision] = []
+    in_force = {e.entity_id for e in screener.index.entities}
     with Session(store.engine) as session, session.begin():
         pol = policy or load_policy(session)
         blocked = blocked_parties(session, at)
         inst = institution_screener(blocked, screener)
+        registered = specific_licenses.records(session)
         for message in messages:
             d = screen_payment(
                 session,
@@ -806,7 +1039,11 @@ def screen_payments(
                 raw=message.raw,
                 blocked=blocked,
                 inst=inst,
+                registered=registered,
+                in_force=in_force,
             )
+            if d.decision == "pass" and d.license:
+                registered = specific_licenses.records(session)  # its amount left changed
             out.append(d)
             if on_message is not None:
                 on_message(d)

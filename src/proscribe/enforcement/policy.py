@@ -44,6 +44,7 @@ __all__ = [
     "ListRule",
     "Policy",
     "PolicyAction",
+    "ServiceCharge",
     "load_policy",
     "preset",
     "read_policy",
@@ -94,6 +95,34 @@ class PolicyAction:
         return asdict(self)
 
 
+#: how often a normal service charge may be taken from one account
+CHARGE_PERIODS = ("month", "year")
+
+
+@dataclass(frozen=True)
+class ServiceCharge:
+    """A normal service charge the institution takes, and may take from blocked accounts too.
+
+    Normal service charges owed by a blocked account's owner may be debited from it (the standard
+    OFAC authorisation, e.g. 31 CFR 562.505; ``ledger.charge`` cites each program's own). Only the
+    schedule's items, at its amounts, at most once per period: anything else is not "normal".
+    """
+
+    code: str
+    description: str
+    #: the charge in each currency it is taken in
+    amounts: dict[str, Decimal]
+    per: str = "month"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "description": self.description,
+            "amounts": {k: str(v) for k, v in sorted(self.amounts.items())},
+            "per": self.per,
+        }
+
+
 @dataclass(frozen=True)
 class Policy:
     institution: Institution
@@ -109,7 +138,12 @@ class Policy:
     alert_threshold: float = 0.3
     #: years audit records are kept (31 CFR 501.601: 10 years since 21 March 2025)
     retention_years: int = 10
+    #: the normal service charges (a schedule with amounts); none, none may be debited
+    service_charges: tuple[ServiceCharge, ...] = ()
     name: str = field(default="custom")
+
+    def service_charge(self, code: str) -> ServiceCharge | None:
+        return next((c for c in self.service_charges if c.code == code), None)
 
     def action_for(self, dataset: str, programs: list[str] | tuple[str, ...] = ()) -> PolicyAction:
         """The action a confirmed hit on a listing of ``dataset`` under ``programs`` takes."""
@@ -144,6 +178,7 @@ class Policy:
             "interest_rate": str(self.interest_rate),
             "alert_threshold": self.alert_threshold,
             "retention_years": self.retention_years,
+            "service_charges": [c.to_dict() for c in self.service_charges],
         }
 
 
@@ -166,6 +201,7 @@ def parse_policy(data: Any, where: str, name: str = "custom") -> Policy:
         "interest_rate",
         "alert_threshold",
         "retention_years",
+        "service_charges",
     }
     extra = set(data) - known
     if extra:
@@ -205,6 +241,7 @@ def parse_policy(data: Any, where: str, name: str = "custom") -> Policy:
     for key in ("us_person", "eu_operator"):
         if not isinstance(data.get(key, False), bool):
             raise _err(where, f"{key}: true or false")
+    charges = _service_charges(data.get("service_charges"), where)
     return Policy(
         institution=institution,
         jurisdictions=tuple(str(j) for j in data.get("jurisdictions") or ()),
@@ -215,8 +252,44 @@ def parse_policy(data: Any, where: str, name: str = "custom") -> Policy:
         interest_rate=rate,
         alert_threshold=float(threshold),
         retention_years=retention,
+        service_charges=charges,
         name=str(data.get("name", name)),
     )
+
+
+def _service_charges(raw: Any, where: str) -> tuple[ServiceCharge, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _err(where, "service_charges: a list of {code, description, amounts, per}")
+    out: list[ServiceCharge] = []
+    for i, item in enumerate(raw):
+        at = f"service_charges[{i}]"
+        if not isinstance(item, dict) or not item.get("code") or not item.get("description"):
+            raise _err(where, f"{at}: code and description are required")
+        code = str(item["code"])
+        if any(c.code == code for c in out):
+            raise _err(where, f"{at}: code {code!r} is given twice")
+        per = str(item.get("per", "month"))
+        if per not in CHARGE_PERIODS:
+            raise _err(where, f"{at}.per: {per!r} is not one of {', '.join(CHARGE_PERIODS)}")
+        amounts = item.get("amounts")
+        if not isinstance(amounts, dict) or not amounts:
+            raise _err(where, f'{at}.amounts: the charge in each currency, e.g. {{USD: "15.00"}}')
+        parsed: dict[str, Decimal] = {}
+        for ccy, value in amounts.items():
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                raise _err(where, f"{at}.amounts.{ccy}: {value!r} is not a number") from None
+            if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+                raise _err(where, f"{at}.amounts.{ccy}: {value!r} is not an amount such as 15.00")
+            parsed[str(ccy)] = amount
+        extra = set(item) - {"code", "description", "amounts", "per"}
+        if extra:
+            raise _err(where, f"{at}: unknown field(s) {', '.join(sorted(extra))}")
+        out.append(ServiceCharge(code, str(item["description"]), parsed, per))
+    return tuple(out)
 
 
 def read_policy(path: Path) -> Policy:

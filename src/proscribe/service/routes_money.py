@@ -1,8 +1,10 @@
 """Accounts and the blocked-property ledger, and payment screening, over HTTP.
 
 Sums of money are decimal strings both ways ("8300.50"): a JSON number would go through a binary
-float. A debit of blocked property that no licence or service-charge rule allows is refused with
-409 and the rule in the message, and the refusal stays in the audit trail.
+float. A debit of blocked property is refused with 409 and the rule in the message, and the refusal
+stays in the audit trail, unless it conforms to a specific licence registered here
+(``/api/licenses``, recorded under four eyes). A normal service charge from the policy's schedule is
+proposed (``POST /api/accounts/{id}/charge``) and taken when a second person approves it.
 
 Funds are never released here directly: a release is a four-eyes decision
 (``POST /api/blocks/{id}/release``, then ``POST /api/decisions/{id}/approve``). A payment held for
@@ -16,12 +18,12 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import decisions, ledger
+from proscribe.enforcement import decisions, ledger, specific_licenses
 from proscribe.enforcement.clock import aware, now
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.enforcement.payments import screen_payments
@@ -252,10 +254,20 @@ class DepositBody(BaseModel):
 
 class WithdrawBody(DepositBody):
     license: Text | None = Field(
-        None, max_length=200, description="A licence that authorises this debit of blocked property"
+        None,
+        max_length=200,
+        description="A specific licence registered here that authorises this debit of blocked property",
     )
-    purpose: Text | None = Field(None, max_length=100, examples=["legal_services"])
-    service_charge: bool = Field(False, description="A normal service charge (31 CFR 562.505)")
+    purpose: Text | None = Field(None, max_length=100, examples=["legal_fees"])
+    payee: Text | None = Field(None, max_length=500, description="Who is paid (a licence names its payee)")
+    payee_account: Text | None = Field(None, max_length=100)
+
+
+class ChargeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item: Text = Field(min_length=1, max_length=100, examples=["account_maintenance"])
+    reason: Text = Field(min_length=5, max_length=2000, examples=["maintenance fee, June 2025"])
 
 
 @router.post(
@@ -279,14 +291,11 @@ def deposit(request: Request, account_id: Key, body: DepositBody, who: Caller) -
 @router.post(
     "/api/accounts/{account_id}/withdraw",
     dependencies=[allow(Role.analyst)],
-    summary="Debit an account; blocked property only under a licence or as a service charge",
+    summary="Debit an account; blocked property only under a registered specific licence",
     response_model=TransactionOut,
     responses=BLOCKED_DEBIT,
 )
 def withdraw(request: Request, account_id: Key, body: WithdrawBody, who: Caller) -> Any:
-    if body.license and body.service_charge:
-        raise HTTPException(422, "license, service_charge: give one of them, not both")
-    authority = ledger.SERVICE_CHARGE if body.service_charge else body.license
     return write(
         request,
         lambda s: tx_dict(
@@ -296,11 +305,155 @@ def withdraw(request: Request, account_id: Key, body: WithdrawBody, who: Caller)
                 amount=body.amount,
                 actor=actor_of(who),
                 reason=body.reason,
-                authority=authority,
+                authority=body.license,
                 purpose=body.purpose,
+                payee=body.payee,
+                payee_account=body.payee_account,
             )
         ),
     )
+
+
+@router.post(
+    "/api/accounts/{account_id}/charge",
+    dependencies=[allow(Role.analyst)],
+    summary="Propose a normal service charge from the policy's schedule; a second person approves it",
+    response_model=DecisionOut,
+)
+def propose_charge(request: Request, account_id: Key, body: ChargeBody, who: Caller) -> Any:
+    return write(
+        request,
+        lambda s: decision_dict(
+            decisions.propose_charge(
+                s, account_id=account_id, item=body.item, reason=body.reason, actor=actor_of(who)
+            )
+        ),
+    )
+
+
+# --- specific licences ----------------------------------------------------------------------------
+
+
+class LicenseBody(BaseModel):
+    """A specific licence OFAC issued, as the institution's copy states it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: Text = Field(min_length=1, max_length=100, examples=["ICC-EO14203-2025-0147-1"])
+    licensee: Text = Field(min_length=1, max_length=500, examples=["Temple Chambers LLP"])
+    direction: Literal["debit", "release", "incoming"]
+    parties: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1, max_length=50)
+    accounts: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    amount: Money
+    currency: str = Field(pattern="^[A-Z]{3}$", examples=["USD"])
+    issued: date
+    expires: AwareDatetime | None = None
+    issuing_authority: Text = Field("OFAC", min_length=1, max_length=200)
+    program: Text | None = Field(None, max_length=50, examples=["ICC-EO14203"])
+    payee: Text | None = Field(None, max_length=500, description="debit: who may be paid; incoming: who pays")
+    payee_account: Text | None = Field(None, max_length=100)
+    purpose: Text | None = Field(None, max_length=40, examples=["legal_fees"])
+    unblocking_report: bool = Field(False, description="The licence requires a report when it unblocks")
+    reference: Text = Field(min_length=1, max_length=2000, description="Where the institution keeps its copy")
+    reason: Text = Field(min_length=5, max_length=2000)
+
+
+class LicenseOut(BaseModel):
+    id: int
+    number: str
+    issuing_authority: str
+    program: str | None = None
+    licensee: str
+    direction: str
+    parties: list[str]
+    accounts: list[str]
+    counterparty: str | None = None
+    counterparty_account: str | None = None
+    amount: Money
+    currency: str
+    used: Money
+    remaining: Money
+    purpose: str | None = None
+    issued: date
+    expires: datetime | None = None
+    unblocking_report: bool
+    reference: str
+    status: Literal["pending", "active", "rejected", "revoked"]
+
+
+class LicenseRegistered(BaseModel):
+    license: LicenseOut
+    decision: DecisionOut
+
+
+@router.get(
+    "/api/licenses",
+    dependencies=[allow(Role.viewer)],
+    summary="Specific licences registered here (status=active: those in force)",
+    response_model=list[LicenseOut],
+)
+def list_licenses(
+    request: Request, status: Literal["pending", "active", "rejected", "revoked"] | None = None
+) -> Any:
+    return read(
+        request,
+        lambda s: [
+            specific_licenses.record_of(r).to_dict()
+            for r in specific_licenses.list_licenses(s, status=status)
+        ],
+    )
+
+
+@router.get(
+    "/api/licenses/{number}",
+    dependencies=[allow(Role.viewer)],
+    summary="One registered specific licence, with how much of it is used",
+    response_model=LicenseOut,
+)
+def show_license(request: Request, number: Key) -> Any:
+    def work(s: Session) -> dict[str, Any]:
+        row = specific_licenses.get(s, number)
+        if row is None:
+            raise NotFoundError(f"no specific licence {number!r} is registered")
+        return specific_licenses.record_of(row).to_dict()
+
+    return read(request, work)
+
+
+@router.post(
+    "/api/licenses",
+    dependencies=[allow(Role.analyst)],
+    summary="Register a specific licence; it is in force once a second person approves the decision",
+    response_model=LicenseRegistered,
+)
+def register_license(request: Request, body: LicenseBody, who: Caller) -> Any:
+    def work(s: Session) -> dict[str, Any]:
+        row, decision = specific_licenses.register(
+            s,
+            number=body.number,
+            licensee=body.licensee,
+            direction=body.direction,
+            parties=body.parties,
+            accounts=body.accounts,
+            amount=body.amount,
+            currency=body.currency,
+            issued=body.issued,
+            expires=body.expires,
+            issuing_authority=body.issuing_authority,
+            program=body.program,
+            counterparty=body.payee,
+            counterparty_account=body.payee_account,
+            purpose=body.purpose,
+            unblocking_report=body.unblocking_report,
+            reference=body.reference,
+            reason=body.reason,
+            actor=actor_of(who),
+        )
+        return {"license": specific_licenses.record_of(row).to_dict(), "decision": decision_dict(decision)}
+
+    return write(request, work)
 
 
 class AccrueBody(BaseModel):

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from proscribe.sources.base import ParsedList, Progress, Record
-from proscribe.store import audit, book, casework, ledger  # noqa: F401  (registers the institution's tables)
+from proscribe.store import audit, book, casework, ledger, licenses  # noqa: F401  (registers the institution's tables)
 from proscribe.store.db import default_url, make_engine, migrate
 from proscribe.store.errors import ImportRefused, NotFound
 from proscribe.store.importing import DEFAULT_MAX_REMOVED_SHARE, ImportResult, apply_list

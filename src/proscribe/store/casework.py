@@ -118,6 +118,10 @@ class Block(Base):
     #: delisting | license | compliance_release | ownership_change
     release_kind: Mapped[str | None] = mapped_column(String(30), nullable=True)
     release_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: when the basis stopped holding while the property stays blocked (a 50%-rule company whose
+    #: blocked owners sold down: OFAC FAQ 402), and why; new property is then not blocked by it
+    lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lapsed_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Payment(Base):

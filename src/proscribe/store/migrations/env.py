@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from proscribe.store import audit, book, casework, ledger  # noqa: F401  (their tables)
+from proscribe.store import audit, book, casework, ledger, licenses  # noqa: F401  (their tables)
 from proscribe.store.schema import Base
 
 config = context.config
