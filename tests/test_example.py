@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit
+from proscribe.enforcement import audit, ledger, specific_licenses
 from proscribe.store import Store
 from proscribe.store.book import Account
 from proscribe.store.casework import Block, Payment, TravelCheck
@@ -44,6 +45,20 @@ def test_worked_example_runs_end_to_end(tmp_path: Path) -> None:
         decisions = {p.reference: p.decision for p in s.scalars(select(Payment))}
         assert decisions["ICC-SAL-0920"] == "block" and decisions["LEC-2020-044"] == "reject"
         assert decisions["KOW-RENT-09"] == "pass"
+        # no money created: Harbourline's blocked payment moved nothing, so its release returns its
+        # 250,000.00 with interest (4% for 215 days), not the 48,250.00 of the payment as well
+        a3001 = s.get(Account, "A-3001")
+        assert a3001 is not None and Decimal("255800") < a3001.balance < Decimal("256000")
+        # 2025: the legal fees are paid from the blocked funds under the registered specific licence
+        # only; a GL 2 claim and a gift move nothing; the service charge is the schedule's
+        assert (decisions["LEGAL-0715"], decisions["LEGAL-0716"], decisions["GIFT-0716"]) == (
+            "pass",
+            "block",
+            "block",
+        )
+        assert ledger.balance(s, "BLK-A-1001") == Decimal("8985.00")
+        licence = specific_licenses.get(s, "ICC-EO14203-1380001-1")
+        assert licence is not None and licence.used == Decimal("3500.00") and licence.approved_by
         checks = [
             (c.traveller["name"], c.decision) for c in s.scalars(select(TravelCheck).order_by(TravelCheck.id))
         ]

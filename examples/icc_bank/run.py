@@ -8,13 +8,18 @@ when they are there (the ICC program registry is always loaded), and tells the s
 1. September 2020: the bank's book (customers, accounts, owners) is imported; EO 13928 designations
    of 2 September 2020 raise alerts; an analyst decides, a second person approves; the designees'
    funds are frozen, and a company 60% owned by the two designees is blocked by the 50 percent rule.
-2. Payments for the blocked persons are blocked, one naming a designee in its free text is rejected,
-   the rest pass; traveller checks deny the designee and her spouse and admit a look-alike.
+2. Payments for the blocked persons are blocked (a payment out of a blocked account moves nothing:
+   its funds are blocked already), one naming a designee in its free text is rejected, the rest
+   pass; traveller checks deny the designee and her spouse and admit a look-alike.
 3. Reports fall due within 10 business days; interest accrues on the blocked accounts.
 4. April 2021: EO 14022 revokes EO 13928; the delta screen asks to release; funds return with
    interest, the company is released with them, and the spouse is admitted again.
-5. 2025: EO 14203 designates the Prosecutor; his account is frozen; a payment for legal services
-   under General License 2 passes, a gift does not; the annual report of blocked property is due.
+5. 2025: EO 14203 designates the Prosecutor; his account is frozen. OFAC issues his lawyers a
+   specific licence to be paid from his blocked funds (an illustrative number in OFAC's pattern);
+   the bank records it under four eyes; the invoice it covers is paid out of the blocked account,
+   a second invoice claiming General License 2 is not (GL 2 authorises legal services, not debits
+   of blocked funds), nor is a gift; a normal service charge from the schedule is taken under four
+   eyes; the annual report of blocked property is due.
 6. The audit trail is verified end to end.
 
 Every step goes through proscribe's Python API, exactly as the CLI and the service do.
@@ -27,12 +32,13 @@ import csv
 import shutil
 import sys
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit, blocking, decisions, ledger, reports
+from proscribe.enforcement import audit, blocking, decisions, ledger, reports, specific_licenses
 from proscribe.enforcement.alerts import rescreen
 from proscribe.enforcement.book import import_book
 from proscribe.enforcement.payments import screen_payments
@@ -129,6 +135,63 @@ def pay(store: Store, path: Path, at: datetime) -> None:
         print(f"  {d.message.reference}: {d.decision.upper()}{lic}{extra} ({d.rule})")
         if d.reasons:
             print(f"      {d.reasons[0][:140]}")
+
+
+#: an illustrative specific licence, numbered in OFAC's pattern (<program>-<case>-<sequence>); not a real one
+LICENCE = "ICC-EO14203-1380001-1"
+
+
+def record_licence(store: Store, at: datetime) -> None:
+    """The compliance officer records the specific licence OFAC issued; a second person approves it."""
+    with Session(store.engine) as s, s.begin():
+        _, decision = specific_licenses.register(
+            s,
+            number=LICENCE,
+            licensee="Temple Chambers LLP",
+            direction="debit",
+            parties=["C-1001"],
+            accounts=["BLK-A-1001"],
+            amount=Decimal("3500.00"),
+            currency="USD",
+            issued=date(2025, 7, 1),
+            expires=datetime(2025, 12, 31, 23, 59, tzinfo=UTC),
+            program="ICC-EO14203",
+            counterparty="Temple Chambers LLP",
+            counterparty_account="GB29NWBK60161331926819",
+            purpose="legal_services",
+            reference="licence letter of 1 July 2025, compliance file CF-2025-118",
+            reason="OFAC licensed payment of invoice 2025/44 from the Prosecutor's blocked funds",
+            actor=ANALYST,
+            at=at,
+        )
+        with contextlib.suppress(decisions.FourEyesError):
+            decisions.approve(s, decision_id=decision.id, actor=ANALYST, at=at)
+        decisions.approve(s, decision_id=decision.id, actor=APPROVER, at=at)
+        row = specific_licenses.get(s, LICENCE)
+        assert row is not None
+        print(
+            f"  {row.number}: {row.direction} of up to {row.amount:,.2f} {row.currency} from "
+            f"{', '.join(row.accounts)} to {row.counterparty}, until {row.expires:%Y-%m-%d}; "
+            f"recorded by {row.registered_by}, approved by {row.approved_by}"
+        )
+
+
+def charge(store: Store, account_id: str, at: datetime) -> None:
+    """A normal service charge from the policy's schedule, proposed by one person, taken by another."""
+    with Session(store.engine) as s, s.begin():
+        d = decisions.propose_charge(
+            s,
+            account_id=account_id,
+            item="account_maintenance",
+            reason="July 2025 maintenance",
+            actor=ANALYST,
+            at=at,
+        )
+        done = decisions.approve(s, decision_id=d.id, actor=APPROVER, at=at)
+        print(
+            f"  {account_id}: {d.evidence['amount']} {d.evidence['currency']} ({d.evidence['description']}), "
+            f"proposed by {done.decided_by}, approved by {done.reviewed_by}; {done.params['effect']['rule']}"
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -229,8 +292,16 @@ def main(argv: list[str]) -> int:
     decide_open_alerts(store, when("2025-02-10"))
     show_blocks(store)
 
+    say("1 July 2025: OFAC licenses the Prosecutor's legal fees from his blocked funds")
+    record_licence(store, when("2025-07-01"))
+
     say("July 2025: payments from the Prosecutor's account")
     pay(store, HERE / "payments" / "2025-07.fin", when("2025-07-16"))
+    charge(store, "BLK-A-1001", when("2025-07-31"))
+    with Session(store.engine) as s:
+        print("  history of BLK-A-1001:")
+        for h in ledger.history(s, "BLK-A-1001"):
+            print(f"    {str(h['at'])[:10]} {h['kind']:<10} {h['amount']:>12} balance {h['balance_after']}")
 
     say("annual report of blocked property held on 30 June 2025 (due 30 September)")
     with Session(store.engine) as s:
