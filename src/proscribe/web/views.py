@@ -103,6 +103,10 @@ def subject_link(d: Decision, session: Session) -> tuple[str, str]:
             if acct:
                 return f"/ui/accounts/{acct}", f"block {d.subject_id} ({block.party_id})"
         return "/ui/accounts", f"block {d.subject_id}"
+    if d.subject_type == "account":  # a normal service charge to take from it
+        return f"/ui/accounts/{d.subject_id}", f"service charge on {d.subject_id}"
+    if d.subject_type == "license":  # a specific licence to bring into force
+        return "/ui/decisions", f"specific licence {d.evidence.get('number', d.subject_id)}"
     return "/ui/decisions", f"{d.subject_type} {d.subject_id}"
 
 
