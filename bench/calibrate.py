@@ -1,8 +1,12 @@
 """Fit the logistic coefficients of ``proscribe.matching.score.COEF`` on the evaluation sets.
 
 Run ``python bench/evalsets.py`` once, then ``python bench/calibrate.py`` (``--quick`` samples
-the queries). Nothing is written into the source: the new ``COEF`` dict is printed, ready to be
-pasted into ``score.py`` by whoever owns it.
+the queries). With ``--real`` it reads the real sets of ``bench/realsets.py`` instead (run that
+first): positives are the cross-publisher pairs, OFAC's respellings and date corrections, the
+disguises and the free-text lines naming a listed person; negatives are the real non-listed
+names and the free-text lines naming them. It fits on their dev split and checks on their test
+split, as below; tune on dev only. Nothing is written into the source: the new ``COEF`` dict
+is printed, ready to be pasted into ``score.py`` by whoever owns it.
 
 Data (``dev`` split): every candidate ``Screener.compare_all`` returns for a query, described by
 its ``features`` dict (a missing key is 0). A candidate is a match (label 1) when it is an
@@ -24,6 +28,7 @@ above it) with the fewest false alerts on the negatives (any candidate at or abo
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import random
 import sys
@@ -38,14 +43,28 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import evalsets
+import realsets
 from screening import INDEXES, to_query
 
 from proscribe.matching.index import Index
-from proscribe.matching.score import COEF
+from proscribe.matching.score import COEF, NEGATIVE_FEATURES, POSITIVE_FEATURES
 from proscribe.screening import DEFAULT_THRESHOLD, Screener
 
 Row = dict[str, Any]
 POSITIVE_SETS = ("variants", "noisy")
+REAL = False  # set by --real
+
+
+def is_positive(row: Row) -> bool:
+    if REAL:
+        return row["set"] in realsets.POSITIVE_SETS and not row["label"].get("negative")
+    return row["set"] in POSITIVE_SETS
+
+
+def is_negative(row: Row) -> bool:
+    if REAL:
+        return row["set"] == "nonlisted" or bool(row["label"].get("negative"))
+    return row["set"] == "negatives"
 
 
 @dataclass
@@ -69,7 +88,12 @@ def collect(screeners: dict[str, Screener], rows: Sequence[Row], names: list[str
     entities: list[str] = []
     for qi, row in enumerate(rows):
         expected = set(row["expected"])
-        for comp in screeners[row["index"]].compare_all(to_query(row)):
+        screener = screeners[row["index"]]
+        if row["set"] == "freetext":
+            comps = screener.compare_text(row["name"])
+        else:
+            comps = screener.compare_all(to_query(row))
+        for comp in comps:
             if not comp.features:
                 continue
             feats.append(comp.features)
@@ -156,8 +180,8 @@ def per_query(data: Data, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def operating(data: Data, probs: np.ndarray, target: float = 0.97) -> dict[str, Any]:
     exp, top = per_query(data, probs)
     sets = np.array([r["set"] for r in data.rows])
-    pos = np.isin(sets, POSITIVE_SETS)
-    neg = sets == "negatives"
+    pos = np.array([is_positive(r) for r in data.rows], dtype=bool)
+    neg = np.array([is_negative(r) for r in data.rows], dtype=bool)
     dob = sets == "dob_conflict"
     listed = [set(r["label"].get("listed", ())) for r in data.rows]
     # the score of the listing a dob_conflict query names
@@ -169,15 +193,37 @@ def operating(data: Data, probs: np.ndarray, target: float = 0.97) -> dict[str, 
     k = math.floor((1 - target) * len(ps))
     t = float(ps[k]) if len(ps) else math.nan
 
+    def share(x: np.ndarray) -> float:
+        return float(x.mean()) if len(x) else math.nan
+
     def at(th: float) -> tuple[float, float, float, float]:
         return (
-            float((exp[pos] >= th).mean()),
-            float((top[neg] >= th).mean()),
-            float((top[dob] >= th).mean()),
-            float((named[dob] >= th).mean()),
+            share(exp[pos] >= th),
+            share(top[neg] >= th),
+            share(top[dob] >= th),
+            share(named[dob] >= th),
         )
 
     return {"threshold": t, "reachable": t > 0, "max_recall": float((exp[pos] > 0).mean()), "at": at}
+
+
+def write_coef(coef: dict[str, float]) -> None:
+    """Replace the numbers of score.py's COEF dict, keeping its comments."""
+    path = Path(__file__).resolve().parent.parent / "src" / "proscribe" / "matching" / "score.py"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("COEF: dict[str, float] = {")
+    end = text.index("\n}\n", start)
+    body = text[start:end].splitlines()
+    out = []
+    for line in body:
+        stripped = line.strip()
+        if stripped.startswith('"') and ":" in stripped:
+            name = stripped.split('"')[1]
+            if name in coef:
+                line = f'    "{name}": {coef[name]},'
+        out.append(line)
+    path.write_text(text[:start] + "\n".join(out) + text[end:], encoding="utf-8")
+    print(f"(written into {path})")
 
 
 def main() -> None:
@@ -194,21 +240,44 @@ def main() -> None:
         help="keep a coefficient at this value instead of fitting it (repeatable)",
     )
     ap.add_argument("--target-recall", type=float, default=0.97)
+    ap.add_argument("--write", action="store_true", help="write the fitted COEF into src/proscribe/matching/score.py")
+    ap.add_argument(
+        "--holdout", action="store_true", help="check on a held-out half of dev instead of the test split"
+    )
+    ap.add_argument("--real", action="store_true", help="fit on the real sets of bench/realsets.py")
     args = ap.parse_args()
-    fixed = {k: float(v) for k, v in (f.split("=", 1) for f in args.fixed)}
+    global REAL
+    REAL = args.real
+    # set, not fitted: too few evaluation queries carry them (see score.py)
+    fixed = {"id_match": COEF["id_match"], "gender_conflict": COEF["gender_conflict"]}
+    fixed.update({k: float(v) for k, v in (f.split("=", 1) for f in args.fixed)})
     t_start = time.perf_counter()
 
     store = evalsets.open_store()
     records = store.designated()
-    screeners = {k: Screener(Index.build(evalsets.records_for(k, records))) for k in INDEXES}
+    source: Any = realsets if args.real else evalsets
+    indexes = realsets.INDEXES if args.real else INDEXES
+    screeners = {k: Screener(Index.build(source.records_for(k, records))) for k in indexes}
 
     def rows_of(split: str) -> list[Row]:
-        rows = [r for name in evalsets.SETS for r in evalsets.load(name, split)]
+        rows = [r for name in source.SETS for r in source.load(name, split)]
         if args.quick:
             rows = random.Random(split).sample(rows, min(6000, len(rows)))
         return rows
 
-    dev_rows, test_rows = rows_of("dev"), rows_of("test")
+    if args.holdout:
+        # while tuning: fit on half of dev (by listed group), check on the other half; the test split
+        # is left alone
+        everything = rows_of("dev")
+
+        def half(r: Row) -> int:
+            group = str(r.get("label", {}).get("group") or r["qid"])
+            return int(hashlib.sha256(group.encode()).hexdigest(), 16) % 2
+
+        dev_rows = [r for r in everything if half(r) == 0]
+        test_rows = [r for r in everything if half(r) == 1]
+    else:
+        dev_rows, test_rows = rows_of("dev"), rows_of("test")
     dev = collect(screeners, dev_rows)
     test = collect(screeners, test_rows, dev.features)
     print(
@@ -216,14 +285,27 @@ def main() -> None:
         f"test: {len(test_rows)} queries, {len(test.y)} candidates ({time.perf_counter() - t_start:.0f} s)"
     )
 
-    free = [f for f in dev.features if f not in fixed]
-    cols = [dev.features.index(f) for f in free]
-    x = np.hstack([np.ones((len(dev.y), 1)), dev.x[:, cols]])
-    offset = np.zeros(len(dev.y))
-    for f, v in fixed.items():
-        if f in dev.features:
-            offset += v * dev.x[:, dev.features.index(f)]
-    w = fit(x, dev.y, args.l2, offset)
+    # signs are constrained (more evidence never lowers a score, more left over never raises it:
+    # the index's bound relies on it): a coefficient fitted with the wrong sign is set to 0 and the
+    # rest refitted
+    while True:
+        free = [f for f in dev.features if f not in fixed]
+        cols = [dev.features.index(f) for f in free]
+        x = np.hstack([np.ones((len(dev.y), 1)), dev.x[:, cols]])
+        offset = np.zeros(len(dev.y))
+        for f, v in fixed.items():
+            if f in dev.features:
+                offset += v * dev.x[:, dev.features.index(f)]
+        w = fit(x, dev.y, args.l2, offset)
+        wrong = [
+            f
+            for f, v in zip(free, w[1:], strict=True)
+            if (f in POSITIVE_FEATURES and v < 0) or (f in NEGATIVE_FEATURES and v > 0)
+        ]
+        if not wrong:
+            break
+        print(f"(fitted with the wrong sign, set to 0: {', '.join(wrong)})")
+        fixed.update(dict.fromkeys(wrong, 0.0))
     new: dict[str, float] = {"intercept": round(float(w[0]), 3)}
     for f in dev.features:
         new[f] = round(fixed[f], 3) if f in fixed else round(float(w[1 + free.index(f)]), 3)
@@ -240,6 +322,8 @@ def main() -> None:
     if new_features:
         print(f"(features not in score.py's COEF yet: {', '.join(new_features)})")
 
+    if args.write:
+        write_coef(new)
     current = dict(COEF)
     for label, coef in (("new COEF", new), ("COEF in score.py now", current)):
         probs = predict(test, coef)
@@ -260,7 +344,7 @@ def main() -> None:
         op = operating(test, probs, args.target_recall)
         print(f"\n## Thresholds on the test split, {label}\n")
         print(
-            "| threshold | recall (variants + noisy) | false alerts (negatives) | dob_conflict: any alert | "
+            "| threshold | recall (positives) | false alerts (negatives) | dob_conflict: any alert | "
             "dob_conflict: on the listing named |"
         )
         print("|---|---|---|---|---|")

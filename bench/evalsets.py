@@ -68,7 +68,6 @@ from typing import Any
 
 from rigour.text import ascii_text
 
-from proscribe.matching.entities import listed_from_record
 from proscribe.sources.base import Record
 from proscribe.store import Store
 
@@ -235,6 +234,10 @@ class Listing:
 
 def listings(records: list[Record]) -> dict[str, Listing]:
     """Every OFAC/UN listing with the facts the sets need, and UN <-> OFAC links (same entity)."""
+    # imported here, not at the top: bench/realsets.py uses this module's helpers and must keep
+    # working whatever the matcher's internals become
+    from proscribe.matching.entities import listed_from_record
+
     out: dict[str, Listing] = {}
     tokens_of: dict[str, set[str]] = {}
     for rec in records:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from followthemoney import EntityProxy
 
-from proscribe.matching.normalize import digits_and_letters, is_abjad, skeletons, tokens
+from proscribe.matching.normalize import bracket_readings, digits_and_letters, is_abjad, tokens
 from proscribe.sources.base import Record
 
 #: FtM schemata grouped into what a screening query can ask for
@@ -70,14 +70,18 @@ class ListedName:
     text: str
     kind: str
     tokens: tuple[str, ...]
-    #: every skeleton of every token (see ``normalize.skeletons``)
-    skeletons: tuple[str, ...]
     #: token positions that hold the family name, when the list says which it is
     family: frozenset[int]
     #: written in a script without short vowels (Arabic, Persian...), so compared more loosely
     abjad: bool
-    #: each token's rarity weight (``Index.weight``), filled in when the index is built
+    #: each token's rarity weight (``rarity.weight``), filled in when the index is built
     weights: tuple[float, ...] = ()
+    #: each token's id in the index's vocabulary, and each neighbouring pair's written together
+    vids: tuple[int, ...] = ()
+    pair_vids: tuple[int, ...] = ()
+    #: the weight of its distinct words (a word written twice counts once), and of its core words'
+    total: float = 0.0
+    core_total: float = 0.0
 
 
 @dataclass(slots=True)
@@ -127,6 +131,15 @@ def _countries(target: EntityProxy, record: Record) -> frozenset[str]:
     return frozenset(c.lower() for c in out)
 
 
+def core_positions(name: ListedName, is_person: bool) -> frozenset[int]:
+    """The positions that make a listed name: for a person of several words, the first and the last
+    word and the family name; for anything else, every word."""
+    n = len(name.tokens)
+    if not is_person or n <= 1:
+        return frozenset(range(n))
+    return frozenset({0, n - 1} | set(name.family))
+
+
 def family_positions(toks: tuple[str, ...], last_names: Iterable[str], is_org: bool) -> frozenset[int]:
     if is_org:
         return frozenset()
@@ -150,22 +163,22 @@ def listed_from_record(record: Record, first_name_index: int) -> tuple[ListedEnt
         if prop not in target.schema.properties:
             continue
         for text in target.get(prop):
-            toks = tokens(text, is_org=is_org)
-            if not toks or toks in seen:
-                continue
-            seen.add(toks)
-            abjad = is_abjad(text)
-            names.append(
-                ListedName(
-                    ent_index,
-                    text,
-                    label,
-                    toks,
-                    tuple(sorted({sk for t in toks for sk in skeletons(t, abjad)})),
-                    family_positions(toks, last_names, is_org),
-                    abjad,
+            # "KALAYE ELECTRIC COMPANY (KEC)", "Maustaf Fawzi (Faouzi) KANAAN": see bracket_readings
+            for reading in [text, *bracket_readings(text, is_org=is_org)]:
+                toks = tokens(reading, is_org=is_org)
+                if not toks or toks in seen:
+                    continue
+                seen.add(toks)
+                names.append(
+                    ListedName(
+                        ent_index,
+                        text,
+                        label,
+                        toks,
+                        family_positions(toks, last_names, is_org),
+                        is_abjad(reading),
+                    )
                 )
-            )
     births = tuple(sorted(set(target.get("birthDate")))) if "birthDate" in target.schema.properties else ()
     gender = None
     if "gender" in target.schema.properties and target.get("gender"):

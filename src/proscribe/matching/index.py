@@ -1,51 +1,42 @@
-"""Finding the few listed names a query may be, without comparing it with all of them.
+"""Finding the listed names a query may be, without comparing it with all of them.
 
-Every listed name is indexed under three kinds of key for each of its tokens (and for each
-pair of neighbouring tokens written together, so "Jong Un" is also found as "jongun"):
+Every word of every listed name (and every pair of neighbouring words written together, so that
+"Jong Un" is also found as "jongun") is in the index's **vocabulary**, with the names that hold it
+(its postings). A query word reaches the vocabulary words it is alike to (``tokensim``: the same
+word, the same spelling key, one edit away, the same first letters of a long word) and, through
+their postings, the names that hold them; each reached name is credited with the most that word
+can add to its match. From that credit the best score a name could reach is known
+(``score.ScoreBound``), and a name that cannot reach the threshold is never compared. The bound is
+sound: a comparison of the query with every name would find nothing more above the threshold
+(tested on thousands of queries).
 
-* the token itself;
-* its consonant skeleton (``normalize.skeleton``), which joins romanisation variants;
-* for typos, the token's one-letter deletions (the SymSpell trick: two words one edit apart
-  share a deletion), looked up in the vocabulary rather than in the postings.
-
-A query collects, for each of its tokens, the names those keys point at, credits each name
-with the token's rarity (inverse document frequency), and keeps the names with the most
-credit. Common tokens ("Mohammed", "al", "company") weigh little and, when a query has
-rarer tokens, are not used to gather candidates at all: that is what keeps a query to a few
-dozen candidates.
+What a query word is alike to is computed once per word and kept (batches repeat words far more
+than names), as is the set of names each word reaches.
 """
 
 from __future__ import annotations
 
-import math
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from proscribe.matching.entities import ListedEntity, ListedName, listed_from_record
-from proscribe.matching.normalize import digits_and_letters, is_legal_form, is_particle, skeletons
+from proscribe.matching import rarity
+from proscribe.matching.entities import ListedEntity, ListedName, core_positions, listed_from_record
+from proscribe.matching.normalize import abjad_key, digits_and_letters, keys
+from proscribe.matching.tokensim import (
+    PREFIX_LENGTH,
+    PREFIX_MIN_TOKEN,
+    deletes,
+    token_similarity,
+)
 from proscribe.sources.base import Record
 
-#: a token shared by more names than this is not used to gather candidates when the query has rarer ones
-MAX_POSTINGS = 1500
-#: how many names a query keeps, at the most, for full scoring
-MAX_CANDIDATE_NAMES = 60
-#: ...and only those with at least this share of the best name's credit
-MIN_CREDIT_SHARE = 0.4
-#: the fewest names rarity weights are computed as if the index held (see ``Index.build``)
-MIN_NAMES = 20_000
-#: tokens at least this long are also found by their first PREFIX_LENGTH letters
-PREFIX_MIN_TOKEN = 7
-PREFIX_LENGTH = 5
-#: how many query tokens' candidate lists are kept between queries (a batch repeats tokens)
-HIT_CACHE_SIZE = 5_000
+#: how many query words' expansions and reached names are kept between queries
+CACHE_SIZE = 20_000
 
-
-def deletes(token: str) -> list[str]:
-    """The token with each one of its letters removed (for tokens long enough to have typos)."""
-    if len(token) < 4:
-        return []
-    return [token[:i] + token[i + 1 :] for i in range(len(token))]
+#: an expansion: vocabulary id -> similarity
+Expansion = dict[int, float]
 
 
 @dataclass
@@ -54,190 +45,154 @@ class Index:
 
     entities: list[ListedEntity] = field(default_factory=list)
     names: list[ListedName] = field(default_factory=list)
-    token_postings: dict[str, list[int]] = field(default_factory=dict)
-    skeleton_postings: dict[str, list[int]] = field(default_factory=dict)
-    #: deletion -> vocabulary tokens that produce it
-    typo_keys: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    #: the vocabulary: words of names (ids below ``n_words``), then pairs of words written together
+    vocab: list[str] = field(default_factory=list)
+    vocab_ids: dict[str, int] = field(default_factory=dict)
+    n_words: int = 0
+    #: vocabulary id -> the names holding it, ascending
+    postings: list[array] = field(default_factory=list)  # type: ignore[type-arg]
+    #: each vocabulary entry's weight (rarity; a pair weighs what its two words weigh)
+    vocab_weight: list[float] = field(default_factory=list)
+    #: spelling key -> vocabulary ids; the same for the abjad key; deletion -> ids; prefix -> ids
+    by_key: dict[str, list[int]] = field(default_factory=dict)
+    by_abjad_key: dict[str, list[int]] = field(default_factory=dict)
+    by_delete: dict[str, list[int]] = field(default_factory=dict)
+    by_prefix: dict[str, list[int]] = field(default_factory=dict)
     id_postings: dict[str, list[int]] = field(default_factory=dict)
-    #: the first letters of long tokens -> names: finds long words with more than one typo or a
-    #: different ending (Anatolevich / Anatolijevitch)
-    prefix_postings: dict[str, list[int]] = field(default_factory=dict)
-    #: inverse document frequency of each token, over names
-    idf: dict[str, float] = field(default_factory=dict)
-    default_idf: float = 1.0
     #: a description of what the index was built from (datasets, versions, as-of date)
     built_from: dict[str, object] = field(default_factory=dict)
-    _hits: dict[tuple[str, bool], dict[int, float]] = field(default_factory=dict, repr=False, compare=False)
+    _expansions: dict[tuple[str, bool, bool], Expansion] = field(default_factory=dict, repr=False)
+    _hits: dict[tuple[str, bool, bool], dict[int, float]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, records: Iterable[Record], built_from: dict[str, object] | None = None) -> Index:
         index = cls(built_from=dict(built_from or {}))
-        token_post: dict[str, list[int]] = defaultdict(list)
-        skel_post: dict[str, list[int]] = defaultdict(list)
-        id_post: dict[str, list[int]] = defaultdict(list)
-        prefix_post: dict[str, list[int]] = defaultdict(list)
-        singles: set[str] = set()
+        postings: dict[str, set[int]] = defaultdict(set)
+        pair_words: dict[str, float] = {}
         for record in records:
             entity, names = listed_from_record(record, len(index.names))
-            ent_idx = len(index.entities)
             if not names:
                 continue
+            ent_idx = len(index.entities)
             for name in names:
                 name.entity = ent_idx
                 nid = len(index.names)
                 index.names.append(name)
-                singles.update(name.tokens)
-                keys = set(name.tokens) | _joined(name.tokens)
-                for key in keys:
-                    token_post[key].append(nid)
-                for prefix in {t[:PREFIX_LENGTH] for t in name.tokens if len(t) >= PREFIX_MIN_TOKEN}:
-                    prefix_post[prefix].append(nid)
-                joined = {sk for j in _joined(name.tokens) for sk in skeletons(j, name.abjad)}
-                for sk in set(name.skeletons) | joined:
-                    if len(sk) >= 2:
-                        skel_post[sk].append(nid)
+                name.weights = tuple(rarity.weight(t) for t in name.tokens)
+                name.total = sum(dict(zip(name.tokens, name.weights, strict=True)).values())
+                core = core_positions(name, entity.kind == "person")
+                name.core_total = sum({name.tokens[j]: name.weights[j] for j in core}.values())
+                for t in name.tokens:
+                    postings[t].add(nid)
+                for i in range(len(name.tokens) - 1):
+                    joined = name.tokens[i] + name.tokens[i + 1]
+                    pair_words[joined] = name.weights[i] + name.weights[i + 1]
+                    postings["\x00" + joined].add(nid)
             for ident in entity.identifiers:
-                id_post[ident].append(ent_idx)
+                index.id_postings.setdefault(ident, []).append(ent_idx)
             index.entities.append(entity)
-        # Rarity cannot be learned from a few dozen names: on a small list (one program's designees,
-        # the ICC registry alone) every word is seen once or twice, which the formula below reads as
-        # "common" only because n is small, so an exact full name would look weak. Counting as if the
-        # index held at least MIN_NAMES names gives a word seen once the weight a word seen once has
-        # among the ~27,000 names of the OFAC and UN lists, on which the score was calibrated; on
-        # those lists (n above the floor) nothing changes.
-        n = max(len(index.names), MIN_NAMES)
-        index.idf = {tok: math.log((n + 1) / (len(post) + 0.5)) for tok, post in token_post.items()}
-        index.default_idf = math.log((n + 1) / 0.5)
+        words = sorted(t for t in postings if not t.startswith("\x00"))
+        pairs = sorted(t[1:] for t in postings if t.startswith("\x00"))
+        index.vocab = words + pairs
+        index.n_words = len(words)
+        index.vocab_ids = {t: i for i, t in enumerate(words)}
+        index.postings = [array("i", sorted(postings[t])) for t in words]
+        index.postings += [array("i", sorted(postings["\x00" + t])) for t in pairs]
+        index.vocab_weight = [rarity.weight(t) for t in words] + [pair_words[t] for t in pairs]
+        pair_ids = {t: len(words) + i for i, t in enumerate(pairs)}
+        by_key: dict[str, list[int]] = defaultdict(list)
+        by_abjad: dict[str, list[int]] = defaultdict(list)
+        by_delete: dict[str, list[int]] = defaultdict(list)
+        by_prefix: dict[str, list[int]] = defaultdict(list)
+        for vid, t in enumerate(index.vocab):
+            for k in keys(t):
+                by_key[k].append(vid)
+            by_abjad[abjad_key(t)].append(vid)
+            for d in deletes(t):
+                by_delete[d].append(vid)
+            if len(t) >= PREFIX_MIN_TOKEN:
+                by_prefix[t[:PREFIX_LENGTH]].append(vid)
+        index.by_key, index.by_abjad_key = dict(by_key), dict(by_abjad)
+        index.by_delete, index.by_prefix = dict(by_delete), dict(by_prefix)
         for name in index.names:
-            name.weights = tuple(index.weight(t) for t in name.tokens)
-        # Typos are looked for in the words of names, not in words written together (those come
-        # from the name's own words); most deletions lead to a single word, kept as a plain string
-        # rather than a one-item list: half a million keys, so this halves the index's memory.
-        typo: dict[str, str | tuple[str, ...]] = {}
-        for tok in singles:
-            for d in deletes(tok):
-                had = typo.get(d)
-                if had is None:
-                    typo[d] = tok
-                elif isinstance(had, str):
-                    typo[d] = (had, tok)
-                else:
-                    typo[d] = (*had, tok)
-        index.token_postings = dict(token_post)
-        index.skeleton_postings = dict(skel_post)
-        index.typo_keys = typo
-        index.id_postings = dict(id_post)
-        index.prefix_postings = dict(prefix_post)
+            toks = name.tokens
+            name.vids = tuple(index.vocab_ids[t] for t in toks)
+            name.pair_vids = tuple(pair_ids[toks[i] + toks[i + 1]] for i in range(len(toks) - 1))
         return index
 
+    # -- what a query word is alike to ------------------------------------------------------------
+
     def weight(self, token: str) -> float:
-        """How much a token says about who someone is: rare tokens much, particles little."""
-        w = self.idf.get(token, self.default_idf)
-        if is_particle(token) or len(token) == 1:
-            w *= 0.3
-        elif is_legal_form(token):
-            w *= 0.1
-        return w
+        """How much a shared token says about who someone is (``rarity.weight``)."""
+        return rarity.weight(token)
 
-    def similar_tokens(self, token: str) -> list[str]:
-        """Vocabulary tokens one edit (insert, delete, substitute, swap-ish) away from ``token``."""
-        found: set[str] = set()
-        if len(token) >= 4:
-            _add(found, self.typo_keys.get(token))  # the vocabulary word has one letter more
-            for d in deletes(token):
-                if d in self.token_postings:
-                    found.add(d)  # one letter less
-                _add(found, self.typo_keys.get(d))  # one letter different
-        found.discard(token)
-        return list(found)
+    def expand(self, token: str, abjad: bool = False, joined: bool = False) -> Expansion:
+        """The vocabulary entries ``token`` is alike to, with their similarity.
 
-    def token_hits(self, token: str, abjad: bool = False) -> dict[int, float]:
-        """Names a query token may stand for, each credited with the token's weight.
-
-        The weight is the most the token can add to a name's match (its similarity is at most
-        1), so a name's summed credit bounds how well the query can match it. Cached per token:
-        batches repeat tokens far more than names.
+        ``joined``: the token is two query words written together, so only single listed words
+        are looked for (a pair against a pair is two single words). Cached per token.
         """
-        key = (token, abjad)
-        hits = self._hits.get(key)
-        if hits is not None:
-            return hits
-        w = self.weight(token)
-        hits = dict.fromkeys(self.token_postings.get(token, ()), w)
-        for sk in skeletons(token, abjad):
-            if len(sk) >= 2:
-                for nid in self.skeleton_postings.get(sk, ()):
-                    hits.setdefault(nid, w)
-        for other in self.similar_tokens(token):
-            for nid in self.token_postings.get(other, ()):
-                hits.setdefault(nid, w)
-        if len(token) >= PREFIX_MIN_TOKEN:
-            for nid in self.prefix_postings.get(token[:PREFIX_LENGTH], ()):
-                hits.setdefault(nid, w)
-        if len(self._hits) > HIT_CACHE_SIZE:
-            self._hits.clear()
-        self._hits[key] = hits
-        return hits
-
-    def candidates(
-        self, query_tokens: tuple[str, ...], min_credit: float = 0.0, abjad: bool = False
-    ) -> list[tuple[int, float]]:
-        """(name id, credit) worth scoring for these query tokens, most credit first.
-
-        A name's credit is the summed weight of the query tokens (and of neighbouring pairs written
-        together) that found it, capped at the query's whole weight. Names with less than
-        ``min_credit`` are left out.
-        """
-        items: list[tuple[float, dict[int, float]]] = []
-        for tok in dict.fromkeys(query_tokens):
-            hits = self.token_hits(tok, abjad)
-            if hits:
-                items.append((self.weight(tok), hits))
-        for i in range(len(query_tokens) - 1):
-            # the query writes apart what a listed name writes together (jalal aldyn / Jalaluddin)
-            joined = query_tokens[i] + query_tokens[i + 1]
-            found = set(self.token_postings.get(joined, ()))
-            for sk in skeletons(joined, abjad):
-                if len(sk) >= 3:
-                    found.update(self.skeleton_postings.get(sk, ()))
-            if found:
-                w = self.weight(query_tokens[i]) + self.weight(query_tokens[i + 1])
-                items.append((w, dict.fromkeys(found, w)))
-        if not items:
-            return []
-        total = sum(self.weight(t) for t in query_tokens)
-        reachable = sum(w for w, _ in items)
-        # a token whose absence leaves too little credit must have found every name worth scoring:
-        # start from the smallest such token's names instead of the union of all
-        required = [hits for w, hits in items if reachable - w < min_credit]
-        credit: dict[int, float]
-        if required:
-            required.sort(key=len)
-            common = set(required[0])
-            for r in required[1:]:
-                common &= r.keys()
-            credit = dict.fromkeys(common, 0.0)
-            for _, hits in items:
-                for nid in credit:
-                    credit[nid] += hits.get(nid, 0.0)
+        ck = (token, abjad, joined)
+        found = self._expansions.get(ck)
+        if found is not None:
+            return found
+        cands: set[int] = set()
+        exact = self.vocab_ids.get(token)
+        if exact is not None:
+            cands.add(exact)
+        if len(token) == 1:
+            pass  # an initial reaches no one by itself: it is compared once a name is found
         else:
-            # gather with the rarest tokens first; skip very common ones when rarer ones exist
-            items.sort(key=lambda item: len(item[1]))
-            credit = dict(items[0][1])
-            for _, hits in items[1:]:
-                if len(hits) > MAX_POSTINGS:
-                    # still credit names already found, without adding new ones
-                    for nid in credit:
-                        credit[nid] += hits.get(nid, 0.0)
-                    continue
-                for nid, w in hits.items():
-                    credit[nid] = credit.get(nid, 0.0) + w
-        if not credit:
-            return []
-        # names with much less credit than the best cannot outscore it on names: leave them out
-        floor = max(max(credit.values()) * MIN_CREDIT_SHARE, min_credit)
-        ranked = sorted(((n, min(c, total)) for n, c in credit.items() if c >= floor), key=lambda x: -x[1])
-        return ranked[:MAX_CANDIDATE_NAMES]
+            for k in keys(token):
+                cands.update(self.by_key.get(k, ()))
+            if abjad:
+                cands.update(self.by_abjad_key.get(abjad_key(token), ()))
+            dels = deletes(token)
+            cands.update(self.by_delete.get(token, ()))  # the vocabulary word has one letter more
+            for d in dels:
+                cands.update(self.by_delete.get(d, ()))  # one letter replaced or swapped
+                vid = self.vocab_ids.get(d)
+                if vid is not None:
+                    cands.add(vid)  # one letter less
+            if len(token) >= PREFIX_MIN_TOKEN:
+                cands.update(self.by_prefix.get(token[:PREFIX_LENGTH], ()))
+            initial = self.vocab_ids.get(token[0])
+            if initial is not None:
+                cands.add(initial)  # a listed initial stands for this word
+        out: Expansion = {}
+        for vid in cands:
+            if joined and vid >= self.n_words:
+                continue
+            sim, _ = token_similarity(token, self.vocab[vid], abjad)
+            if sim > 0:
+                out[vid] = sim
+        if len(self._expansions) > CACHE_SIZE:
+            self._expansions.clear()
+        self._expansions[ck] = out
+        return out
+
+    def hits(self, token: str, weight: float, abjad: bool = False, joined: bool = False) -> dict[int, float]:
+        """The names ``token`` reaches, each with the most evidence it can add to them.
+
+        A pair's evidence is its similarity times the lesser weight of its two sides; the most a
+        query word can add to a name is the best over the vocabulary entries of that name it
+        reaches. Cached per token: batches repeat words far more than names.
+        """
+        ck = (token, abjad, joined)
+        found = self._hits.get(ck)
+        if found is not None:
+            return found
+        out: dict[int, float] = {}
+        vw = self.vocab_weight
+        for vid, sim in self.expand(token, abjad, joined).items():
+            c = sim * min(weight, vw[vid])
+            for nid in self.postings[vid]:
+                if out.get(nid, 0.0) < c:
+                    out[nid] = c
+        if len(self._hits) > CACHE_SIZE:
+            self._hits.clear()
+        self._hits[ck] = out
+        return out
 
     def by_identifier(self, id_numbers: Iterable[str]) -> set[int]:
         """Entities holding any of these identifiers (passport, IMO, registration...)."""
@@ -248,19 +203,6 @@ class Index:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        state["_hits"] = {}  # a cache, rebuilt on use
+        state["_expansions"] = {}  # caches, rebuilt on use
+        state["_hits"] = {}
         return state
-
-
-def _add(found: set[str], value: str | tuple[str, ...] | None) -> None:
-    if value is None:
-        return
-    if isinstance(value, str):
-        found.add(value)
-    else:
-        found.update(value)
-
-
-def _joined(toks: tuple[str, ...]) -> set[str]:
-    """Neighbouring tokens written as one ("jong un" -> "jongun"), as names are split differently."""
-    return {toks[i] + toks[i + 1] for i in range(len(toks) - 1)}

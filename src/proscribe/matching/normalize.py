@@ -2,12 +2,17 @@
 
 A name becomes a tuple of tokens: lower-case ASCII (transliterated from Cyrillic, Arabic,
 Persian, Chinese, Korean, Greek and the rest), with punctuation, honorifics and titles
-removed. Each token also gets a *skeleton*: its consonants after folding the usual
-romanisation variants (Mohammed/Muhammad -> mhmd, Qaddafi/Gadhafi/Kadafi -> kdf,
-Ivanov/Ivanoff -> fnf), which is how transliterations of one name find each other.
+removed. Before that, whatever a reader cannot see is taken out and whatever merely looks
+like a Latin letter becomes one (``clean``): a zero-width space or a soft hyphen inside a name,
+a combining accent, a Cyrillic "а" in a Latin word or full-width letters must not make a
+listed name unrecognisable.
 
-Transliteration is the slow step (rigour's ``ascii_text`` covers every script), so tokens
-are cached: real batches repeat tokens far more than they repeat names.
+Each token also gets *keys* (``key``, ``abjad_key``): its consonants after folding the usual
+romanisation variants (Mohammed/Muhammad -> mhmd, Qaddafi/Gadhafi -> kdf, Ashour/Ashur ->
+Vsr), which is how spellings of one name find each other.
+
+Transliteration is the slow step (rigour's ``ascii_text`` covers every script), so words are
+cached: real batches repeat words far more than they repeat names.
 """
 
 from __future__ import annotations
@@ -31,11 +36,12 @@ HONORIFICS = frozenset(
     maulawi mawlawi maulavi mawlavi qari ayatollah hojatoleslam
     gen general col colonel maj major capt captain lt lieutenant
     brig brigadier adm admiral cmdr commander sgt sergeant rev reverend fr father saint st hon
-    honourable honorable his her excellency he
+    honourable honorable his her excellency he judge justice
     """.split()
 )
 
-SUFFIXES = frozenset("jr sr esq phd md ii iii iv".split())
+#: degrees and post-nominals: after a name they say nothing about who it is ("KC" is King's Counsel)
+SUFFIXES = frozenset("jr sr esq phd md ii iii iv kc qc mp obe cbe mbe".split())
 
 # Particles that join a name to the next part. They are kept (al-Hassan is not Hassan) but weigh
 # little, and "al hassan" also matches "alhassan".
@@ -46,12 +52,13 @@ PARTICLES = frozenset(
     """.split()
 )
 
-_SPLIT = re.compile(r"[^\w]+", re.UNICODE)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Arabic, Syriac, Thaana, Hebrew and the Indic scripts: written without (most) vowels or with
 # vowel signs that a character table drops
 _ABJAD_OR_INDIC = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u0900-\u0dff]")
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+_BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 
 # Korean family names as South Korean passports and the press usually write them (the Revised
 # Romanisation would give gim, i, bak...); the McCune-Reischauer reading is made separately.
@@ -98,6 +105,75 @@ _KOREAN_SURNAMES = {
     "우": "woo",
 }
 
+# --- what a reader does not see ------------------------------------------------------------------
+
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the letters that matter
+# in names). Used only inside a word that also has Latin letters, or in a word of a Latin name made
+# of nothing else: a whole Cyrillic name is transliterated, not read as look-alikes.
+_CONFUSABLES = str.maketrans(
+    "АВЕКМНОРСТУХаеорсуххіјѕԁԛԝІЈЅӀһҮүӏ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοικνρτυχ",
+    "ABEKMHOPCTYXaeopcyxxijsdqwIJSIhYYl" "ABEZHIKMNOPTYXaoikvptux",
+)
+_CONFUSABLE_CHARS = frozenset(
+    "АВЕКМНОРСТУХаеорсуххіјѕԁԛԝІЈЅӀһҮүӏ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοικνρτυχ"
+)
+_WORD_CHARS = re.compile(r"[^\W_]|[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
+                         r"\u0670\u06d6-\u06ed\u0900-\u0dff]", re.UNICODE)
+
+
+def _is_latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha() or ("\u00c0" <= ch <= "\u024f" and ch.isalpha())
+
+
+@lru_cache(maxsize=20_000)
+def clean(name: str) -> str:
+    """The name as a reader sees it: no invisible characters, no look-alike letters.
+
+    * Compatibility forms become plain letters (NFKC: full-width "Ｋａｒｉｍ", mathematical bold, ligatures).
+    * Format characters (zero-width space and joiners, soft hyphen, word joiner, byte-order mark,
+      direction marks) are removed; a zero-width non-joiner between two Arabic-script letters is
+      how Persian separates the parts of a compound name, so there it becomes a space.
+    * Combining marks on Latin, Cyrillic or Greek letters are dropped (an accent is not a
+      different name); on Arabic, Hebrew and Indic letters they are vowels and stay.
+    * In a word that mixes Latin letters with Cyrillic or Greek look-alikes ("Kаrim" with a
+      Cyrillic "а"), the look-alikes become the Latin letters they imitate.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            if ch == "\u200c" and 0 < i < len(text) - 1:
+                if _ARABIC_LETTER.match(text[i - 1]) and _ARABIC_LETTER.match(text[i + 1]):
+                    out.append(" ")
+            continue
+        if cat == "Mn":
+            base = next((c for c in reversed(out) if unicodedata.category(c) != "Mn"), "")
+            if not base or ch in "\u034f" or "\ufe00" <= ch <= "\ufe0f":
+                continue  # grapheme joiner, variation selectors: never part of a letter
+            if _is_latin_letter(base) or "\u0370" <= base <= "\u04ff":
+                continue
+        out.append(ch)
+    text = unicodedata.normalize("NFC", "".join(out))
+    if not any(c in _CONFUSABLE_CHARS for c in text):
+        return text
+    words = re.split(r"(\s+)", text)
+    latin_name = sum(1 for c in text if _is_latin_letter(c)) > sum(1 for c in text if c in _CONFUSABLE_CHARS)
+    fixed: list[str] = []
+    for word in words:
+        letters = [c for c in word if c.isalpha()]
+        mixed = any(_is_latin_letter(c) for c in letters) and any(c in _CONFUSABLE_CHARS for c in letters)
+        only_lookalikes = bool(letters) and all(c in _CONFUSABLE_CHARS for c in letters)
+        if mixed or (latin_name and only_lookalikes):
+            word = word.translate(_CONFUSABLES)
+        fixed.append(word)
+    return "".join(fixed)
+
+
+# --- words and tokens ----------------------------------------------------------------------------
+
 
 def _split_cjk(word: str) -> list[str]:
     """Korean and Chinese names are written without spaces: family name first, then the given name.
@@ -120,7 +196,10 @@ def _split_cjk(word: str) -> list[str]:
     return [word]
 
 
-@lru_cache(maxsize=100_000)
+_ASCII_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=200_000)
 def fold_token(word: str) -> tuple[str, ...]:
     """One raw word -> zero or more lower-case ASCII tokens."""
     if word.isascii():
@@ -133,69 +212,170 @@ def fold_token(word: str) -> tuple[str, ...]:
         # Arabic ta marbuta is a vowel ending when names are romanised (Usama, not Usamat).
         # Tatweel only stretches a word on the page (شعبـان is شعبان).
         word = word.replace("\u0629", "\u0627").replace("\u0640", "")
-        # The marks left for ain and hamza (', ` or ?) are not letters of a romanised name.
         text = ascii_text(unicodedata.normalize("NFC", word)).lower()
+        # ain and hamza come out as ?, ' or `: at the start of a word the romanisations write a
+        # vowel there (عمر Omar, عيسى Isa, عبد Abd), elsewhere nothing (سعيد Said)
+        text = re.sub(r"^[?'`]+", "a", text)
         text = text.replace("'", "").replace("`", "").replace("?", "")
     else:
         # Latin with accents, Cyrillic, Greek, Armenian, Georgian...: a table lookup, 80x faster
         # (the soft and hard signs come out as apostrophes: Anatol'evich is one word)
         text = anyascii(word).lower().replace("'", "").replace('"', "")
-    return tuple(t for t in _SPLIT.split(text) if t)
+    return tuple(t for t in _ASCII_SPLIT.split(text) if t)
+
+
+def _raw_words(name: str) -> list[str]:
+    """The words of a cleaned name: apostrophes join (O'Brien), anything else that is not a
+    letter, a mark or a digit separates (al-Hassan -> al Hassan)."""
+    name = name.replace("'", "").replace("\u2019", "").replace("`", "").replace("\u02bc", "")
+    words: list[str] = []
+    cur: list[str] = []
+    for ch in name:
+        if _WORD_CHARS.match(ch):
+            cur.append(ch)
+        elif cur:
+            words.append("".join(cur))
+            cur = []
+    if cur:
+        words.append("".join(cur))
+    return words
+
+
+def _strip_titles(out: list[str]) -> list[str]:
+    # titles stand before a name (Sheikh, Dr., Mullah) and degrees after it (Jr., PhD, KC); in the
+    # middle the same word is often a family name (Muhammad HAJJI, Ali SHEIKH)
+    start = 0
+    while start < len(out) - 1 and out[start] in HONORIFICS:
+        start += 1
+    end = len(out)
+    while end > start + 1 and out[end - 1] in SUFFIXES:
+        end -= 1
+    return out[start:end]
+
+
+@lru_cache(maxsize=100_000)
+def tokens(name: str, *, is_org: bool = False) -> tuple[str, ...]:
+    """The comparable tokens of a name, in the order written."""
+    name = clean(name)
+    if is_org:
+        # legal forms (LLC, OOO, GmbH, S.A. de C.V.) become one short canonical token each: on the
+        # name as written, then on its Latin reading (АКЦИОНЕРНОЕ ОБЩЕСТВО -> AKTsIONERNOE... -> ao)
+        name = replace_org_types_compare(name)
+        if not name.isascii() and not _ABJAD_OR_INDIC.search(name) and not _HAN.search(name):
+            if not _HANGUL.search(name):
+                name = replace_org_types_compare(anyascii(name))
+    if is_org and _HAN.search(name):
+        name = _HAN_LEGAL.sub(" ltd ", name)
+    out: list[str] = []
+    for word in _raw_words(name):
+        out.extend(fold_token(word))
+    if is_org:
+        out = _collapse_legal(out)
+    else:
+        out = _strip_titles(out)
+    return tuple(out)
+
+
+# Legal forms written in characters (有限公司 "limited company", 株式会社 "joint-stock company"), and
+# in the romanisations lists use (Vietnamese Cong ty TNHH, pinyin youxian gongsi), which rigour's
+# table does not know: each becomes one short token, as rigour does for the forms it knows.
+_HAN_LEGAL = re.compile(r"(?:股份)?有限(?:责任|責任)?公司|株式会社|有限会社|公司")
+_LEGAL_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("cong", "ty", "trach", "nhiem", "huu", "han"), "tnhh"),
+    (("cong", "ty", "co", "phan"), "jsc"),
+    (("cong", "ty", "tnhh"), "tnhh"),
+    (("cong", "ty", "cp"), "jsc"),
+    (("gufen", "youxian", "gongsi"), "ltd"),
+    (("youxian", "zeren", "gongsi"), "ltd"),
+    (("youxian", "gongsi"), "ltd"),
+    (("you", "xian", "gong", "si"), "ltd"),
+    (("kabushiki", "kaisha"), "kk"),
+    (("sdn", "bhd"), "sdnbhd"),
+)
+
+
+def _collapse_legal(toks: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        for phrase, short in _LEGAL_PHRASES:
+            if tuple(toks[i : i + len(phrase)]) == phrase:
+                out.append(short)
+                i += len(phrase)
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+def bracket_readings(name: str, *, is_org: bool = False) -> list[str]:
+    """Other ways to read a name that says something in brackets; [] when it says nothing so.
+
+    A company's bracket is an abbreviation or another name of it ("Kalaye Electric Company
+    (KEC)"): the name without it, and the bracket alone when it is a name of its own (three
+    letters or more). A person's bracket is another spelling of the word before it ("Maustaf Fawzi
+    (Faouzi) KANAAN"): the name with that word replaced, and the name without the bracket.
+    """
+    inner = [(m.group(1) or m.group(2) or "").strip() for m in _BRACKETS.finditer(name)]
+    inner = [s for s in inner if s]
+    if not inner:
+        return []
+    outside = re.sub(r"\s+", " ", _BRACKETS.sub(" ", name)).strip()
+    if not outside:
+        return []
+    out = [outside]
+    if is_org:
+        out += [part for part in inner if len(part) >= 3]
+        return out
+    for m in _BRACKETS.finditer(name):
+        part = (m.group(1) or m.group(2) or "").strip()
+        before = name[: m.start()].rstrip()
+        if not part or " " in part or not before:
+            continue
+        head, _, _last = before.rpartition(" ")
+        out.append(re.sub(r"\s+", " ", f"{head} {part} {name[m.end():]}").strip())
+    return out
 
 
 def variants(name: str, *, is_org: bool = False) -> list[tuple[str, ...]]:
     """The token sequences a query name may be read as: usually one.
 
     A Korean name in Hangul is read both in the Revised Romanisation and in McCune-Reischauer,
-    because the lists use the latter for North Korean names.
+    because the lists use the latter for North Korean names. A name with a bracketed part is
+    also read the ways ``bracket_readings`` says.
     """
-    first = tokens(name, is_org=is_org)
-    if not _HANGUL.search(name):
-        return [first]
-    out: list[str] = []
-    for word in _raw_words(name):
-        if _HANGUL.search(word):
-            parts = korean.syllables(word)
-            if 2 <= len(parts) <= 4 and not is_org:
-                out.extend([parts[0], "".join(parts[1:])])
+    readings: list[tuple[str, ...]] = []
+
+    def add(toks: tuple[str, ...]) -> None:
+        if toks and toks not in readings:
+            readings.append(toks)
+
+    add(tokens(name, is_org=is_org))
+    others = bracket_readings(name, is_org=is_org)
+    # a company's bracket alone ("KEC") is too short to screen on: only the name without it
+    for other in others[:1] if is_org else others:
+        add(tokens(other, is_org=is_org))
+    if _HANGUL.search(name):
+        out: list[str] = []
+        for word in _raw_words(clean(name)):
+            if _HANGUL.search(word):
+                parts = korean.syllables(word)
+                if 2 <= len(parts) <= 4 and not is_org:
+                    out.extend([parts[0], "".join(parts[1:])])
+                else:
+                    out.extend(parts)
             else:
-                out.extend(parts)
-        else:
-            out.extend(fold_token(word))
-    second = tuple(out)
-    return [first] if second == first or not second else [first, second]
-
-
-def _raw_words(name: str) -> list[str]:
-    # apostrophes join (O'Brien -> obrien); hyphens split (al-Hassan -> al hassan)
-    name = name.replace("'", "").replace("\u2019", "").replace("`", "")
-    return [w for w in _SPLIT.split(name) if w]
-
-
-@lru_cache(maxsize=100_000)
-def tokens(name: str, *, is_org: bool = False) -> tuple[str, ...]:
-    """The comparable tokens of a name, in the order written."""
-    if is_org:
-        # legal forms (LLC, OOO, GmbH, S.A. de C.V.) become one short canonical token each
-        name = replace_org_types_compare(name)
-    out: list[str] = []
-    for word in _raw_words(name):
-        out.extend(fold_token(word))
-    if not is_org:
-        # titles stand before a name (Sheikh, Dr., Mullah) and degrees after it (Jr., PhD); in the
-        # middle or at the end the same word is often a family name (Muhammad HAJJI, Ali SHEIKH)
-        start = 0
-        while start < len(out) - 1 and out[start] in HONORIFICS:
-            start += 1
-        end = len(out)
-        while end > start + 1 and out[end - 1] in SUFFIXES:
-            end -= 1
-        out = out[start:end]
-    return tuple(out)
+                out.extend(fold_token(word))
+        add(tuple(out))
+    return readings
 
 
 # Legal-form words rigour's table leaves alone, or only recognises in longer phrases.
-_MORE_LEGAL_FORMS = frozenset("co company corp corporation incorporated inc cia compania companhia".split())
+_MORE_LEGAL_FORMS = frozenset(
+    """co company corp corporation incorporated inc cia compania companhia ltd limited llc plc tnhh mtv
+    jsc sdnbhd bhd kk gongsi coltd gmbhcokg""".split()
+)
 
 
 @lru_cache(maxsize=50_000)
@@ -204,32 +384,8 @@ def is_legal_form(token: str) -> bool:
     return token in _MORE_LEGAL_FORMS or (len(token) <= 12 and not remove_org_types(token).strip())
 
 
-_SKELETON_RULES = (
-    ("tch", "ch"),
-    ("sch", "sh"),
-    ("ph", "f"),
-    ("ck", "k"),
-    ("kh", "h"),
-    ("gh", "g"),
-    ("dh", "d"),
-    ("th", "t"),
-    ("ou", "u"),
-    # ch keeps a sound of its own (Chong is not Kong): 9 stands for it, a letter no name has
-    ("ch", "9"),
-    ("sh", "s"),
-    ("zh", "j"),
-    ("dzh", "j"),
-    ("dj", "j"),
-    ("q", "k"),
-    ("c", "k"),
-    ("g", "k"),
-    ("w", "v"),
-    ("v", "f"),
-    ("z", "s"),
-    ("x", "ks"),
-)
-_VOWELS = re.compile(r"[aeiouy]")
-_REPEAT = re.compile(r"(.)\1+")
+def is_particle(token: str) -> bool:
+    return token in PARTICLES
 
 
 def script_of(text: str) -> str:
@@ -246,45 +402,114 @@ def is_abjad(text: str) -> bool:
     return _ABJAD_OR_INDIC.search(text) is not None
 
 
-@lru_cache(maxsize=100_000)
-def skeletons(token: str, abjad: bool = False) -> tuple[str, ...]:
-    """The skeleton of a token; for a token romanised from an abjad, also a weaker one.
+# --- keys: how spellings of one name find each other ----------------------------------------------
 
-    Romanised Arabic and Persian write long vowels as w and y (حبو -> hbw for Habbo, حقانى -> hqany
-    for Haqqani) and ث as th where names say s (وثيق, Wassiq): the weak skeleton drops w and y and
-    reads th as s, so those forms meet the vowelled ones. Only abjad-derived tokens get it: in
-    Latin names it would join Ross White to Rushiti.
+_KEY_RULES = (
+    ("tch", "ch"),
+    ("sch", "sh"),
+    ("dzh", "j"),
+    ("zh", "j"),
+    ("dj", "j"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("kh", "h"),
+    ("gh", "g"),
+    ("dh", "d"),
+    ("th", "t"),
+    ("ou", "u"),
+    # ch keeps a sound of its own (Chong is not Kong): 9 stands for it, a letter no name has
+    ("ch", "9"),
+    ("sh", "s"),
+    ("q", "k"),
+    ("c", "k"),
+    ("g", "k"),
+    ("w", "v"),
+    ("z", "s"),
+    ("x", "ks"),
+)
+# (French romanisations of Maghreb names write ش as ch: Cherif, Bencheikh; and ç, folded to c, as s)
+_ABJAD_DIGRAPHS = (
+    ("dh", "d"), ("zh", "j"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("ph", "f"),
+)
+_VOWEL_RUN = re.compile(r"[aeiouy]+")
+_REPEAT = re.compile(r"(.)\1+")
+
+
+def _initial_vowel(token: str) -> bool:
+    # a leading y before a vowel is a consonant (Yaser, Yusuf); before a consonant a vowel (Ydris)
+    if not token:
+        return False
+    if token[0] in "aeiou":
+        return True
+    return token[0] == "y" and len(token) > 1 and token[1] not in "aeiou"
+
+
+@lru_cache(maxsize=200_000)
+def key(token: str) -> str:
+    """The spelling key of a Latin token: romanisation variants folded, vowels gone.
+
+    Ashour/Ashur -> Vsr, Rehman/Rahman -> rmn, Hebo/Habbo -> hb, Ivanov/Ivanoff -> vnv. A word
+    that starts with a vowel keeps a V for it, so Omar/Umar meet and Omar/Muammar do not; a leading
+    y before a vowel stays (Yaser is not Aser). w is v, never f (Woodall is not Fadl).
     """
-    strong = skeleton(token)
-    if not abjad:
-        return (strong,)
-    forms = [token]
-    if token.startswith("al") and len(token) > 4:
-        # the article melts into the next word when names are spoken and romanised
-        # (الرحمن -> alrhmn for ur-Rehman, الصبار -> alsbar for Essabar)
-        forms.append(token[2:])
-    out = [strong]
-    for form in forms:
-        for sk in (skeleton(form), skeleton(form.replace("w", "").replace("y", "").replace("th", "s"))):
-            if len(sk) >= 2 and sk not in out:
-                out.append(sk)
-    return tuple(out)
-
-
-@lru_cache(maxsize=100_000)
-def skeleton(token: str) -> str:
-    """The consonant skeleton of a token, with the usual romanisation variants folded together."""
+    s = token
     # a final h after a vowel is a spelling of the vowel (Fatimah/Fatima), and after l the end of
     # "allah" written without its vowels (حبيب الله -> hbyb allh, Habibullah)
-    s = token[:-1] if len(token) > 3 and token[-1] == "h" and token[-2] in "aeioul" else token
-    for a, b in _SKELETON_RULES:
+    if len(s) > 3 and s[-1] == "h" and s[-2] in "aeioul":
+        s = s[:-1]
+    # Russian names end in -off as often as in -ov in older romanisations
+    if s.endswith("off") and len(s) > 4:
+        s = s[:-3] + "ov"
+    lead = "V" if _initial_vowel(s) else ""
+    if not lead and s[:1] == "y":
+        s = "j" + s[1:]  # a consonantal y: Yusuf / Jusuf
+    for a, b in _KEY_RULES:
         s = s.replace(a, b)
-    s = _REPEAT.sub(r"\1", s)
-    return _VOWELS.sub("", s)
+    return lead + _VOWEL_RUN.sub("", _REPEAT.sub(r"\1", s))
 
 
-def is_particle(token: str) -> bool:
-    return token in PARTICLES
+@lru_cache(maxsize=200_000)
+def keys(token: str) -> tuple[str, ...]:
+    """The spelling key of a token, and a second one where th is read as d.
+
+    Arabic ذ is written dh, th, z or d (Qadhafi, Ghathafi, Gaddafi): th is usually a t, so the
+    second key is only a second chance.
+    """
+    first = key(token)
+    if "th" not in token:
+        return (first,)
+    second = key(token.replace("th", "dh"))
+    return (first,) if second == first else (first, second)
+
+
+@lru_cache(maxsize=200_000)
+def abjad_key(token: str) -> str:
+    """The key used when one side was written in Arabic or Persian script.
+
+    Those scripts write long vowels as letters (w, y: حبو hbw for Habbo, معین myn for Moein) and
+    never short ones, and their letters ض ذ ظ ز come out as d, dh, z or th depending on who
+    romanised them (فضل Fadl / Fazl): so w and y inside a word are vowels here, and d and z are
+    one sound. The leading letter still has to agree, so زارعی (Zarei) never meets Yaser and
+    یاسمین معین (Yasmin Moein) never meets Sam Naman.
+    """
+    s = token
+    if s.startswith("al") and len(s) > 4 and s[2] not in "aeiouy":
+        s = s[2:]  # the article melts into the next word (الرحمن -> alrhmn for ur-Rehman; not Ali)
+    if len(s) > 3 and s[-1] == "h" and s[-2] in "aeiouwyl":
+        s = s[:-1]
+    for a, b in _ABJAD_DIGRAPHS:
+        s = s.replace(a, b)
+    lead = "V" if _initial_vowel(s) else ""
+    first, body = ("", s) if lead else (s[:1], s[1:])
+    first = {"z": "d", "q": "k", "c": "s", "g": "k", "w": "v", "y": "j"}.get(first, first)
+    body = body.replace("z", "d").replace("q", "k").replace("c", "s").replace("g", "k")
+    body = body.replace("w", "").replace("y", "")
+    return lead + _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", first + body))
+
+
+def skeleton(token: str) -> str:
+    """The spelling key of a token (``key``): kept under its old name for callers and tests."""
+    return key(token)
 
 
 def digits_and_letters(value: str) -> str:

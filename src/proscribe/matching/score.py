@@ -1,78 +1,100 @@
 """Comparing a query with a listed entity: a calibrated score and the reasons for it.
 
-Names first. The query's tokens are aligned with a listed name's tokens, best pairs first
-(equal tokens, then skeleton-equal transliterations, then typos by Jaro-Winkler, then
-initials); the name similarity is the rarity-weighted share of the query that found a
-partner, less a small cost for listed tokens left over (a missing middle name costs little)
-and a large one for a listed family name left over (a different surname costs a lot).
+Names first. The query's words are paired with a listed name's words, best pairs first (the same
+word, then spelling variants, then typos, then initials; two neighbouring words may pair with one
+word written together, Abdul Rahman / Abdulrahman). Each pair is **evidence** in proportion to how
+rare the shared word is (``rarity``): a shared "Bensouda" says much more than a shared "Mohammed".
+What is left over on either side is weighed by what it is:
 
-Then everything else that is known. The final score is a logistic function of the name
-similarity, how much information the matched tokens carry, and the agreement or conflict
-of birth date, country, identifiers and gender: an estimate of the probability that the
-query is the listed entity, calibrated on the evaluation sets in ``bench/`` (see
+* a listed **family name** left over is strong evidence against (another surname is another
+  person), a listed **given name** left over less so, a listed **middle name** little (a customer
+  record "Karim Khan" for the listed "Karim Asad Ahmad KHAN" is how people are written);
+* an extra **query word** costs little (a middle name the list lacks, a post-nominal, a word of
+  noise in a payment field: "KARIM ASAD AHMAD KHAN KC", "... PAYMENT REF");
+* particles (al, bin, van) and legal forms (LLC, OOO) cost nothing either way.
+
+Then everything else that is known (``facts``): birth dates graded by distance, country,
+identifiers, gender. The final score is a logistic function of these features: an estimate of the
+probability that the query is the listed entity, calibrated on real data (``bench/calibrate.py``;
 docs/screening.md). A person is never a company: different kinds score 0.
+
+The score is a monotone function of the evidence and of what is left over, so the index can bound
+it from what it has seen of a name without comparing it (``ScoreBound``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import pairwise
 from typing import Any
 
-from rapidfuzz.distance import OSA, JaroWinkler
+from proscribe.matching import rarity
+from proscribe.matching.entities import ListedEntity, ListedName, core_positions
+from proscribe.matching.facts import MAX_YEARS_APART, DateRelation, date_relation
+from proscribe.matching.index import Expansion, Index
+from proscribe.matching.normalize import digits_and_letters
+from proscribe.matching.tokensim import INITIAL_SIMILARITY, token_similarity
 
-from proscribe.matching.entities import ListedEntity, ListedName
-from proscribe.matching.index import Index
-from proscribe.matching.normalize import digits_and_letters, skeletons
+#: two words written as one, against one word: they must be this alike (Jalaluddin / Jalal Aldyn
+#: 0.9 and up), except where a romanisation decides the split (Arabic, Persian, Korean, Chinese)
+JOINED_MIN_SIMILARITY = 0.88
+#: an extra query word this rare (nats) counts as a whole extra word; commoner ones count less
+EXTRA_WEIGHT = 6.0
+#: evidence counts up to this many nats (a four-word name of rare words has about 25)
+MAX_EVIDENCE = 20.0
 
-#: below this Jaro-Winkler similarity, a shared skeleton is a coincidence (Omar/Muammar 0.60,
-#: Ward/Afridi 0.75), not a transliteration (Hassan/Hussein 0.77, Kim/Gim 0.78, Gadhafi/Qaddafi 0.81)
-TRANSLITERATION_CUTOFF = 0.76
-#: ...for short tokens, or two-consonant skeletons (Omar/Umar 0.83, But/Bout 0.93; not Meng/Miang 0.80)
-SHORT_TRANSLITERATION_CUTOFF = 0.83
-#: ...and when one side comes from an abjad, whose romanisations lack vowels (Mhmd/Mohamed 0.75,
-#: Wthyq/Wassiq 0.58, Qdyr/Ghedeir 0.46)
-ABJAD_TRANSLITERATION_CUTOFF = 0.45
-#: two words written as one, compared with one word by skeleton (jlal+aldyn/Jalaluddin 0.76;
-#: not yzn+lwy/Sanaullah 0.52)
-JOINED_TRANSLITERATION_CUTOFF = 0.65
-#: tokens shorter than this are not compared for typos
-MIN_TYPO_LENGTH = 4
-#: ...and four-letter ones must be closer (Clie/Clive 0.86, Hama/Hamza 0.86; not Chun/Chin 0.81)
-SHORT_TYPO_CUTOFF = 0.85
-#: below this Jaro-Winkler similarity two tokens are not a typo of each other
-TOKEN_CUTOFF = 0.8
-#: the cost of a listed token the query does not have, as a share of its weight
-EXTRA_LISTED_COST = 0.15
-#: ...and of a listed family name the query does not have
-EXTRA_FAMILY_COST = 0.9
-#: how much each kind of listed name counts
-NAME_KIND_FACTOR = {"name": 1.0, "alias": 1.0, "previous": 0.95, "weak": 0.85}
-
-# Calibration: logit = sum of coefficient x feature. Fitted on bench/ evaluation data (dev split)
-# with bench/calibrate.py; see docs/screening.md for the meaning of the score.
+# Calibration: logit = sum of coefficient x feature. Fitted with bench/calibrate.py on the dev split
+# of the evaluation sets (docs/screening.md says how they are built); the signs are constrained so
+# that more evidence never lowers a score and more left over never raises it (which the bound
+# relies on).
 COEF: dict[str, float] = {
-    "intercept": -15.794,
-    "name": 6.517,
-    "name_query": 3.515,
-    "name_listed": 5.135,
-    "rarest": 2.559,
-    "listed_ends_unmatched": -0.942,
-    "info": 0.314,
-    "dob_match": 4.781,
-    "dob_year": -0.138,
-    "dob_conflict": -7.635,
-    "country_match": 0.587,
-    "country_conflict": -2.852,
+    "intercept": -13.767,
+    # evidence of the paired words, in tens of nats (capped at MAX_EVIDENCE)
+    "evidence": 2.988,
+    # share of the listed name's weight found in the query, and of the query's found in the name
+    "listed_cover": 6.077,
+    "query_cover": 4.917,
+    # what is left over
+    "miss_family": -1.693,
+    "miss_given": -0.301,
+    "miss_other": -0.418,
+    "extra": -0.712,
+    # sum over pairs of (1 - similarity): spelling variants and typos are a little less sure
+    "fuzz": 0.0,
+    # the listed name is a weak alias (OFAC's "low quality" a.k.a.) or a former name
+    "weak_alias": -1.764,
+    "previous_name": -0.554,
+    "dob_match": 4.766,
+    "dob_year": 0.386,
+    "dob_near": 1.389,
+    "dob_conflict": -2.193,
+    # years apart of a conflicting birth date, in tens of years (capped at MAX_YEARS_APART)
+    "dob_years": -1.033,
+    "country_match": 2.156,
+    "country_conflict": -1.199,
     # an identifier (passport, IMO number, registration) matching exactly is near-conclusive on
-    # its own (a score of 0.94 with no name at all); few evaluation queries carry one, so this
-    # coefficient is set, not fitted
+    # its own; few evaluation queries carry one, so this coefficient is set, not fitted
     "id_match": 18.5,
-    # never seen in the evaluation data (the lists rarely state a gender): set, not fitted
+    # the lists rarely state a gender: set, not fitted
     "gender_conflict": -2.0,
 }
+
+#: features whose coefficient must not be negative, and those that must not be positive
+POSITIVE_FEATURES = ("evidence", "listed_cover", "query_cover", "dob_match", "id_match", "country_match")
+NEGATIVE_FEATURES = (
+    "miss_family",
+    "miss_given",
+    "miss_other",
+    "extra",
+    "fuzz",
+    "weak_alias",
+    "previous_name",
+    "dob_conflict",
+    "dob_years",
+    "country_conflict",
+    "gender_conflict",
+)
+NAME_KIND_FEATURE = {"weak": "weak_alias", "previous": "previous_name"}
 
 
 def logit(p: float) -> float:
@@ -80,51 +102,10 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-class ScoreBound:
-    """The highest logit a listed name can reach for a query, from its retrieval credit alone.
-
-    ``Index.candidates`` credits each name with the weight of the query tokens that found it; the
-    name similarity and the information matched cannot exceed that. Names whose bound is below
-    the threshold are never aligned, which is most of them for a query that is not on a list.
-    """
-
-    def __init__(self, query: Query, query_weight: float) -> None:
-        self.query_weight = query_weight or 1.0
-        # features the credit does not bound count at their most favourable value
-        base = COEF["intercept"] + max(0.0, COEF.get("name_listed", 0.0))
-        base += 3 * max(0.0, COEF.get("listed_ends_unmatched", 0.0))
-        if query.birth_date:
-            base += max(0.0, COEF["dob_match"], COEF["dob_year"])
-        if query.country:
-            base += max(0.0, COEF["country_match"])
-        self.base = base
-        self.per_cover = max(0.0, COEF["name"]) + max(0.0, COEF.get("name_query", 0.0))
-        self.per_info = max(0.0, COEF["info"]) / 10.0
-        self.per_rarest = max(0.0, COEF.get("rarest", 0.0)) / 10.0
-
-    def __call__(self, credit: float) -> float:
-        cover = min(credit / self.query_weight, 1.0)
-        return (
-            self.base
-            + self.per_cover * cover
-            + self.per_info * min(credit, 20.0)
-            + self.per_rarest * min(credit, 10.0)
-        )
-
-    def min_credit(self, floor: float) -> float:
-        """The least credit whose bound reaches ``floor``: the bound is piecewise linear in credit."""
-        if self(0.0) >= floor:
-            return 0.0
-        top = self.query_weight
-        if self(top) < floor:
-            return math.inf
-        points = sorted({0.0, min(10.0, top), min(20.0, top), top})
-        for lo, hi in pairwise(points):
-            if self(hi) >= floor:
-                # linear on [lo, hi]: interpolate
-                f_lo, f_hi = self(lo), self(hi)
-                return lo + (hi - lo) * (floor - f_lo) / (f_hi - f_lo) if f_hi > f_lo else lo
-        return top
+def sigmoid(x: float) -> float:
+    if x < -40:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 @dataclass(frozen=True)
@@ -151,6 +132,241 @@ class TokenPair:
 
 
 @dataclass
+class Slot:
+    """One query word, or two neighbouring ones written together, with what it is alike to."""
+
+    text: str
+    positions: tuple[int, ...]
+    weight: float
+    expansion: Expansion
+
+
+@dataclass
+class Reading:
+    """One reading of a query name, ready to be compared with listed names."""
+
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]
+    roles: tuple[str, ...]
+    script: str
+    slots: list[Slot]
+
+    @property
+    def abjad(self) -> bool:
+        return self.script == "abjad"
+
+    @classmethod
+    def of(cls, index: Index, toks: tuple[str, ...], script: str) -> Reading:
+        abjad = script == "abjad"
+        weights = tuple(rarity.weight(t) for t in toks)
+        slots = [Slot(t, (i,), weights[i], index.expand(t, abjad)) for i, t in enumerate(toks)]
+        for i in range(len(toks) - 1):
+            if len(toks[i]) > 1 and len(toks[i + 1]) > 1:
+                joined = toks[i] + toks[i + 1]
+                slots.append(Slot(joined, (i, i + 1), weights[i] + weights[i + 1], index.expand(joined, abjad, True)))
+        return cls(toks, weights, tuple(rarity.role(t) for t in toks), script, slots)
+
+
+@dataclass
+class Alignment:
+    """How a query reading lines up with one listed name, and the features that follow."""
+
+    pairs: list[TokenPair]
+    features: dict[str, float]
+    #: rarity-weighted share of both names that paired (0..1), for display and ranking
+    similarity: float
+    #: query and listed words left over, for the explanation
+    query_left: list[str]
+    listed_left: list[str]
+
+
+def _loose_join(reading: Reading, name: ListedName) -> bool:
+    # romanisations of Arabic, Persian, Korean and Chinese decide where words split
+    return reading.script in ("abjad", "cjk") or name.abjad
+
+
+def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> Alignment:
+    """Pair a query reading's words with one listed name's words, and compute the name features."""
+    ltoks = name.tokens
+    lweights = name.weights
+    loose = _loose_join(reading, name)
+    # listed slots: each word, and each neighbouring pair written together
+    lslots: list[tuple[int, tuple[int, ...], float]] = [(v, (j,), lweights[j]) for j, v in enumerate(name.vids)]
+    lslots += [(v, (j, j + 1), lweights[j] + lweights[j + 1]) for j, v in enumerate(name.pair_vids)]
+    ends = {0, len(ltoks) - 1} | set(name.family)
+    cands: list[tuple[float, int, int, int, str]] = []
+    for qi, slot in enumerate(reading.slots):
+        exp = slot.expansion
+        q_single = len(slot.positions) == 1
+        q_initial = q_single and len(slot.text) == 1
+        for li, (vid, lpos, _w) in enumerate(lslots):
+            l_single = len(lpos) == 1
+            if not q_single and not l_single:
+                continue
+            if q_initial:
+                if not l_single:
+                    continue
+                lt = ltoks[lpos[0]]
+                sim = INITIAL_SIMILARITY if lt[0] == slot.text else 0.0
+                if len(lt) == 1:
+                    sim = 1.0 if lt == slot.text else 0.0
+                how = "same" if sim == 1.0 else "initial"
+            else:
+                sim = exp.get(vid, 0.0)
+                if sim <= 0.0:
+                    continue
+                how = ""
+            if sim <= 0.0:
+                continue
+            if (not q_single or not l_single) and sim < JOINED_MIN_SIMILARITY and not loose:
+                continue
+            # ties: single words before pairs, then the listed family name and ends first
+            rank = (0 if q_single and l_single else 2) + (0 if any(p in ends for p in lpos) else 1)
+            cands.append((sim, rank, qi, li, how))
+    cands.sort(key=lambda c: (-c[0], c[1]))
+    q_used: dict[int, float] = {}
+    l_used: dict[int, float] = {}
+    pairs: list[TokenPair] = []
+    evidence = 0.0
+    fuzz = 0.0
+    # evidence credited to each listed position (a pair written together shares it by weight)
+    at: dict[int, float] = {}
+    for sim, _rank, qi, li, how in cands:
+        slot = reading.slots[qi]
+        vid, lpos, lw = lslots[li]
+        if any(p in q_used for p in slot.positions) or any(p in l_used for p in lpos):
+            continue
+        for p in slot.positions:
+            q_used[p] = sim
+        for p in lpos:
+            l_used[p] = sim
+        ltext = index.vocab[vid] if len(lpos) == 1 else ltoks[lpos[0]] + ltoks[lpos[1]]
+        if not how:
+            how = token_similarity(slot.text, ltext, reading.abjad)[1] or "variant"
+        if len(slot.text) == 1 or len(ltext) == 1:
+            lw = min(lw, rarity.INITIAL_WEIGHT)
+        e = sim * min(slot.weight, lw)
+        evidence += e
+        for p in lpos:
+            at[p] = e * (lweights[p] / (sum(lweights[x] for x in lpos) or 1.0))
+        fuzz += 1.0 - sim
+        pairs.append(TokenPair(slot.text, ltext, sim, how))
+    # listed words left over; a repeated word that paired elsewhere is not left over
+    matched_words = {ltoks[j] for j in l_used}
+    listed_left = [
+        j for j in range(len(ltoks)) if j not in l_used and ltoks[j] not in matched_words
+    ]
+    counted = [j for j in range(len(ltoks)) if j in l_used or j in listed_left]
+    l_total = sum(lweights[j] for j in counted) or 1.0
+    # a person's listed name is covered by its ends: the given name and the family name; a middle
+    # name missing costs a fixed little (miss_other), however rare it is
+    core = set(core_positions(name, is_person))
+    core_total = sum(lweights[j] for j in counted if j in core) or 1.0
+    q_total = sum(reading.weights) or 1.0
+    features: dict[str, float] = {}
+    features["evidence"] = min(evidence, MAX_EVIDENCE) / 10.0
+    features["listed_cover"] = min(1.0, sum(e for j, e in at.items() if j in core) / core_total)
+    features["query_cover"] = min(1.0, evidence / q_total)
+    left_names = [j for j in listed_left if rarity.role(ltoks[j]) == "name"]
+    miss_family = miss_given = 0
+    if is_person and len(ltoks) > 1:
+        family = set(name.family)
+        if family:
+            if not any(j in l_used for j in family) and any(j in left_names for j in family):
+                miss_family = 1
+        elif (len(ltoks) - 1) in left_names:
+            miss_family = 1
+        if 0 not in family and 0 in left_names:
+            miss_given = 1
+    others = len(left_names) - miss_family - miss_given
+    if is_person and miss_family and name.family:
+        others -= sum(1 for j in name.family if j in left_names) - 1
+    features["miss_family"] = miss_family
+    features["miss_given"] = miss_given
+    features["miss_other"] = max(0, others)
+    q_words = set(reading.tokens[p] for p in q_used)
+    extra = [
+        i
+        for i, t in enumerate(reading.tokens)
+        if i not in q_used and reading.roles[i] == "name" and t not in q_words
+    ]
+    features["extra"] = sum(extra_weight(reading.weights[i]) for i in extra)
+    features["fuzz"] = fuzz
+    kind_feature = NAME_KIND_FEATURE.get(name.kind)
+    if kind_feature:
+        features[kind_feature] = 1.0
+    similarity = evidence / max(l_total, q_total)
+    return Alignment(
+        pairs,
+        features,
+        min(1.0, similarity),
+        [reading.tokens[i] for i in extra],
+        [ltoks[j] for j in left_names],
+    )
+
+
+def extra_weight(weight: float) -> float:
+    """How much an extra query word counts: a full word from EXTRA_WEIGHT nats up, a common one less
+    ("GLOBAL", "TRADING", "PAYMENT" say little about who is meant)."""
+    return min(1.0, weight / EXTRA_WEIGHT)
+
+
+def fact_features(query: Query, entity: ListedEntity) -> tuple[dict[str, float], DateRelation]:
+    """Birth date, country, identifier and gender features of a query against one listed entity."""
+    f: dict[str, float] = {}
+    rel = date_relation(query.birth_date, entity.birth_dates)
+    if rel.kind == "match":
+        f["dob_match"] = 1.0
+    elif rel.kind == "year":
+        f["dob_year"] = 1.0
+    elif rel.kind == "near":
+        f["dob_near"] = 1.0
+    elif rel.kind == "conflict":
+        f["dob_conflict"] = 1.0
+        f["dob_years"] = min(rel.years, MAX_YEARS_APART) / 10.0
+    if query.country and entity.countries:
+        f["country_match" if query.country.lower() in entity.countries else "country_conflict"] = 1.0
+    if query.id_number and digits_and_letters(query.id_number) in entity.identifiers:
+        f["id_match"] = 1.0
+    if query.gender and entity.gender and query.gender != entity.gender:
+        f["gender_conflict"] = 1.0
+    return f, rel
+
+
+def fact_logit(features: dict[str, float]) -> float:
+    return sum(COEF[k] * v for k, v in features.items())
+
+
+class ScoreBound:
+    """The highest logit a listed name can reach from what the index has seen of it.
+
+    ``evidence`` is an upper bound of the pairs' evidence (the sum, over the query's slots, of the
+    best each could add to the name); ``core_total`` the weight of the name's core words (its
+    distinct ones: see ``core_positions``); ``unreached`` the extra-word weight of the query's name
+    words that reached it through no slot (they cannot pair, so they are extra words). Everything
+    else counts at its most favourable value. The score is monotone in each, so the bound is sound.
+    """
+
+    def __init__(self, reading: Reading) -> None:
+        self.q_total = sum(reading.weights) or 1.0
+        self.base = COEF["intercept"]
+        self.initial_bonus = sum(
+            INITIAL_SIMILARITY * rarity.INITIAL_WEIGHT for t in reading.tokens if len(t) == 1
+        )
+
+    def __call__(self, evidence: float, core_total: float, unreached: float, facts: float) -> float:
+        ev = evidence + self.initial_bonus
+        return (
+            self.base
+            + COEF["evidence"] * min(ev, MAX_EVIDENCE) / 10.0
+            + COEF["listed_cover"] * min(1.0, ev / (core_total or 1.0))
+            + COEF["query_cover"] * min(1.0, ev / self.q_total)
+            + COEF["extra"] * unreached
+            + facts
+        )
+
+
+@dataclass
 class Comparison:
     """A query against one listed entity: the score, the evidence, the explanation.
 
@@ -165,10 +381,13 @@ class Comparison:
     pairs: list[TokenPair] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     query: Query | None = None
-    #: how the birth dates relate: match, year, year-differs, conflict or "" (unknown)
-    dates: str = ""
+    dates: DateRelation = field(default_factory=lambda: DateRelation(""))
     #: why the comparison stopped before names were compared, if it did
     note: str = ""
+    query_left: list[str] = field(default_factory=list)
+    listed_left: list[str] = field(default_factory=list)
+    #: for a name found in free text: the words of the text that matched
+    window: str | None = None
 
     @property
     def reasons(self) -> list[str]:
@@ -182,14 +401,25 @@ class Comparison:
                 for p in self.pairs
             )
             name = self.matched_name
-            out.append(f"name {q.name!r} ~ {name.kind} {name.text!r} {self.name_score:.2f} [{detail}]")
+            line = f"name {q.name!r} ~ {name.kind} {name.text!r} {self.name_score:.2f} [{detail}]"
+            if self.listed_left:
+                line += f"; listed words not in the query: {', '.join(self.listed_left)}"
+            if self.query_left:
+                line += f"; query words not in the listed name: {', '.join(self.query_left)}"
+            out.append(line)
         listed_dates = ", ".join(e.birth_dates)
-        out += {
-            "match": [f"birth date {q.birth_date} agrees"],
-            "year": [f"birth year of {q.birth_date} agrees with {listed_dates}"],
-            "year-differs": [f"birth date {q.birth_date} differs from {listed_dates} within the year"],
-            "conflict": [f"birth date {q.birth_date} conflicts with {listed_dates}"],
-        }.get(self.dates, [])
+        d = self.dates
+        if d.kind == "match":
+            out.append(f"birth date {q.birth_date} agrees")
+        elif d.kind == "year":
+            out.append(f"birth date {q.birth_date} agrees with {listed_dates} as far as given")
+        elif d.kind == "near":
+            out.append(f"birth date {q.birth_date} is close to {listed_dates} (a slip lowers the score a little)")
+        elif d.kind == "conflict":
+            out.append(
+                f"birth date {q.birth_date} conflicts with {listed_dates} "
+                f"({d.years:.0f} year{'s' if d.years != 1 else ''} apart)"
+            )
         if "country_match" in f:
             out.append(f"country {q.country} agrees")
         elif "country_conflict" in f:
@@ -214,220 +444,44 @@ class Comparison:
         }
 
 
-@lru_cache(maxsize=100_000)
-def token_similarity(q: str, c: str, abjad: bool = False) -> tuple[float, str]:
-    """How alike two tokens are (0..1) and why: same, transliteration, typo, initial.
-
-    ``abjad``: one side was romanised from a script without short vowels, so a shared skeleton
-    counts even where the letters differ much (قدير -> qdyr for Ghedeir).
-    """
-    if q == c:
-        return 1.0, "same"
-    if len(q) == 1 or len(c) == 1:
-        # an initial stands for any name with that first letter
-        return (0.7, "initial") if q[0] == c[0] else (0.0, "")
-    jw = JaroWinkler.normalized_similarity(q, c)
-    shared = [sk for sk in set(skeletons(q, abjad)).intersection(skeletons(c, abjad)) if len(sk) >= 2]
-    if shared:
-        if abjad:
-            gate = ABJAD_TRANSLITERATION_CUTOFF
-        elif min(len(q), len(c)) <= 4 or max(map(len, shared)) == 2:
-            # short words share skeletons by the hundred (Meng/Miang, Chin/Yechin): ask for more
-            if abs(len(q) - len(c)) > 1:
-                return 0.0, ""
-            gate = SHORT_TRANSLITERATION_CUTOFF
-        else:
-            gate = TRANSLITERATION_CUTOFF
-        if jw >= gate:
-            return max(0.9, jw), "transliteration"
-    shortest = min(len(q), len(c))
-    if shortest < MIN_TYPO_LENGTH:
-        # names of two or three letters differ by one letter all the time (Jo/Ju): not a typo
-        return 0.0, ""
-    # Jaro-Winkler alone is generous to short words (Khan/Khaze 0.88): average it with the
-    # edit-distance similarity (a swap of two letters is one edit), which counts every edit
-    # against the length
-    sim = (jw + OSA.normalized_similarity(q, c)) / 2
-    if sim >= (SHORT_TYPO_CUTOFF if shortest == MIN_TYPO_LENGTH else TOKEN_CUTOFF):
-        return sim, "typo"
-    return 0.0, ""
-
-
-@dataclass
-class Alignment:
-    """How a query's tokens line up with one listed name."""
-
-    #: rarity-weighted share of the query matched, less the cost of listed tokens left over (0..1)
-    similarity: float
-    #: share of the query's weight matched, and of the listed name's weight
-    query_cover: float
-    listed_cover: float
-    #: information (sum of rarity weights) of query tokens matched closely
-    info: float
-    #: the weight of the rarest token matched closely
-    rarest: float
-    #: the listed name's first or last token (or its family name) left without a partner: a
-    #: missing middle name costs little, a missing surname a lot
-    listed_ends_unmatched: int
-    pairs: list[TokenPair]
-
-
-def _slots(toks: tuple[str, ...], joined: bool) -> list[tuple[str, tuple[int, ...]]]:
-    """Each token, and (with ``joined``) each neighbouring pair written together."""
-    out: list[tuple[str, tuple[int, ...]]] = [(t, (i,)) for i, t in enumerate(toks)]
-    if joined:
-        out += [(toks[i] + toks[i + 1], (i, i + 1)) for i in range(len(toks) - 1)]
-    return out
-
-
-def _pair_up(
-    qtoks: tuple[str, ...],
-    ctoks: tuple[str, ...],
-    joined: bool,
-    script: str,
-    abjad: bool,
-    q_sim: dict[int, float],
-    c_sim: dict[int, float],
-    pairs: list[TokenPair],
-) -> None:
-    """Greedy alignment, best pairs first, of the positions not yet paired in ``q_sim``/``c_sim``.
-
-    Fills ``q_sim`` (query position -> similarity), ``c_sim`` (listed ditto) and ``pairs``.
-    """
-    # two words written as one must match closely, except where a romanisation decides the
-    # split (جلال الدين -> jlal aldyn / Jalaluddin; 김정은 -> kim jeongeun / Jong Un): otherwise
-    # "Hara Co" becomes "Harrach". A Korean or Chinese query's own tokens are never joined
-    # (family and given name are already apart): only the listed side's.
-    loose_query_join = abjad
-    loose_listed_join = abjad or script == "cjk"
-    qslots = [sl for sl in _slots(qtoks, joined) if not any(p in q_sim for p in sl[1])]
-    slots = [sl for sl in _slots(ctoks, joined) if not any(p in c_sim for p in sl[1])]
-    scored: list[tuple[float, int, int, str]] = []
-    for qi, (qt, qpos) in enumerate(qslots):
-        for ci, (ct, cpos) in enumerate(slots):
-            if joined and len(qpos) + len(cpos) == 2:
-                continue  # single against single was tried in the first pass
-            sim, how = token_similarity(qt, ct, abjad)
-            if sim <= 0 or (script == "cjk" and how == "typo"):
-                continue  # (a name typed in Hangul or Han has no typos once romanised)
-            if how == "transliteration" and len(qpos) + len(cpos) > 2:
-                allowed = (len(qpos) == 1 or loose_query_join) and (len(cpos) == 1 or loose_listed_join)
-                if not allowed or JaroWinkler.normalized_similarity(qt, ct) < JOINED_TRANSLITERATION_CUTOFF:
-                    continue
-            scored.append((sim, qi, ci, how))
-    # best pairs first; on a tie, single tokens before joined ones (the explanation reads better)
-    scored.sort(key=lambda x: (-x[0], len(qslots[x[1]][1]) + len(slots[x[2]][1])))
-    for sim, qi, ci, how in scored:
-        qpos, cpos = qslots[qi][1], slots[ci][1]
-        if any(p in q_sim for p in qpos) or any(p in c_sim for p in cpos):
-            continue
-        for p in qpos:
-            q_sim[p] = sim
-        for p in cpos:
-            c_sim[p] = sim
-        pairs.append(TokenPair(qslots[qi][0], slots[ci][0], sim, how))
-
-
-def align(
-    qtoks: tuple[str, ...], q_weights: tuple[float, ...], name: ListedName, script: str = ""
-) -> Alignment:
-    """Align query tokens (with their rarity weights) with one listed name's tokens.
-
-    ``script`` is the query's: "abjad" (Arabic, Persian...), "cjk" (Chinese, Korean) or "".
-    Tokens are paired one to one first; the tokens left over on both sides are then also
-    tried as neighbouring pairs written together (Abdul Rahman / Abdulrahman).
-    """
-    abjad = script == "abjad" or name.abjad
-    ctoks = name.tokens
-    q_sim: dict[int, float] = {}
-    c_sim: dict[int, float] = {}
-    pairs: list[TokenPair] = []
-    _pair_up(qtoks, ctoks, False, script, abjad, q_sim, c_sim, pairs)
-    if len(q_sim) < len(qtoks) and len(c_sim) < len(ctoks) and len(qtoks) + len(ctoks) > 2:
-        _pair_up(qtoks, ctoks, True, script, abjad, q_sim, c_sim, pairs)
-    c_weights = name.weights
-    q_total = sum(q_weights) or 1.0
-    c_total = sum(c_weights) or 1.0
-    matched = sum(w * q_sim.get(i, 0.0) for i, w in enumerate(q_weights))
-    close = [w for i, w in enumerate(q_weights) if q_sim.get(i, 0.0) >= 0.9]
-    extra = 0.0
-    for j, w in enumerate(c_weights):
-        if j not in c_sim:
-            extra += (EXTRA_FAMILY_COST if j in name.family else EXTRA_LISTED_COST) * w
-    return Alignment(
-        similarity=matched / (q_total + extra),
-        query_cover=matched / q_total,
-        listed_cover=sum(w * c_sim.get(j, 0.0) for j, w in enumerate(c_weights)) / c_total,
-        info=sum(close),
-        rarest=max(close, default=0.0),
-        listed_ends_unmatched=sum(1 for j in ({0, len(ctoks) - 1} | name.family) if j not in c_sim),
-        pairs=pairs,
-    )
-
-
-def _dates_relation(query: str, listed: tuple[str, ...]) -> str:
-    """'match' (same day), 'year' (same year, no finer data to compare), 'conflict', or '' (unknown)."""
-    if not listed or not query:
-        return ""
-    best = "conflict"
-    for d in listed:
-        n = min(len(d), len(query))
-        if d[:n] == query[:n]:
-            if n >= 10:
-                return "match"
-            best = "year"
-        elif d[:4] == query[:4] and best == "conflict":
-            # same year, different month or day: often a day/month swap or a data-entry slip
-            best = "year-differs"
-    return best
+def name_logit(features: dict[str, float]) -> float:
+    return COEF["intercept"] + sum(COEF[k] * v for k, v in features.items())
 
 
 def compare(
     index: Index,
     query: Query,
-    qtoks: tuple[str, ...],
+    reading: Reading,
     entity_idx: int,
     name_ids: list[int],
-    script: str = "",
 ) -> Comparison:
-    """The query (one reading of its name, ``qtoks``) against one listed entity's candidate names."""
+    """The query (one reading of its name) against one listed entity's candidate names."""
     entity = index.entities[entity_idx]
     if query.kind and query.kind != entity.kind:
         return Comparison(entity, 0.0, 0.0, None, note=f"a {query.kind} is never a {entity.kind}")
+    facts, rel = fact_features(query, entity)
     best: Alignment | None = None
-    matched: ListedName | None = None
-    best_sim = 0.0
-    q_weights = tuple(index.weight(t) for t in qtoks)
+    best_name: ListedName | None = None
+    best_logit = -math.inf
+    is_person = entity.kind == "person"
     for nid in name_ids:
         name = index.names[nid]
-        al = align(qtoks, q_weights, name, script)
-        sim = al.similarity * NAME_KIND_FACTOR.get(name.kind, 1.0)
-        if sim > best_sim:
-            best, matched, best_sim = al, name, sim
-    features: dict[str, float] = {"name": best_sim}
-    pairs: list[TokenPair] = []
-    if best is not None and matched is not None:
-        pairs = best.pairs
-        features["name_query"] = best.query_cover
-        features["name_listed"] = best.listed_cover
-        features["info"] = min(best.info, 20.0) / 10.0
-        features["rarest"] = min(best.rarest, 10.0) / 10.0
-        features["listed_ends_unmatched"] = min(best.listed_ends_unmatched, 3)
-
-    dates = _dates_relation(query.birth_date or "", entity.birth_dates)
-    if dates == "match":
-        features["dob_match"] = 1.0
-    elif dates == "year":
-        features["dob_year"] = 1.0
-    elif dates == "conflict":
-        features["dob_conflict"] = 1.0
-    if query.country and entity.countries:
-        features["country_match" if query.country.lower() in entity.countries else "country_conflict"] = 1.0
-    if query.id_number and digits_and_letters(query.id_number) in entity.identifiers:
-        features["id_match"] = 1.0
-    if query.gender and entity.gender and query.gender != entity.gender:
-        features["gender_conflict"] = 1.0
-
-    logit = COEF["intercept"] + sum(COEF[k] * v for k, v in features.items())
-    score = 1.0 / (1.0 + math.exp(-logit))
-    return Comparison(entity, score, best_sim, matched, pairs, features, query, dates)
+        al = align(index, reading, name, is_person)
+        lg = name_logit(al.features)
+        if lg > best_logit:
+            best, best_name, best_logit = al, name, lg
+    features: dict[str, float] = dict(best.features) if best is not None else {}
+    features.update(facts)
+    total = (best_logit if best is not None else COEF["intercept"]) + fact_logit(facts)
+    return Comparison(
+        entity,
+        sigmoid(total),
+        best.similarity if best else 0.0,
+        best_name,
+        best.pairs if best else [],
+        features,
+        query,
+        rel,
+        query_left=best.query_left if best else [],
+        listed_left=best.listed_left if best else [],
+    )

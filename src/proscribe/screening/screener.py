@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import pickle
+import re
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,8 +18,9 @@ from platformdirs import user_cache_dir
 
 from proscribe import __version__, matching
 from proscribe.matching.index import Index
-from proscribe.matching.normalize import script_of, variants
-from proscribe.matching.score import Comparison, Query, ScoreBound, compare, logit
+from proscribe.matching.normalize import HONORIFICS, clean, script_of, tokens, variants
+from proscribe.matching.score import Comparison, Query, Reading
+from proscribe.matching.search import compare_reading
 from proscribe.store import Store
 
 #: hits at or above this score are reported (see docs/screening.md for how it was chosen)
@@ -77,6 +77,42 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+#: the longest run of words of free text screened as one name
+MAX_TEXT_WINDOW = 5
+
+
+def text_windows(index: Index, text: str) -> list[str]:
+    """The runs of words of ``text`` that may be a name: up to MAX_TEXT_WINDOW words, starting and
+    ending with a word that reaches some listed name, with at most one word inside that reaches
+    none. Numbers and structure codes (/BNF/, //) break runs. A title before a name stays in its
+    run: the name's own tokeniser drops it."""
+    words: list[tuple[str, bool]] = []
+    for raw in re.split(r"\s+", clean(text)):
+        toks = tokens(raw)
+        if not toks or re.fullmatch(r"[\W\d_]*", raw) or raw.startswith("/"):
+            words.append(("", False))
+            continue
+        title = all(t in HONORIFICS for t in toks)
+        reach = not title and any(index.expand(t, script_of(raw) == "abjad") for t in toks)
+        words.append((raw, reach or title))
+    out: list[str] = []
+    for i, (w, ok) in enumerate(words):
+        if not w or not ok:
+            continue
+        misses = 0
+        for j in range(i, min(i + MAX_TEXT_WINDOW, len(words))):
+            wj, okj = words[j]
+            if not wj:
+                break
+            if not okj:
+                misses += 1
+                if misses > 1:
+                    break
+                continue
+            out.append(" ".join(x for x, _ in words[i : j + 1]))
+    return list(dict.fromkeys(out))
 
 
 class Screener:
@@ -139,13 +175,16 @@ class Screener:
     def compare_all(self, query: Query, threshold: float = 0.0) -> list[Comparison]:
         """The candidates the index finds for the query, compared and sorted best first.
 
-        With a ``threshold``, candidates that cannot reach it (judged from their retrieval credit)
-        are not compared at all; with none, every candidate is (for evaluation and calibration).
+        With a ``threshold``, candidates that cannot reach it (judged from what the index has seen
+        of them) are not compared at all; with none, every candidate is (for evaluation, calibration
+        and the test that the pruned search misses nothing).
         """
         is_org = query.kind not in (None, "person")
+        script = script_of(clean(query.name))
         best: dict[int, Comparison] = {}
         for qtoks in variants(query.name, is_org=is_org):
-            for comp in self._compare_reading(query, qtoks, threshold):
+            reading = Reading.of(self.index, qtoks, script)
+            for comp in compare_reading(self.index, query, reading, threshold):
                 key = id(comp.entity)
                 if key not in best or comp.score > best[key].score:
                     best[key] = comp
@@ -153,23 +192,34 @@ class Screener:
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
-    def _compare_reading(self, query: Query, qtoks: tuple[str, ...], threshold: float) -> list[Comparison]:
-        """Compare one reading of the query name (its tokens) with the candidates it finds."""
-        if not qtoks:
-            return []
-        index = self.index
-        script = script_of(query.name)
-        abjad = script == "abjad"
-        bound = ScoreBound(query, sum(index.weight(t) for t in qtoks))
-        min_credit = bound.min_credit(logit(threshold)) if threshold > 0 else 0.0
-        per_entity: dict[int, list[int]] = defaultdict(list)
-        if min_credit < math.inf:
-            for nid, _ in index.candidates(qtoks, min_credit, abjad):
-                per_entity[index.names[nid].entity].append(nid)
-        if query.id_number:
-            for ent in index.by_identifier([query.id_number]):
-                per_entity.setdefault(ent, list(index.entities[ent].names))
-        return [compare(index, query, qtoks, ent, nids, script) for ent, nids in per_entity.items()]
+    def compare_text(self, text: str, threshold: float = 0.0) -> list[Comparison]:
+        """Listed names written somewhere inside free text (remittance information, a reference).
+
+        Text is not a name: most of its words are not, and a name in it may be cut to an initial or
+        a title and a surname ("Fees for services to Mr N. Guillou"). Every short run of words in
+        the text (``text_windows``) is screened as a name, and each listed entity keeps the run that
+        matches it best; the comparison's ``window`` says which.
+        """
+        best: dict[int, Comparison] = {}
+        for window in text_windows(self.index, text):
+            for comp in self.compare_all(Query(window), threshold):
+                key = id(comp.entity)
+                if key not in best or comp.score > best[key].score:
+                    comp.window = window
+                    best[key] = comp
+        out = sorted(best.values(), key=lambda c: c.score, reverse=True)
+        return out
+
+    def screen_text(
+        self, text: str, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+    ) -> list[Hit]:
+        """``compare_text``'s hits at or above ``threshold``, best first, as ``Hit``s."""
+        hits: list[Hit] = []
+        for comp in self.compare_text(text, threshold):
+            if comp.score < threshold or len(hits) >= limit:
+                break
+            hits.append(Hit.from_comparison(Query(comp.window or text), comp))
+        return hits
 
     def screen(
         self,

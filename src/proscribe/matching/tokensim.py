@@ -1,0 +1,117 @@
+"""How alike two words of names are, and why: same, spelling variant, typo, initial.
+
+Two words are compared once each (the result is cached, and the index keeps, for each query
+word, the vocabulary words it is alike to), so this can afford to be careful:
+
+* **same**: equal after folding to ASCII.
+* **variant**: the same spelling key (``normalize.key``: Ayed/Ayid, Ashour/Ashur, Rehman/Rahman,
+  Hebo/Habbo, Essa/Esa, Sa'id/Saeed, Zawahiri/Zawahry), and letters close enough that the shared
+  key is not a coincidence: the shorter the key, the closer (a two-letter key is shared by
+  hundreds of unrelated words). When one side was written in Arabic or Persian script, the
+  abjad key applies (no short vowels, w and y as vowels, d and z one sound) but its first letter
+  must still agree: Zarei is not Yaser, Yasmin Moein is not Sam Naman.
+* **typo**: one or two letters wrong in a word of four letters or more (the mean of
+  Jaro-Winkler and the optimal-string-alignment similarity, which counts every edit).
+* **initial**: one letter standing for a word that starts with it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from proscribe.matching.normalize import abjad_key, keys
+
+#: Jaro-Winkler a shared spelling key needs, by the key's length in consonants (V for a leading
+#: vowel counts as one): long keys are rarely shared by chance (Zawahiri/Zawahry 0.92,
+#: Hassan/Hussein 0.77), two-letter ones often are (Iyad/Ayed 0.67 share Vd, Hebo/Habbo 0.81 and
+#: Sa'id/Saeed 0.83 are variants)
+VARIANT_CUTOFF = {1: 0.84, 2: 0.78, 3: 0.7}
+VARIANT_CUTOFF_LONG = 0.66
+#: ...when one side comes from an abjad, whose romanisations lack vowels (Mhmd/Mohamed 0.75,
+#: Myn/Moein 0.51, Fdl/Fazl 0.75); the key's first letter must agree as well
+ABJAD_VARIANT_CUTOFF = 0.5
+#: a variant is at least this similar
+VARIANT_FLOOR = 0.88
+#: tokens shorter than this are not compared for typos
+MIN_TYPO_LENGTH = 4
+#: four-letter words must be closer (Clie/Clive 0.86, Hama/Hamza 0.86; not Chun/Chin 0.81)
+SHORT_TYPO_CUTOFF = 0.85
+TYPO_CUTOFF = 0.8
+#: an initial against a word that starts with it
+INITIAL_SIMILARITY = 0.7
+
+
+#: tokens at least this long are also reachable by their first PREFIX_LENGTH letters
+PREFIX_MIN_TOKEN = 7
+PREFIX_LENGTH = 5
+
+
+def deletes(token: str) -> list[str]:
+    """The token with each one of its letters removed (for tokens long enough to have typos)."""
+    if len(token) < MIN_TYPO_LENGTH:
+        return []
+    return [token[:i] + token[i + 1 :] for i in range(len(token))]
+
+
+def one_edit_apart(q: str, c: str) -> bool:
+    """Do the two words share a one-letter deletion, or is one a deletion of the other?
+
+    That is the typo reach of the index (the SymSpell trick): one letter inserted, deleted,
+    replaced, or two neighbours swapped.
+    """
+    if abs(len(q) - len(c)) > 1 or min(len(q), len(c)) < MIN_TYPO_LENGTH - 1:
+        return False
+    dq, dc = set(deletes(q)), set(deletes(c))
+    return c in dq or q in dc or not dq.isdisjoint(dc)
+
+
+def _shared_key(q: str, c: str) -> str:
+    """The longest spelling key the two words share, or ''."""
+    common = set(keys(q)).intersection(keys(c))
+    return max(common, key=len) if common else ""
+
+
+def reachable(q: str, c: str, abjad: bool) -> bool:
+    """Can the index find ``c`` from ``q``? Only such pairs are ever compared.
+
+    The similarity below is defined on reachable pairs only, so that the index, which finds a
+    query word's partners through these keys, misses nothing a comparison of every word with
+    every listed word would find (a test checks it).
+    """
+    if q == c or _shared_key(q, c) or (abjad and abjad_key(q) == abjad_key(c)):
+        return True
+    if min(len(q), len(c)) >= PREFIX_MIN_TOKEN and q[:PREFIX_LENGTH] == c[:PREFIX_LENGTH]:
+        return True
+    return one_edit_apart(q, c)
+
+
+@lru_cache(maxsize=500_000)
+def token_similarity(q: str, c: str, abjad: bool = False) -> tuple[float, str]:
+    """How alike two folded tokens are (0..1) and why ("same", "variant", "typo", "initial")."""
+    if q == c:
+        return 1.0, "same"
+    if len(q) == 1 or len(c) == 1:
+        return (INITIAL_SIMILARITY, "initial") if q[0] == c[0] else (0.0, "")
+    if not reachable(q, c, abjad):
+        return 0.0, ""
+    jw = JaroWinkler.normalized_similarity(q, c)
+    shared = _shared_key(q, c)
+    if shared:
+        if jw >= VARIANT_CUTOFF.get(len(shared), VARIANT_CUTOFF_LONG):
+            return max(VARIANT_FLOOR, jw), "variant"
+    if abjad:
+        aq, ac = abjad_key(q), abjad_key(c)
+        if aq == ac and len(aq) >= 2 and jw >= ABJAD_VARIANT_CUTOFF:
+            return max(VARIANT_FLOOR - 0.03, jw), "variant"
+    shortest = min(len(q), len(c))
+    if shortest < MIN_TYPO_LENGTH:
+        # names of two or three letters differ by one letter all the time (Jo/Ju): not a typo
+        return 0.0, ""
+    # Jaro-Winkler alone is generous to short words (Khan/Khaze 0.88): average it with the
+    # edit-distance similarity (a swap of two letters is one edit), which counts every edit
+    sim = (jw + OSA.normalized_similarity(q, c)) / 2
+    if sim >= (SHORT_TYPO_CUTOFF if shortest == MIN_TYPO_LENGTH else TYPO_CUTOFF):
+        return sim, "typo"
+    return 0.0, ""
