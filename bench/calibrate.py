@@ -240,7 +240,9 @@ def main() -> None:
         help="keep a coefficient at this value instead of fitting it (repeatable)",
     )
     ap.add_argument("--target-recall", type=float, default=0.97)
-    ap.add_argument("--write", action="store_true", help="write the fitted COEF into src/proscribe/matching/score.py")
+    ap.add_argument(
+        "--write", action="store_true", help="write the fitted COEF into src/proscribe/matching/score.py"
+    )
     ap.add_argument(
         "--holdout", action="store_true", help="check on a held-out half of dev instead of the test split"
     )

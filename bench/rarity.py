@@ -118,7 +118,7 @@ def main() -> None:
             rows.append(f"k\t{k}\t{-math.log(min(max(KEY_SHARE * prob, floor), 1.0)):.2f}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     # a fixed mtime: the same inputs give the same bytes
-    raw = ("#names\t%d\n" % n + "\n".join(sorted(rows)) + "\n").encode()
+    raw = (f"#names\t{n}\n" + "\n".join(sorted(rows)) + "\n").encode()
     with open(OUT, "wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=0, compresslevel=9) as gz:
         gz.write(raw)
     print(f"{OUT}: {len(p):,} words, {len(by_key):,} keys, from {n:,} listed names", file=sys.stderr)

@@ -574,7 +574,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.out is None:
-        args.out = str(ROOT / "var" / "bench" / ("real-report.md" if args.split == "test" else "real-report-dev.md"))
+        args.out = str(
+            ROOT / "var" / "bench" / ("real-report.md" if args.split == "test" else "real-report-dev.md")
+        )
     wanted = set(args.systems.split(","))
     started = time.perf_counter()
     load_start = ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -18,7 +18,7 @@ from proscribe.enforcement.blocking import block_party
 from proscribe.enforcement.book import party_checksum
 from proscribe.enforcement.errors import InputError
 from proscribe.enforcement.ledger import open_account
-from proscribe.enforcement.payments import PaymentDecision, decide, screen_payments
+from proscribe.enforcement.payments import STRONG_SCORE, PaymentDecision, decide, screen_payments
 from proscribe.enforcement.policy import Policy, preset
 from proscribe.payments import PaymentMessage, parse_text, read_messages
 from proscribe.screening import Screener
@@ -91,7 +91,7 @@ def test_a_near_miss_is_held(screener: Screener, us_bank: Policy) -> None:
     d = _decide(screener, _one("mt103_near_miss.fin"), us_bank)
     assert d.decision == "hold"
     [hit] = d.hits
-    assert hit.entity_id == "icc-khan-karim" and hit.strength == "possible" and hit.score < 0.8
+    assert hit.entity_id == "icc-khan-karim" and hit.strength == "possible" and hit.score < STRONG_SCORE
     assert "OFAC FAQ 5" in d.rule
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from proscribe.matching.normalize import skeleton, tokens
-from proscribe.screening import DEFAULT_THRESHOLD, Query, Screener
+from proscribe.screening import Query, Screener
 from proscribe.store import Store
 
 
@@ -94,8 +94,17 @@ def test_birth_date_agreement_and_conflict(screener: Screener) -> None:
     score = {c.entity.source_id: c.score for c in plain}["IQi.001"]
     conflicted = {c.entity.source_id: c for c in conflict}["IQi.001"]
     assert conflicted.score < score < best.score
-    assert conflicted.score < DEFAULT_THRESHOLD
     assert "conflicts" in conflicted.explanation()
+
+    # issue 9, class 4: a conflict lowers the score in proportion to how far the dates are apart,
+    # and a date a little off does not erase an exact name (publishers disagree on dates)
+    def scored(birth_date: str) -> float:
+        found = screener.compare_all(Query("Saddam Hussein al-Tikriti", kind="person", birth_date=birth_date))
+        return {c.entity.source_id: c.score for c in found}["IQi.001"]
+
+    day_off, year_off, years_off = scored("1937-04-29"), scored("1938-04-28"), scored("1940-01-01")
+    assert min(day_off, year_off) > 0.9
+    assert conflicted.score < years_off < year_off < best.score
 
 
 def test_common_names_do_not_flood(screener: Screener) -> None:

@@ -383,8 +383,8 @@ def _describe(hit: Hit) -> str:
 def _family_screener(main: Screener, members: list[FamilyMember]) -> Screener:
     """An index of family members whose tokens weigh what they weigh on the lists.
 
-    Built alone, a handful of names would make every token rare and every match look
-    significant; the calibrated score assumes the lists' rarity, so the main index's is used.
+    Rarity comes from the matcher's fixed table (``matching.rarity``), so a handful of names
+    weigh what they weigh on the lists and a common word alone does not look significant.
     """
     records = []
     for m in members:
@@ -397,10 +397,6 @@ def _family_screener(main: Screener, members: list[FamilyMember]) -> Screener:
         person.add("passportNumber", m.document_number)
         records.append(Record(dataset=FAMILY_DATASET, source_id=str(m.id), target=person))
     index = Index.build(records)
-    index.idf = main.index.idf
-    index.default_idf = main.index.default_idf
-    for name in index.names:
-        name.weights = tuple(index.weight(t) for t in name.tokens)
     return Screener(index)
 
 

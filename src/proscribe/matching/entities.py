@@ -79,7 +79,8 @@ class ListedName:
     #: each token's id in the index's vocabulary, and each neighbouring pair's written together
     vids: tuple[int, ...] = ()
     pair_vids: tuple[int, ...] = ()
-    #: the weight of its distinct words (a word written twice counts once), and of its core words'
+    #: the weight of its distinct words (a word written twice counts once), and the least its core
+    #: words can weigh in a comparison (``core_floor``)
     total: float = 0.0
     core_total: float = 0.0
 
@@ -138,6 +139,19 @@ def core_positions(name: ListedName, is_person: bool) -> frozenset[int]:
     if not is_person or n <= 1:
         return frozenset(range(n))
     return frozenset({0, n - 1} | set(name.family))
+
+
+def core_floor(name: ListedName, is_person: bool) -> float:
+    """The least the core words of ``name`` can weigh in a comparison (the score's bound needs it).
+
+    The core is ``core_positions``, except that once one word of a person's family name is matched
+    the family name's other words leave it: its floor is the core without the family name's words,
+    plus the lightest of them."""
+    core = core_positions(name, is_person)
+    family = [j for j in name.family if j < len(name.tokens)] if is_person else []
+    weight = {name.tokens[j]: name.weights[j] for j in core if j not in family}
+    rest = [name.weights[j] for j in family if name.tokens[j] not in weight]
+    return sum(weight.values()) + min(rest, default=0.0)
 
 
 def family_positions(toks: tuple[str, ...], last_names: Iterable[str], is_org: bool) -> frozenset[int]:

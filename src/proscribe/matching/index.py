@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from proscribe.matching import rarity
-from proscribe.matching.entities import ListedEntity, ListedName, core_positions, listed_from_record
+from proscribe.matching.entities import ListedEntity, ListedName, core_floor, listed_from_record
 from proscribe.matching.normalize import abjad_key, digits_and_letters, keys
 from proscribe.matching.tokensim import (
     PREFIX_LENGTH,
@@ -59,6 +59,9 @@ class Index:
     by_delete: dict[str, list[int]] = field(default_factory=dict)
     by_prefix: dict[str, list[int]] = field(default_factory=dict)
     id_postings: dict[str, list[int]] = field(default_factory=dict)
+    #: names by their words, sorted (a name of one word only if it is the primary name, no weak
+    #: alias): see ``exact_names``
+    by_words: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
     #: a description of what the index was built from (datasets, versions, as-of date)
     built_from: dict[str, object] = field(default_factory=dict)
     _expansions: dict[tuple[str, bool, bool], Expansion] = field(default_factory=dict, repr=False)
@@ -80,10 +83,11 @@ class Index:
                 index.names.append(name)
                 name.weights = tuple(rarity.weight(t) for t in name.tokens)
                 name.total = sum(dict(zip(name.tokens, name.weights, strict=True)).values())
-                core = core_positions(name, entity.kind == "person")
-                name.core_total = sum({name.tokens[j]: name.weights[j] for j in core}.values())
+                name.core_total = core_floor(name, entity.kind == "person")
                 for t in name.tokens:
                     postings[t].add(nid)
+                if (len(name.tokens) > 1 and name.kind != "weak") or name.kind == "name":
+                    index.by_words.setdefault(tuple(sorted(name.tokens)), []).append(nid)
                 for i in range(len(name.tokens) - 1):
                     joined = name.tokens[i] + name.tokens[i + 1]
                     pair_words[joined] = name.weights[i] + name.weights[i + 1]
@@ -121,6 +125,11 @@ class Index:
         return index
 
     # -- what a query word is alike to ------------------------------------------------------------
+
+    def exact_names(self, tokens: tuple[str, ...]) -> list[int]:
+        """The names written with exactly these words, in any order (weak aliases, and aliases of one
+        word, excepted): such a name is always compared, and reaches ``EXACT_NAME_SCORE``."""
+        return self.by_words.get(tuple(sorted(tokens)), []) if tokens else []
 
     def weight(self, token: str) -> float:
         """How much a shared token says about who someone is (``rarity.weight``)."""

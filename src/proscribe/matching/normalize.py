@@ -41,7 +41,7 @@ HONORIFICS = frozenset(
 )
 
 #: degrees and post-nominals: after a name they say nothing about who it is ("KC" is King's Counsel)
-SUFFIXES = frozenset("jr sr esq phd md ii iii iv kc qc mp obe cbe mbe".split())
+SUFFIXES = frozenset("jr sr esq phd md ii iii iv kc qc mp obe cbe mbe mr mrs ms".split())
 
 # Particles that join a name to the next part. They are kept (al-Hassan is not Hassan) but weigh
 # little, and "al hassan" also matches "alhassan".
@@ -111,18 +111,19 @@ _KOREAN_SURNAMES = {
 # in names). Used only inside a word that also has Latin letters, or in a word of a Latin name made
 # of nothing else: a whole Cyrillic name is transliterated, not read as look-alikes.
 _CONFUSABLES = str.maketrans(
-    "АВЕКМНОРСТУХаеорсуххіјѕԁԛԝІЈЅӀһҮүӏ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοικνρτυχ",
-    "ABEKMHOPCTYXaeopcyxxijsdqwIJSIhYYl" "ABEZHIKMNOPTYXaoikvptux",
+    "АВЕКМНОРСТУХаеорсуххіјѕԁԛԝІЈЅӀһҮүӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοικνρτυχ",
+    "ABEKMHOPCTYXaeopcyxxijsdqwIJSIhYYlABEZHIKMNOPTYXaoikvptux",
 )
-_CONFUSABLE_CHARS = frozenset(
-    "АВЕКМНОРСТУХаеорсуххіјѕԁԛԝІЈЅӀһҮүӏ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοικνρτυχ"
+_CONFUSABLE_CHARS = frozenset("АВЕКМНОРСТУХаеорсуххіјѕԁԛԝІЈЅӀһҮүӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοικνρτυχ")
+_WORD_CHARS = re.compile(
+    r"[^\W_]|[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
+    r"\u0670\u06d6-\u06ed\u0900-\u0dff]",
+    re.UNICODE,
 )
-_WORD_CHARS = re.compile(r"[^\W_]|[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f"
-                         r"\u0670\u06d6-\u06ed\u0900-\u0dff]", re.UNICODE)
 
 
 def _is_latin_letter(ch: str) -> bool:
-    return ch.isascii() and ch.isalpha() or ("\u00c0" <= ch <= "\u024f" and ch.isalpha())
+    return (ch.isascii() and ch.isalpha()) or ("\u00c0" <= ch <= "\u024f" and ch.isalpha())
 
 
 @lru_cache(maxsize=20_000)
@@ -145,9 +146,11 @@ def clean(name: str) -> str:
     for i, ch in enumerate(text):
         cat = unicodedata.category(ch)
         if cat == "Cf":
-            if ch == "\u200c" and 0 < i < len(text) - 1:
-                if _ARABIC_LETTER.match(text[i - 1]) and _ARABIC_LETTER.match(text[i + 1]):
-                    out.append(" ")
+            between_letters = 0 < i < len(text) - 1 and bool(
+                _ARABIC_LETTER.match(text[i - 1]) and _ARABIC_LETTER.match(text[i + 1])
+            )
+            if ch == "\u200c" and between_letters:
+                out.append(" ")
             continue
         if cat == "Mn":
             base = next((c for c in reversed(out) if unicodedata.category(c) != "Mn"), "")
@@ -261,18 +264,15 @@ def tokens(name: str, *, is_org: bool = False) -> tuple[str, ...]:
         # legal forms (LLC, OOO, GmbH, S.A. de C.V.) become one short canonical token each: on the
         # name as written, then on its Latin reading (АКЦИОНЕРНОЕ ОБЩЕСТВО -> AKTsIONERNOE... -> ao)
         name = replace_org_types_compare(name)
-        if not name.isascii() and not _ABJAD_OR_INDIC.search(name) and not _HAN.search(name):
-            if not _HANGUL.search(name):
-                name = replace_org_types_compare(anyascii(name))
+        other_script = _ABJAD_OR_INDIC.search(name) or _HAN.search(name) or _HANGUL.search(name)
+        if not name.isascii() and not other_script:
+            name = replace_org_types_compare(anyascii(name))
     if is_org and _HAN.search(name):
         name = _HAN_LEGAL.sub(" ltd ", name)
     out: list[str] = []
     for word in _raw_words(name):
         out.extend(fold_token(word))
-    if is_org:
-        out = _collapse_legal(out)
-    else:
-        out = _strip_titles(out)
+    out = _collapse_legal(out) if is_org else _strip_titles(out)
     return tuple(out)
 
 
@@ -334,7 +334,7 @@ def bracket_readings(name: str, *, is_org: bool = False) -> list[str]:
         if not part or " " in part or not before:
             continue
         head, _, _last = before.rpartition(" ")
-        out.append(re.sub(r"\s+", " ", f"{head} {part} {name[m.end():]}").strip())
+        out.append(re.sub(r"\s+", " ", f"{head} {part} {name[m.end() :]}").strip())
     return out
 
 
@@ -429,7 +429,14 @@ _KEY_RULES = (
 )
 # (French romanisations of Maghreb names write ش as ch: Cherif, Bencheikh; and ç, folded to c, as s)
 _ABJAD_DIGRAPHS = (
-    ("dh", "d"), ("zh", "j"), ("th", "t"), ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("ph", "f"),
+    ("dh", "d"),
+    ("zh", "j"),
+    ("th", "t"),
+    ("kh", "h"),
+    ("gh", "g"),
+    ("sh", "s"),
+    ("ch", "s"),
+    ("ph", "f"),
 )
 _VOWEL_RUN = re.compile(r"[aeiouy]+")
 _REPEAT = re.compile(r"(.)\1+")

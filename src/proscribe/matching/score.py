@@ -163,7 +163,9 @@ class Reading:
         for i in range(len(toks) - 1):
             if len(toks[i]) > 1 and len(toks[i + 1]) > 1:
                 joined = toks[i] + toks[i + 1]
-                slots.append(Slot(joined, (i, i + 1), weights[i] + weights[i + 1], index.expand(joined, abjad, True)))
+                slots.append(
+                    Slot(joined, (i, i + 1), weights[i] + weights[i + 1], index.expand(joined, abjad, True))
+                )
         return cls(toks, weights, tuple(rarity.role(t) for t in toks), script, slots)
 
 
@@ -191,7 +193,9 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
     lweights = name.weights
     loose = _loose_join(reading, name)
     # listed slots: each word, and each neighbouring pair written together
-    lslots: list[tuple[int, tuple[int, ...], float]] = [(v, (j,), lweights[j]) for j, v in enumerate(name.vids)]
+    lslots: list[tuple[int, tuple[int, ...], float]] = [
+        (v, (j,), lweights[j]) for j, v in enumerate(name.vids)
+    ]
     lslots += [(v, (j, j + 1), lweights[j] + lweights[j + 1]) for j, v in enumerate(name.pair_vids)]
     ends = {0, len(ltoks) - 1} | set(name.family)
     cands: list[tuple[float, int, int, int, str]] = []
@@ -253,16 +257,22 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
         pairs.append(TokenPair(slot.text, ltext, sim, how))
     # listed words left over; a repeated word that paired elsewhere is not left over
     matched_words = {ltoks[j] for j in l_used}
-    listed_left = [
-        j for j in range(len(ltoks)) if j not in l_used and ltoks[j] not in matched_words
-    ]
+    listed_left = [j for j in range(len(ltoks)) if j not in l_used and ltoks[j] not in matched_words]
     counted = [j for j in range(len(ltoks)) if j in l_used or j in listed_left]
     l_total = sum(lweights[j] for j in counted) or 1.0
     # a person's listed name is covered by its ends: the given name and the family name; a middle
     # name missing costs a fixed little (miss_other), however rare it is
     core = set(core_positions(name, is_person))
+    if is_person and any(j in l_used for j in name.family):
+        # a family name of several words (a Spanish paternal and maternal surname, an Arabic chain
+        # of names) is often written with one of them: "Nicolas MADURO" for "MADURO MOROS,
+        # Nicolas". Once one is matched the others are like middle names (``core_floor``).
+        core -= {j for j in name.family if j not in l_used}
     core_total = sum(lweights[j] for j in counted if j in core) or 1.0
-    q_total = sum(reading.weights) or 1.0
+    q_total = (
+        sum(w if p in q_used else min(w, UNMATCHED_COVER_WEIGHT) for p, w in enumerate(reading.weights))
+        or 1.0
+    )
     features: dict[str, float] = {}
     features["evidence"] = min(evidence, MAX_EVIDENCE) / 10.0
     features["listed_cover"] = min(1.0, sum(e for j, e in at.items() if j in core) / core_total)
@@ -303,6 +313,12 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
         [reading.tokens[i] for i in extra],
         [ltoks[j] for j in left_names],
     )
+
+
+#: a query word that pairs with no word of the listed name counts at most this much (nats) in what
+#: the query covers: a word that is in no name table ("PAYMENT", "REF", "KC") weighs as much as the
+#: rarest name, and would otherwise hide a whole listed name behind it; ``extra`` still counts it
+UNMATCHED_COVER_WEIGHT = 3.0
 
 
 def extra_weight(weight: float) -> float:
@@ -348,7 +364,8 @@ class ScoreBound:
     """
 
     def __init__(self, reading: Reading) -> None:
-        self.q_total = sum(reading.weights) or 1.0
+        # the least the query's words can weigh in ``query_cover`` (every word unmatched)
+        self.q_total = sum(min(w, UNMATCHED_COVER_WEIGHT) for w in reading.weights) or 1.0
         self.base = COEF["intercept"]
         self.initial_bonus = sum(
             INITIAL_SIMILARITY * rarity.INITIAL_WEIGHT for t in reading.tokens if len(t) == 1
@@ -414,7 +431,9 @@ class Comparison:
         elif d.kind == "year":
             out.append(f"birth date {q.birth_date} agrees with {listed_dates} as far as given")
         elif d.kind == "near":
-            out.append(f"birth date {q.birth_date} is close to {listed_dates} (a slip lowers the score a little)")
+            out.append(
+                f"birth date {q.birth_date} is close to {listed_dates} (a slip lowers the score a little)"
+            )
         elif d.kind == "conflict":
             out.append(
                 f"birth date {q.birth_date} conflicts with {listed_dates} "
@@ -442,6 +461,15 @@ class Comparison:
             "features": {k: round(v, 4) for k, v in self.features.items()},
             "explanation": self.explanation(),
         }
+
+
+#: a listed name written exactly (``Index.exact_names``), with no fact against it, scores at least this
+#: (the default threshold): "Stephen LO" or "Ahmad AL-'ABD" is common enough that the calibrated
+#: score stays under 0.3, but a name exactly as listed goes to a person (OFAC FAQ 5: check it
+#: against the other information the list gives), whatever the rarity of its words
+EXACT_NAME_SCORE = 0.3
+#: the facts that speak against a match: with one of them an exact name is left to its score
+CONFLICTS = ("dob_conflict", "country_conflict", "gender_conflict")
 
 
 def name_logit(features: dict[str, float]) -> float:
@@ -473,9 +501,14 @@ def compare(
     features: dict[str, float] = dict(best.features) if best is not None else {}
     features.update(facts)
     total = (best_logit if best is not None else COEF["intercept"]) + fact_logit(facts)
+    score = sigmoid(total)
+    if score < EXACT_NAME_SCORE and not any(facts.get(k) for k in CONFLICTS):
+        exact = set(index.exact_names(reading.tokens))
+        if any(nid in exact for nid in name_ids):
+            score = EXACT_NAME_SCORE
     return Comparison(
         entity,
-        sigmoid(total),
+        score,
         best.similarity if best else 0.0,
         best_name,
         best.pairs if best else [],

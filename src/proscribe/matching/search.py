@@ -80,9 +80,9 @@ def compare_reading(index: Index, query: Query, reading: Reading, threshold: flo
         for k in order[len(gather) :]:
             h = hits[k]
             for nid in evidence:
-                c = h.get(nid)
-                if c:
-                    evidence[nid] += c
+                extra = h.get(nid)
+                if extra:
+                    evidence[nid] += extra
     kind = query.kind
     facts_of: dict[int, float] = {}
     per_entity: dict[int, list[int]] = defaultdict(list)
@@ -108,6 +108,10 @@ def compare_reading(index: Index, query: Query, reading: Reading, threshold: flo
             if bound(ev, name.core_total, unreached, facts + extra) < floor:
                 continue
         per_entity[ent].append(nid)
+    for nid in index.exact_names(reading.tokens):
+        ent = names[nid].entity
+        if (not kind or entities[ent].kind == kind) and nid not in per_entity[ent]:
+            per_entity[ent].append(nid)
     if query.id_number:
         for ent in index.by_identifier([query.id_number]):
             per_entity[ent] = list(entities[ent].names)

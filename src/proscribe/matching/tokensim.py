@@ -98,9 +98,8 @@ def token_similarity(q: str, c: str, abjad: bool = False) -> tuple[float, str]:
         return 0.0, ""
     jw = JaroWinkler.normalized_similarity(q, c)
     shared = _shared_key(q, c)
-    if shared:
-        if jw >= VARIANT_CUTOFF.get(len(shared), VARIANT_CUTOFF_LONG):
-            return max(VARIANT_FLOOR, jw), "variant"
+    if shared and jw >= VARIANT_CUTOFF.get(len(shared), VARIANT_CUTOFF_LONG):
+        return max(VARIANT_FLOOR, jw), "variant"
     if abjad:
         aq, ac = abjad_key(q), abjad_key(c)
         if aq == ac and len(aq) >= 2 and jw >= ABJAD_VARIANT_CUTOFF:

@@ -181,8 +181,13 @@ class Screener:
         """
         is_org = query.kind not in (None, "person")
         script = script_of(clean(query.name))
+        readings = variants(query.name, is_org=is_org)
+        if query.kind is None:
+            # of unknown kind, a name with a legal form in it is also read as a company's
+            # ('АКЦИОНЕРНОЕ ОБЩЕСТВО "ЗЕСТ"' -> "ao zest", found as "CJSC ZEST")
+            readings += [v for v in variants(query.name, is_org=True) if v not in readings]
         best: dict[int, Comparison] = {}
-        for qtoks in variants(query.name, is_org=is_org):
+        for qtoks in readings:
             reading = Reading.of(self.index, qtoks, script)
             for comp in compare_reading(self.index, query, reading, threshold):
                 key = id(comp.entity)
@@ -210,9 +215,7 @@ class Screener:
         out = sorted(best.values(), key=lambda c: c.score, reverse=True)
         return out
 
-    def screen_text(
-        self, text: str, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
-    ) -> list[Hit]:
+    def screen_text(self, text: str, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10) -> list[Hit]:
         """``compare_text``'s hits at or above ``threshold``, best first, as ``Hit``s."""
         hits: list[Hit] = []
         for comp in self.compare_text(text, threshold):
