@@ -229,13 +229,16 @@ class EntryRules:
 def _registry_rules() -> dict[str, EntryRule]:
     """The ICC programs, as the registry states them: entry suspended for persons, and for family."""
     rules = {}
-    for code, prog in load_registry().programs.items():
+    for prog in load_registry().programs.values():
         suspends = any("entry suspension" in p.lower() for p in prog.person_provisions)
         effect = next((e for e in prog.effects if "entry" in e.lower()), "")
         basis = f"{prog.instrument} {effect}".strip()
         if prog.revocation is not None:
             basis += f"; ended by {prog.revocation.instrument} ({prog.revocation.signed})"
-        rules[code] = EntryRule(suspends, prog.family_entry_suspension, basis, prog.start_date, prog.end_date)
+        rule = EntryRule(suspends, prog.family_entry_suspension, basis, prog.start_date, prog.end_date)
+        # OFAC's files may tag the program otherwise ("ICCP-EO13928"): the same rule
+        for tag in prog.tags:
+            rules[tag] = rule
     return rules
 
 
