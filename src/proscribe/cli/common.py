@@ -85,8 +85,11 @@ def parse_date(value: str | None, option: str) -> date | None:
 
 @contextmanager
 def progress_bar(description: str, total: int | None = None, quiet: bool = False) -> Iterator[Any]:
-    """A Rich progress bar on stderr; yields a function to advance it by n."""
-    if quiet:
+    """A Rich progress bar on stderr; yields a function to advance it by n.
+
+    None when stderr is not a terminal: a log or a pipe would only get a stray blank line.
+    """
+    if quiet or not err_console.is_terminal:
         yield lambda n: None
         return
     columns = [
