@@ -95,3 +95,22 @@ def test_unknown_format_and_missing_path(cli: CliRunner, tmp_path: Path) -> None
     junk.write_text("hello\n")
     code, _, err = run(cli, "lists", "import", str(junk))
     assert code == 1 and "not a list format" in err
+
+
+def test_screen_filters_naming_nothing_are_errors(cli: CliRunner) -> None:
+    # a misspelt list or program would screen against nothing and read as a clean "no hits"
+    code, out, err = run(cli, "screen", "Karim Khan", "--dataset", "NOSUCH")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "no list 'NOSUCH'" in err and "proscribe_icc" in err
+    code, _, err = run(cli, "screen", "Karim Khan", "--program", "NOSUCH", "--json")
+    assert code == 2 and "no program 'NOSUCH'" in err and "ICC-EO14203" in err
+    code, out, err = run(
+        cli, "screen", "Karim Asad Ahmad Khan", "--dataset", "proscribe_icc", "--program", "ICC-EO14203"
+    )
+    assert code == 0 and "icc-khan-karim" in out, err
+    # OFAC's tag for the 2020 program is the program
+    code, out, err = run(
+        cli, "screen", "Fatou Bensouda", "--program", "ICCP-EO13928", "--as-of", "2021-01-01", "--json"
+    )
+    assert code == 0, err
+    assert [h["entity_id"] for h in json.loads(out)][:1] == ["icc-bensouda-fatou"]

@@ -196,6 +196,13 @@ def test_screen_one_name(viewer: httpx.Client) -> None:
     assert resp.status_code == 200
     assert resp.json()["hits"][0]["entity_id"] == "ofac-6365"
     assert viewer.post("/api/screen", json={"name": "x", "birth_date": "31/12/1960"}).status_code == 422
+    # a filter naming no list or program is an error naming what exists, not an empty answer
+    resp = viewer.post("/api/screen", json={"name": "Osama bin Laden", "datasets": ["nosuch"]})
+    assert resp.status_code == 422 and "no list 'nosuch'" in resp.text and "us_ofac_sdn" in resp.text
+    resp = viewer.post("/api/screen", json={"name": "Osama bin Laden", "programs": ["NOSUCH"]})
+    assert resp.status_code == 422 and "no program 'NOSUCH'" in resp.text and "SDGT" in resp.text
+    resp = viewer.post("/api/screen", json={"name": "Osama bin Laden", "datasets": ["us_ofac_sdn"]})
+    assert resp.status_code == 200 and resp.json()["hits"][0]["entity_id"] == "ofac-6365"
 
 
 def test_batch_job_runs_and_its_result_downloads(server: LiveServer, keys: dict[str, str]) -> None:

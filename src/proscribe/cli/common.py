@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,8 +22,33 @@ from rich.progress import (
 
 from proscribe.store import Store
 
-console = Console()
-err_console = Console(stderr=True)
+#: the width of output that goes to a file or a pipe rather than a terminal
+PIPE_WIDTH = 200
+
+
+class _Console(Console):
+    """Rich's console, sized by the terminal only when there is one.
+
+    Written to a pipe or a file, output is not cut to ``COLUMNS`` (a table would drop what does not
+    fit, an error would be split in the middle of a word): it is laid out ``PIPE_WIDTH`` wide.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        if not self.is_terminal:
+            return ConsoleDimensions(PIPE_WIDTH, 25)
+        return super().size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = _Console()
+#: messages on stderr are never wrapped by Rich: an error is one line, whatever the terminal's width
+#: or the length of the paths it names (a terminal folds a long line itself; a pipe or a log keeps it
+#: whole, so "no such file" is not split across two lines)
+err_console = _Console(stderr=True, soft_wrap=True)
 
 
 class State:
@@ -60,8 +85,11 @@ def parse_date(value: str | None, option: str) -> date | None:
 
 @contextmanager
 def progress_bar(description: str, total: int | None = None, quiet: bool = False) -> Iterator[Any]:
-    """A Rich progress bar on stderr; yields a function to advance it by n."""
-    if quiet:
+    """A Rich progress bar on stderr; yields a function to advance it by n.
+
+    None when stderr is not a terminal: a log or a pipe would only get a stray blank line.
+    """
+    if quiet or not err_console.is_terminal:
         yield lambda n: None
         return
     columns = [

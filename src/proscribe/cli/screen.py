@@ -14,6 +14,7 @@ from proscribe.cli.common import console, err_console, fail, open_store, parse_d
 from proscribe.matching.score import Query
 from proscribe.screening import batch
 from proscribe.screening.batch import BatchError, RowError, clean_birth_date, clean_country, clean_kind
+from proscribe.screening.filters import UnknownFilterError, check_filters
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Screener
 
 
@@ -66,7 +67,13 @@ def screen(
     except RowError as exc:
         fail(str(exc), code=2)
     screener = _screener(parse_date(as_of, "--as-of"), quiet=json_out)
-    hits = screener.screen(query, threshold=threshold, limit=limit, datasets=dataset, programs=program)
+    try:
+        filters = check_filters(screener, dataset, program)
+    except UnknownFilterError as exc:
+        fail(str(exc), code=2)
+    hits = screener.screen(
+        query, threshold=threshold, limit=limit, datasets=filters.datasets, programs=filters.programs
+    )
     if json_out:
         print_json([hit.to_dict() for hit in hits])
         return

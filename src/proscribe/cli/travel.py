@@ -56,6 +56,7 @@ PASSENGER_COLUMNS: dict[str, bool] = {
     "document_number": False,
     "document_country": False,
     "document_expiry": False,
+    "us_status": False,
 }
 
 
@@ -87,6 +88,11 @@ def check(
     document: str | None = typer.Option(None, "--document", help="Travel document number."),
     document_country: str | None = typer.Option(None, "--document-country", help="Issuing country."),
     document_expiry: str | None = typer.Option(None, "--document-expiry", help="YYYY-MM-DD."),
+    us_status: str | None = typer.Option(
+        None,
+        "--us-status",
+        help="citizen, national or lpr (lawful permanent resident) of the United States, when known.",
+    ),
     on: str | None = typer.Option(None, "--on", help="Day of travel (default: today)."),
     actor: str | None = typer.Option(None, "--actor", help="Who checks (default: your user name)."),
     json_out: bool = typer.Option(False, "--json", help="Print the decision as JSON."),
@@ -101,6 +107,7 @@ def check(
         document_number=document,
         document_country=document_country,
         document_expiry=document_expiry,
+        us_status=us_status,
     )
     store = open_store()
     try:
@@ -140,6 +147,7 @@ def _passengers(path: Path) -> list[tuple[int, Traveller]]:
                         document_country=cells.get("document_country"),
                         document_expiry=cells.get("document_expiry"),
                         id=cells.get("id") or f"line {line}",
+                        us_status=cells.get("us_status"),
                     ),
                 )
             )

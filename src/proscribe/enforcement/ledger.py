@@ -54,6 +54,7 @@ from proscribe.enforcement import audit, licenses, specific_licenses
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import POLICY_SETTING, load_policy
+from proscribe.registry import program_code
 from proscribe.store.audit import Setting
 from proscribe.store.book import Account, AccountParty, Party
 from proscribe.store.casework import Block
@@ -136,8 +137,9 @@ _INTERNAL_PURPOSES = ("OPENING", "CLEARING", "INTEREST", "CHARGES")
 
 def program_rule(rule: str, programs: Iterable[str]) -> str:
     """The citation of ``rule`` (``service_charge``, ``same_name``) for the programs blocking the funds."""
-    cites = [PROGRAM_RULES[p][rule] for p in sorted(set(programs)) if p in PROGRAM_RULES]
-    others = [p for p in sorted(set(programs)) if p not in PROGRAM_RULES]
+    codes = sorted({program_code(p) for p in programs})  # OFAC's "ICCP-EO13928" is ICC-EO13928
+    cites = [PROGRAM_RULES[p][rule] for p in codes if p in PROGRAM_RULES]
+    others = [p for p in codes if p not in PROGRAM_RULES]
     if others or not cites:
         cites.append(_STANDARD_RULES[rule] + (f" ({', '.join(others)})" if others else ""))
     return "; ".join(cites)

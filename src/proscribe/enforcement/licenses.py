@@ -37,7 +37,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from proscribe.enforcement.clock import aware
-from proscribe.registry import License, Program, Registry, load_registry
+from proscribe.registry import License, Program, Registry, load_registry, program_code
 
 __all__ = [
     "AUTHORISATIONS",
@@ -200,7 +200,8 @@ def check(
             to_check,
         )
 
-    progs = set(programs)
+    # a list's tag for the program (OFAC's "ICCP-EO13928") is the program
+    progs = {program_code(p, registry) for p in programs}
     if program.code not in progs:
         under = ", ".join(sorted(progs)) or "no program"
         return answer("refused", f"is a licence of another program; the person is blocked under {under}")
@@ -233,9 +234,18 @@ def check(
             to_check.append("a payment for the blocked person goes into a blocked account (OFAC FAQ 975)")
         if lic.expires is None:
             to_check.append("the expiry of the wind-down period, which the registry does not know")
+    if lic.expires is not None and not lic.expires_confirmed:
+        to_check.append(
+            f"OFAC's expiry of {lic.number}, which is not confirmed: the registry takes it to end at "
+            f"{lic.expires.isoformat()} at the latest (the safer reading) and refuses it after"
+        )
     if not lic.verified:
         to_check.append("OFAC's text: " + "; ".join(lic.uncertain))
-    until = f", until {lic.expires.isoformat()}" if lic.expires else ""
+    until = ""
+    if lic.expires is not None:
+        until = f", until {lic.expires.isoformat()}"
+        if not lic.expires_confirmed:
+            until += " at the latest (expiry not confirmed)"
     return answer(
         "review",
         f"may cover it: it authorises {describe(kinds)}{until}; it does not authorise "

@@ -79,6 +79,7 @@ from proscribe.payments import PaymentMessage, read_messages
 from proscribe.payments.claims import purposes
 from proscribe.payments.messages import Party as MessageParty
 from proscribe.payments.stripping import StrippingFlag, deobfuscate, party_flags, unknown_names_in_text
+from proscribe.registry import program_code
 from proscribe.screening import Screener
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Hit
 from proscribe.sources.base import Record
@@ -550,7 +551,7 @@ def _rule_for(
     embargo: list[str],
     held_why: list[str] | None = None,
 ) -> str:
-    programs = sorted({p for h in deciding for p in h.programs})
+    programs = sorted({program_code(p) for h in deciding for p in h.programs})
     cites = [PROGRAM_RULES[p] for p in programs if p in PROGRAM_RULES]
     if not cites:
         cites = sorted({h.policy_reason or "" for h in deciding if h.policy_reason})

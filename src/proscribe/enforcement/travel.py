@@ -28,6 +28,18 @@ Deciding:
   of real name variants), a strong match under a program that does not suspend entry, or an
   expired document.
 * **admit** otherwise; the closest candidates set aside are still named in the reasons.
+
+Who can be refused at all: INA 212(f) (8 U.S.C. 1182(f)) lets the President suspend "the entry of
+any aliens or of any class of aliens", and the ICC orders suspend the entry of *aliens* who meet
+their criteria and of *aliens* who are their immediate family members (EO 13928 §4, EO 14203 §4).
+An alien is "any person not a citizen or national of the United States" (INA 101(a)(3), 8 U.S.C.
+1101(a)(3)). So a US citizen or national (``us_status``, or a traveller whose nationality is the
+United States) is never denied under these rules (``US_CITIZENS_RULE``): a designee's US-citizen
+child is admitted, the decision saying why; a strong match on a listing is referred, for an officer
+to confirm citizenship and identity. A lawful permanent resident *is* an alien (INA 101(a)(20)); the
+orders' text retrieved says nothing about them (they exempt no one by that status), and whether a
+returning resident is "seeking admission" (INA 101(a)(13)(C)) is an officer's question: an LPR who
+would otherwise be denied is referred, never denied nor admitted by the screen (``LPR_RULE``).
 """
 
 from __future__ import annotations
@@ -72,9 +84,12 @@ __all__ = [
     "DEFAULT_PROGRAM_RULES",
     "DENY_SCORE",
     "FAMILY_COLUMNS",
+    "LPR_RULE",
     "NOTE_SCORE",
     "REFER_SCORE",
     "RELATIONSHIPS",
+    "US_CITIZENS_RULE",
+    "US_STATUSES",
     "EntryRule",
     "EntryRules",
     "FamilyImport",
@@ -98,6 +113,30 @@ NOTE_SCORE = 1e-6
 RELATIONSHIPS = ("spouse", "child", "parent", "sibling")
 FAMILY_DATASET = "family_members"
 _SETTING = "travel_entry_rules"
+
+#: what the traveller is to the United States, when known: a citizen or (non-citizen) national is not
+#: an alien; a lawful permanent resident is
+US_STATUSES = {
+    "citizen": "citizen",
+    "us-citizen": "citizen",
+    "national": "national",
+    "us-national": "national",
+    "lpr": "lpr",
+    "permanent-resident": "lpr",
+    "lawful-permanent-resident": "lpr",
+}
+#: why a US citizen or national is never denied entry under a 212(f) suspension
+US_CITIZENS_RULE = (
+    "INA 212(f) (8 U.S.C. 1182(f)) suspends the entry of aliens only, and EO 13928 §4 and EO 14203 §4 "
+    "suspend the entry of aliens and of aliens who are immediate family members; a US citizen or "
+    "national is not an alien (INA 101(a)(3), 8 U.S.C. 1101(a)(3)), so their entry is not suspended"
+)
+#: why a lawful permanent resident is referred rather than denied or admitted
+LPR_RULE = (
+    "a lawful permanent resident is an alien (INA 101(a)(20)) and the orders exempt no one for that "
+    "status in the text retrieved, but whether a returning resident is seeking admission "
+    "(INA 101(a)(13)(C)) and may be refused under INA 212(f) is for an officer: referred, not denied"
+)
 
 GENDERS = {"m": "male", "male": "male", "f": "female", "female": "female", "x": "other", "other": "other"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -190,13 +229,16 @@ class EntryRules:
 def _registry_rules() -> dict[str, EntryRule]:
     """The ICC programs, as the registry states them: entry suspended for persons, and for family."""
     rules = {}
-    for code, prog in load_registry().programs.items():
+    for prog in load_registry().programs.values():
         suspends = any("entry suspension" in p.lower() for p in prog.person_provisions)
         effect = next((e for e in prog.effects if "entry" in e.lower()), "")
         basis = f"{prog.instrument} {effect}".strip()
         if prog.revocation is not None:
             basis += f"; ended by {prog.revocation.instrument} ({prog.revocation.signed})"
-        rules[code] = EntryRule(suspends, prog.family_entry_suspension, basis, prog.start_date, prog.end_date)
+        rule = EntryRule(suspends, prog.family_entry_suspension, basis, prog.start_date, prog.end_date)
+        # OFAC's files may tag the program otherwise ("ICCP-EO13928"): the same rule
+        for tag in prog.tags:
+            rules[tag] = rule
     return rules
 
 
@@ -278,6 +320,14 @@ class Traveller:
     document_expiry: date | str | None = None
     #: the carrier's id for the passenger, carried into the result
     id: str | None = None
+    #: "citizen", "national" or "lpr" (lawful permanent resident) of the United States, when known;
+    #: a traveller whose nationality is the United States is a US national
+    us_status: str | None = None
+
+    @property
+    def alien(self) -> bool:
+        """Not a US citizen or national (INA 101(a)(3)); only an alien's entry can be suspended."""
+        return self.us_status not in ("citizen", "national") and self.nationality != "us"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -324,6 +374,12 @@ def clean_traveller(traveller: Traveller, where: str = "") -> Traveller:
         except ValueError:
             raise InputError(f"{where}document_expiry: {raw_expiry!r} is not a date (YYYY-MM-DD)") from None
     document = " ".join((traveller.document_number or "").split()) or None
+    us_status = None
+    if traveller.us_status and traveller.us_status.strip():
+        key = "-".join(traveller.us_status.strip().lower().replace("_", " ").split())
+        us_status = US_STATUSES.get(key)
+        if us_status is None:
+            raise InputError(f"{where}us_status: {traveller.us_status!r} is not citizen, national or lpr")
     return Traveller(
         name=name,
         birth_date=birth,
@@ -333,6 +389,7 @@ def clean_traveller(traveller: Traveller, where: str = "") -> Traveller:
         document_country=_country(traveller.document_country, "document_country", where),
         document_expiry=expiry,
         id=(traveller.id or "").strip() or None,
+        us_status=us_status,
     )
 
 
@@ -465,8 +522,19 @@ def check_traveller(
         strong = hit.score >= DENY_SCORE and bool(evidence)
         if strong and suspending:
             prog, rule = suspending[0]
-            deny.append(f"{_describe(hit)}, {' and '.join(evidence)}: listed under {prog}; {rule.basis}")
-            effect = "deny"
+            what = f"{_describe(hit)}, {' and '.join(evidence)}: listed under {prog}; {rule.basis}"
+            if not t.alien:
+                refer.append(
+                    f"{what}; not denied: the traveller is {_us_status(t)}: {US_CITIZENS_RULE}; an officer "
+                    "confirms citizenship and identity"
+                )
+                effect = "refer"
+            elif t.us_status == "lpr":
+                refer.append(f"{what}; the traveller is a lawful permanent resident: {LPR_RULE}")
+                effect = "refer"
+            else:
+                deny.append(what)
+                effect = "deny"
         elif hit.score >= REFER_SCORE:
             if strong:
                 progs = ", ".join(p for p, _ in applying) or "no program in force"
@@ -487,12 +555,15 @@ def check_traveller(
         if effect != "none":
             hits.append(_hit_dict(hit, "listing", effect))
 
-    _check_family(session, screener, query, rules, on, deny, refer, hits)
+    exempt: list[str] = []
+    _check_family(session, screener, query, t, rules, on, deny, refer, exempt, hits)
 
     if deny:
-        decision, reasons = "deny", deny + refer
+        decision, reasons = "deny", deny + refer + exempt
     elif refer:
-        decision, reasons = "refer", refer
+        decision, reasons = "refer", refer + exempt
+    elif exempt:
+        decision, reasons = "admit", exempt
     else:
         decision = "admit"
         reasons = [f"no listed person or recorded family member scored {REFER_SCORE} or more on {on}"]
@@ -528,17 +599,29 @@ def check_traveller(
     return result
 
 
+def _us_status(t: Traveller) -> str:
+    if t.us_status in ("citizen", "national"):
+        return f"a US {t.us_status}"
+    return "a US national (nationality: United States)"
+
+
 def _check_family(
     session: Session,
     screener: Screener,
     query: Query,
+    traveller: Traveller,
     rules: EntryRules,
     on: date,
     deny: list[str],
     refer: list[str],
+    exempt: list[str],
     hits: list[dict[str, Any]],
 ) -> None:
-    """Deny (or refer) a traveller who is a recorded family member of someone whose family may not enter."""
+    """Deny (or refer) a traveller who is a recorded family member of someone whose family may not enter.
+
+    Only an alien's entry is suspended: a US citizen or national who is a designee's relative is
+    noted in ``exempt`` with the reason and not denied; a lawful permanent resident is referred.
+    """
     # who is designated on the day, and under which program, is what the screener's index holds
     suspending: dict[str, tuple[str, str, EntryRule]] = {}
     relatives = set(session.execute(select(FamilyMember.relative_of).distinct()).scalars())
@@ -569,7 +652,21 @@ def _check_family(
             f"recorded {member.relationship} of {caption} ({member.relative_of}), designated under {prog} on "
             f"{on}: {member.name}, score {hit.score:.2f}"
         )
-        if hit.score >= DENY_SCORE and evidence:
+        strong = hit.score >= DENY_SCORE and bool(evidence)
+        if not traveller.alien:
+            shown = f"{about}, {' and '.join(evidence)}" if strong else f"possible {about}"
+            exempt.append(
+                f"{shown}; not denied: the traveller is {_us_status(traveller)}, and the suspension of the "
+                f"entry of immediate family members does not reach them: {US_CITIZENS_RULE}"
+            )
+            effect = "none"
+        elif strong and traveller.us_status == "lpr":
+            refer.append(
+                f"{about}, {' and '.join(evidence)}; {rule.basis}; the traveller is a lawful permanent "
+                f"resident: {LPR_RULE}"
+            )
+            effect = "refer"
+        elif strong:
             deny.append(f"{about}, {' and '.join(evidence)}; {rule.basis}")
             effect = "deny"
         else:

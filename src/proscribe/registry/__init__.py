@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = [
     "Revocation",
     "default_path",
     "load_registry",
+    "program_code",
 ]
 
 DATASET = "proscribe_icc"
@@ -82,7 +84,7 @@ LICENSE_PURPOSES = frozenset(
 LICENSE_AUTHORIZATIONS = frozenset(
     {"dealings", "receipt_outside_funds", "wind_down", "debit_blocked", "unblock"}
 )
-BIRTH_KINDS = frozenset({"biographical"})
+BIRTH_KINDS = frozenset({"biographical", "reported"})
 _ID_RE = re.compile(r"^icc-[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -103,6 +105,9 @@ class FederalRegisterCitation:
     pages: str | None = None
     published: date | None = None
     effective: date | None = None
+    #: False when the citation is reported but not confirmed against the Federal Register
+    verified: bool = True
+    uncertain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,7 @@ class Revocation:
     title: str
     signed: date
     citation: str | None = None
+    federal_register: FederalRegisterCitation | None = None
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     uncertain: tuple[str, ...] = ()
@@ -137,8 +143,12 @@ class License:
     kind: str  # "general" | "regulation" | "specific"
     title: str | None = None
     issued: date | None = None
-    #: timezone-aware; None when no expiry is stated or known
+    #: timezone-aware; None when no expiry is stated or known (never for a wind-down licence)
     expires: datetime | None = None
+    #: False when ``expires`` is not OFAC's confirmed expiry but the registry's safer reading of it
+    #: (the earliest reported time, or the shortest wind-down period of the program's known
+    #: licences): the licence is taken to end then at the latest, and a person checks OFAC's text
+    expires_confirmed: bool = True
     #: registry ids of the designations the licence concerns, when stated
     designees: tuple[str, ...] = ()
     licensee: str | None = None
@@ -187,6 +197,14 @@ class Program:
     sources: tuple[str, ...] = ()
     verified: bool = True
     uncertain: tuple[str, ...] = ()
+    #: the program tags OFAC's list files may carry for it (``[ICCP-EO13928]``), besides ``code``;
+    #: a listing under any of them is a listing under this program
+    ofac_tags: tuple[str, ...] = ()
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """``code`` and every OFAC tag for the program."""
+        return (self.code, *(t for t in self.ofac_tags if t != self.code))
 
     def active_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day < self.end_date)
@@ -204,12 +222,20 @@ class Program:
 
 @dataclass(frozen=True)
 class Birth:
-    """A birth date/place. ``kind`` says where it comes from: only "biographical" so far."""
+    """A birth date/place. ``kind`` says where it comes from: "biographical" (encyclopaedic
+    biographies) or "reported" (a report of the list entry that could not be checked).
+
+    An unconfirmed birth (``verified: false``) is kept for a person to read but is not given to
+    the screener: an unconfirmed date must neither confirm a match (a denial or a block resting
+    on it) nor rule one out (a real designee set aside for a wrong date).
+    """
 
     kind: str
     date: date | None = None
     place: str | None = None
     sources: tuple[str, ...] = ()
+    verified: bool = True
+    uncertain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,7 +252,10 @@ class Designation:
     sources: tuple[str, ...]
     first_name: str | None = None
     last_name: str | None = None
+    #: every alias screened (an unconfirmed alias too: screening it is the safer side)
     aliases: tuple[str, ...] = ()
+    #: what is not confirmed about some of the aliases, one note each
+    alias_notes: tuple[str, ...] = ()
     #: the role or position held when designated (FtM ``position``)
     role: str | None = None
     nationality: str | None = None
@@ -270,6 +299,14 @@ class Registry:
             return self.programs[code]
         except KeyError:
             raise KeyError(f"unknown program {code!r}; known: {', '.join(sorted(self.programs))}") from None
+
+    def program_for_tag(self, tag: str) -> Program | None:
+        """The program a list's program tag (its code or one of its OFAC tags) stands for, if any."""
+        wanted = tag.strip().strip("[]").strip().upper()
+        for prog in self.programs.values():
+            if wanted in (t.upper() for t in prog.tags):
+                return prog
+        return None
 
     def designation(self, id: str) -> Designation:
         for d in self.designations:
@@ -315,14 +352,22 @@ class Registry:
             target.add("country", d.country)
             target.add("address", d.location)
             target.add("description", d.role)
-        notes = list(d.uncertain)
-        if d.birth is not None:
+        notes = [*d.uncertain, *d.alias_notes]
+        if d.birth is not None and d.birth.verified:
             if d.birth.date is not None:
                 target.add("birthDate", d.birth.date.isoformat())
             target.add("birthPlace", d.birth.place)
             notes.append(
                 f"Birth date/place are {d.birth.kind}, not from the sanctions list entry "
                 f"(source: {'; '.join(d.birth.sources)})."
+            )
+        elif d.birth is not None:
+            told = ", ".join(
+                x for x in (d.birth.date.isoformat() if d.birth.date else None, d.birth.place) if x
+            )
+            notes.append(
+                f"Birth {told} is {d.birth.kind} but NOT CONFIRMED, so it is not used to match "
+                f"(source: {'; '.join(d.birth.sources)}): {' '.join(d.birth.uncertain)}"
             )
         target.add("notes", notes)
         if d.status == "active":
@@ -351,6 +396,17 @@ class Registry:
 
 # --------------------------------------------------------------------------------------------
 # loading and validation
+
+
+def program_code(tag: str, registry: Registry | None = None) -> str:
+    """The registry's code for a list's program tag (``ICCP-EO13928`` -> ``ICC-EO13928``), else the tag."""
+    prog = (registry or _packaged()).program_for_tag(tag)
+    return prog.code if prog is not None else tag
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> Registry:
+    return load_registry()
 
 
 def default_path() -> Path:
@@ -538,15 +594,18 @@ def _entry_label(kind: str, raw: Any, key: str, index: int) -> str:
 def _fr(node: _Node | None) -> FederalRegisterCitation | None:
     if node is None:
         return None
+    verified, uncertain = node.uncertainty()
     cit = FederalRegisterCitation(
         citation=node.req_str("citation"),
         fr_doc=node.str_("fr_doc", False),
         pages=node.str_("pages", False),
         published=node.date_("published", False),
         effective=node.date_("effective", False),
+        verified=verified,
+        uncertain=uncertain,
     )
-    if cit.published is None and cit.effective is None:
-        raise node.error("needs a 'published' or 'effective' date")
+    if cit.published is None and cit.effective is None and verified:
+        raise node.error("needs a 'published' or 'effective' date, or 'verified: false' saying why not")
     node.done()
     return cit
 
@@ -575,6 +634,7 @@ def _revocation(node: _Node | None) -> Revocation | None:
         title=node.req_str("title"),
         signed=node.req_date("signed"),
         citation=node.str_("citation", False),
+        federal_register=_fr(node.mapping("federal_register", False)),
         notes=node.strs("notes"),
         sources=node.strs("sources", required=True),
         uncertain=uncertain,
@@ -591,6 +651,7 @@ def _license(node: _Node) -> License:
         title=node.str_("title", False),
         issued=node.date_("issued", False),
         expires=node.datetime_("expires"),
+        expires_confirmed=node.bool_("expires_confirmed", True),
         designees=node.strs("designees"),
         licensee=node.str_("licensee", False),
         federal_register=_fr(node.mapping("federal_register", False)),
@@ -610,8 +671,15 @@ def _license(node: _Node) -> License:
         raise node.error("a licence whose purposes are known must say what it authorizes")
     if lic.authorizes and not lic.authorizes_source:
         raise node.error("'authorizes' needs an 'authorizes_source' saying where that reading comes from")
-    if "wind_down" in lic.authorizes and lic.expires is None and (verified or not uncertain):
-        raise node.error("a wind-down licence needs 'expires', or 'verified: false' saying it is not known")
+    if "wind_down" in lic.authorizes and lic.expires is None:
+        # a wind-down ends: one whose end is not known is given the safer reading of it, marked
+        # 'expires_confirmed: false', never left to authorise indefinitely
+        raise node.error(
+            "a wind-down licence needs 'expires' (when OFAC's is not known, the earliest reading, "
+            "with 'expires_confirmed: false')"
+        )
+    if not lic.expires_confirmed and (lic.expires is None or verified):
+        raise node.error("'expires_confirmed: false' needs 'expires' and 'verified: false' saying why")
     unknown = set(lic.covers) - LICENSE_PURPOSES
     if unknown:
         known = ", ".join(sorted(LICENSE_PURPOSES))
@@ -659,8 +727,11 @@ def _program(node: _Node) -> Program:
         sources=node.strs("sources", required=True),
         verified=verified,
         uncertain=uncertain,
+        ofac_tags=node.strs("ofac_tags"),
     )
     node.done()
+    if prog.ofac_tags and prog.verified:
+        raise node.error("'ofac_tags' not confirmed in OFAC's files need 'verified: false' saying so")
     if prog.start_date < prog.signed:
         raise node.error(f"start_date {prog.start_date} is before the order was signed ({prog.signed})")
     if prog.end_date is not None and prog.end_date <= prog.start_date:
@@ -677,11 +748,14 @@ def _program(node: _Node) -> Program:
 def _birth(node: _Node | None) -> Birth | None:
     if node is None:
         return None
+    verified, uncertain = node.uncertainty()
     birth = Birth(
         kind=node.req_str("kind"),
         date=node.date_("date", False),
         place=node.str_("place", False),
         sources=node.strs("sources", required=True),
+        verified=verified,
+        uncertain=uncertain,
     )
     node.done()
     if birth.kind not in BIRTH_KINDS:
@@ -691,8 +765,35 @@ def _birth(node: _Node | None) -> Birth | None:
     return birth
 
 
+def _aliases(node: _Node) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The aliases (text, or ``{name, sources, verified, uncertain}``) and a note for each unconfirmed one."""
+    names: list[str] = []
+    notes: list[str] = []
+    for i, raw in node.children("aliases"):
+        if isinstance(raw, str):
+            text = " ".join(raw.split())
+            if text:
+                names.append(text)
+            continue
+        if not isinstance(raw, Mapping):
+            raise node.error(f"alias #{i + 1} must be text or a mapping with a 'name'")
+        one = node.child("aliases", raw, _entry_label("alias", raw, "name", i))
+        verified, uncertain = one.uncertainty()
+        name = one.req_str("name")
+        sources = one.strs("sources", required=True)
+        one.done()
+        names.append(name)
+        if not verified:
+            notes.append(
+                f"Alias {name!r} is screened but not confirmed on the list entry "
+                f"(source: {'; '.join(sources)}): {' '.join(uncertain)}"
+            )
+    return tuple(names), tuple(notes)
+
+
 def _designation(node: _Node, programs: Mapping[str, Program], as_of: date) -> Designation:
     verified, uncertain = node.uncertainty()
+    aliases, alias_notes = _aliases(node)
     d = Designation(
         id=node.req_str("id"),
         schema=node.req_str("schema"),
@@ -704,7 +805,8 @@ def _designation(node: _Node, programs: Mapping[str, Program], as_of: date) -> D
         sources=node.strs("sources", required=True),
         first_name=node.str_("first_name", False),
         last_name=node.str_("last_name", False),
-        aliases=node.strs("aliases"),
+        aliases=aliases,
+        alias_notes=alias_notes,
         role=node.str_("role", False),
         nationality=node.str_("nationality", False),
         country=node.str_("country", False),

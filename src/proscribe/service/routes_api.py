@@ -19,6 +19,7 @@ from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundE
 from proscribe.matching.score import Query as ScreenQuery
 from proscribe.screening import batch
 from proscribe.screening.batch import RowError, clean_birth_date, clean_country, clean_kind
+from proscribe.screening.filters import UnknownFilterError, check_filters
 from proscribe.screening.screener import DEFAULT_THRESHOLD
 from proscribe.service.auth import Caller, Principal, Role, allow, session_stamp
 from proscribe.service.db import write_session, writing
@@ -67,8 +68,16 @@ async def screen(request: Request, body: ScreenBody) -> dict[str, Any]:
         )
     except RowError as exc:
         raise _problem(exc) from None
+    try:
+        filters = check_filters(current.screener, body.datasets, body.programs)
+    except UnknownFilterError as exc:
+        raise HTTPException(422, str(exc)) from None
     hits = current.screener.screen(
-        query, threshold=body.threshold, limit=body.limit, datasets=body.datasets, programs=body.programs
+        query,
+        threshold=body.threshold,
+        limit=body.limit,
+        datasets=filters.datasets,
+        programs=filters.programs,
     )
     runtime_of(request).metrics.screened.inc()
     return {"hits": [h.to_dict() for h in hits], "index": current.screener.index.built_from}

@@ -61,6 +61,12 @@ class TravellerBody(BaseModel):
     document_country: Text | None = Field(None, max_length=100)
     document_expiry: date | None = None
     id: Text | None = Field(None, max_length=100, description="The carrier's id for the passenger")
+    us_status: Text | None = Field(
+        None,
+        max_length=40,
+        description="citizen, national or lpr of the United States, when known: only an alien's entry "
+        "is suspended (INA 212(f))",
+    )
     on: date | None = Field(None, description="Day of travel (default today): the lists of that day apply")
 
 
@@ -91,6 +97,7 @@ def travel_check(request: Request, body: TravellerBody, who: Caller) -> Any:
         document_country=body.document_country,
         document_expiry=body.document_expiry,
         id=body.id,
+        us_status=body.us_status,
     )
     try:
         clean_traveller(traveller)  # a field that cannot be used is refused before the lists are loaded
