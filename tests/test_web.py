@@ -67,9 +67,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     rescreen(store, mode="full", actor="screening-job", parties=others, cache_dir=cache)
     for name in ("mt103_stripping.fin", "mt103_innocent.fin"):
         screen_payments(store, FIXTURES / "payments" / name, actor="payments-job")
-    # and one held for review: "K PROST", a possible match for the ICC judge
+    # and one held for review: "KIMBERLY PROSTE", a possible match for the ICC judge (one letter off)
     near = (FIXTURES / "payments" / "mt103_near_miss.fin").read_text()
-    (tmp / "held.fin").write_text(near.replace("KARIM AHMAD KHAN", "K PROST"))
+    (tmp / "held.fin").write_text(near.replace("KARIM AHMAD KHAN", "KIMBERLY PROSTE"))
     [held] = screen_payments(store, tmp / "held.fin", actor="payments-job")
     assert held.decision == "hold", held.reasons
     store.close()
@@ -453,7 +453,7 @@ def held_payments(server: LiveServer, folder: Path, *references: str) -> list[in
     ids = []
     for ref in references:
         path = folder / f"{ref}.fin"
-        path.write_text(message.replace("KARIM AHMAD KHAN", "K PROST").replace("NEAR-0001", ref))
+        path.write_text(message.replace("KARIM AHMAD KHAN", "KIMBERLY PROSTE").replace("NEAR-0001", ref))
         [screened] = screen_payments(server.runtime.store, path, actor="payments-job")
         assert screened.decision == "hold" and screened.payment_id is not None, screened.reasons
         ids.append(screened.payment_id)
