@@ -23,12 +23,15 @@ def verify(as_json: bool = typer.Option(False, "--json")) -> None:
             f"[bold red]audit trail unverifiable[/]: cannot read the store {state.db or '(default)'}: "
             f"{audit._one_line(exc)}",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
     report = audit.verify(store.engine)
     store.close()
     if not report.readable and not as_json:
-        err_console.print(f"[bold red]audit trail unverifiable[/]: {report.problems[0]}", highlight=False)
+        err_console.print(
+            f"[bold red]audit trail unverifiable[/]: {report.problems[0]}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(1)
     if as_json:
         print_json(report.to_dict())
@@ -38,13 +41,14 @@ def verify(as_json: bool = typer.Option(False, "--json")) -> None:
             f"{report.sealed} sealed with the audit key, {report.rows_checked} ledger and decision rows "
             "checked",
             highlight=False,
+            soft_wrap=True,
         )
         for note in report.notes:
-            console.print(f"  note: {note}", highlight=False)
+            console.print(f"  note: {note}", highlight=False, soft_wrap=True)
     else:
         err_console.print(f"[bold red]audit trail broken[/]: {len(report.problems)} problem(s)")
         for p in report.problems[:50]:
-            err_console.print(f"  {p}", highlight=False)
+            err_console.print(f"  {p}", highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 
