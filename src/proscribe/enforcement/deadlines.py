@@ -77,6 +77,17 @@ def rejected_transaction_report(rejected_on: date) -> Deadline:
     )
 
 
+def unblocking_report(unblocked_on: date) -> Deadline:
+    """A report of blocked property unblocked or transferred: 10 business days (31 CFR 501.603(b)(3))."""
+    return Deadline(
+        "unblocking report",
+        unblocked_on,
+        add_business_days(unblocked_on, REPORT_BUSINESS_DAYS),
+        "31 CFR 501.603(b)(3): within 10 business days from the date blocked property is unblocked "
+        "or transferred (89 FR 40372; exceptions added by 89 FR 81358, effective 7 November 2024)",
+    )
+
+
 def annual_blocked_property_report(year: int) -> Deadline:
     """The annual report of property blocked as of 30 June ``year``, due 30 September."""
     return Deadline(
