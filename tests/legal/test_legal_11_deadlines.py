@@ -54,11 +54,13 @@ def test_days_the_government_is_closed_by_executive_order_do_not_count() -> None
     """A business day is a day on which the federal government is open: weekends, federal holidays
     (5 U.S.C. 6103) and days closed by executive order are not counted, for the initial report
     (31 CFR 501.603(b)(1)), the rejected transaction report (501.604) and the unblocking report
-    (501.603(b)(3)) alike. 9 January 2025 (the National Day of Mourning for President Carter, EO 14138)
-    and 20 January 2025 (Inauguration Day and Martin Luther King Jr. Day) are skipped: property blocked
-    on Wednesday 8 January 2025 is reported by Friday 24 January. 24 and 26 December 2025, closed by
-    executive order, are skipped like Christmas Day and New Year's Day: unblocked on Tuesday
-    23 December 2025, reported by Monday 12 January 2026. The day of the event itself is not counted."""
+    (501.603(b)(3)) alike: OFAC is closed on them, and counting them would move a deadline later (the
+    unsafe side). 9 January 2025 (the National Day of Mourning for President Carter, a closure by
+    executive order) and 20 January 2025 (Inauguration Day and Martin Luther King Jr. Day) are
+    skipped: property blocked on Wednesday 8 January 2025 is reported by Friday 24 January. 24 and
+    26 December 2025, closed by executive order, are skipped like Christmas Day and New Year's Day:
+    unblocked on Tuesday 23 December 2025, reported by Monday 12 January 2026. The day of the event
+    itself is not counted."""
     assert not deadlines.is_business_day(date(2025, 1, 9))
     assert deadlines.blocked_property_report(date(2025, 1, 8)).due == date(2025, 1, 24)
     assert deadlines.rejected_transaction_report(date(2025, 1, 8)).due == date(2025, 1, 24)
