@@ -129,6 +129,11 @@ def test_a_store_from_before_coverage_verifies_with_a_note_then_is_sealed(store:
         head.value = {"seq": head.value["seq"], "hash": prev}
         anchor = s.get(Setting, "audit_anchor")
         s.delete(anchor)
+    # stripping the anchor from a store that had one is found: the audit folder knows this database
+    stripped = audit.verify(store.engine)
+    assert any("its anchor is gone" in p for p in stripped.problems)
+    # a store that never had one (its database unknown to the audit folder) verifies, with notes
+    audit._known_store_path(audit.store_fingerprint(store.engine.url)).unlink()
     legacy = audit.verify(store.engine)
     assert legacy.ok, legacy.problems
     assert any("predate the external anchor" in n for n in legacy.notes)

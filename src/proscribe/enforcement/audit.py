@@ -222,13 +222,37 @@ def _checkpoint_mac(key: bytes, cp: dict[str, Any]) -> str:
     return _mac(key, "checkpoint", cp.get("store_id"), cp.get("seq"), cp.get("hash"))
 
 
-def write_checkpoint(store_id: str, seq: int, digest: str) -> None:
-    """Record outside the store that the trail reached ``seq`` with ``digest``; never moves back."""
+def store_fingerprint(engine_url: Any) -> str:
+    """A name for the database the store lives in (its URL without the password)."""
+    text_ = (
+        engine_url.render_as_string(hide_password=True)
+        if hasattr(engine_url, "render_as_string")
+        else str(engine_url)
+    )
+    return hashlib.sha256(text_.encode()).hexdigest()[:32]
+
+
+def _known_store_path(fingerprint: str) -> Path:
+    return audit_dir() / CHECKPOINTS / f"database-{fingerprint}.json"
+
+
+def write_checkpoint(store_id: str, seq: int, digest: str, fingerprint: str | None = None) -> None:
+    """Record outside the store that the trail reached ``seq`` with ``digest``; never moves back.
+
+    With ``fingerprint``, also that this database's trail is anchored (with ``store_id``), so that a
+    store whose anchor was removed to make it look as if it predated the anchor is found.
+    """
     key = load_key()
     if key is None:
         return
     path = checkpoint_path(store_id)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if fingerprint is not None:
+        known = _known_store_path(fingerprint)
+        if not known.exists():
+            fd = os.open(known, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"store_id": store_id}, fh)
     lock_path = path.with_suffix(".lock")
     with open(lock_path, "a") as lock_file:
         with contextlib.suppress(ImportError, OSError):
@@ -402,7 +426,7 @@ def append(
     head.updated_by = actor
     session.flush()
     session.info.pop(_PENDING, None)  # the flush above tracked nothing covered, but be exact
-    session.info[_CHECKPOINT] = (store_id, seq, digest)
+    session.info[_CHECKPOINT] = (store_id, seq, digest, store_fingerprint(session.get_bind().engine.url))
     session.info["audit_last_actor"] = actor
     return rec
 
@@ -595,6 +619,12 @@ def _verify(engine: Engine, batch: int, report: ChainReport) -> None:
                 f"but {report.records} records were found"
             )
         if anchor is None:
+            known = _read_checkpoint(_known_store_path(store_fingerprint(engine.url)))
+            if known is not None:
+                report.problems.append(
+                    f"this database's trail was anchored (store {known.get('store_id')}), but its anchor "
+                    "is gone from the store: records and rows cannot be trusted"
+                )
             if report.records:
                 report.notes.append(
                     f"records 1 to {report.records} predate the external anchor: they carry no MAC and are "
