@@ -192,3 +192,42 @@ def test_a_release_in_the_evening_counts_from_the_day_in_washington(store: Store
         decisions.approve(s, decision_id=decision_id, actor="bob", at=late)
     [report] = _unblocking(store)
     assert (report.trigger_date, report.due_date) == (date(2026, 12, 4), date(2026, 12, 18))
+
+
+def test_the_duty_starts_with_the_2024_rule_and_its_exceptions_came_later(store: Store) -> None:
+    """31 CFR 501.603(b)(3) took effect on 8 August 2024 (89 FR 40372); a release before then owes no
+    unblocking report (EO 13928's revocation released property in April 2021). Its exceptions took
+    effect on 7 November 2024 (89 FR 81358): a release after a delisting between those dates was
+    reported like any other. Released on Tuesday 10 September 2024, due Tuesday 24 September."""
+    early = datetime(2021, 4, 6, 15, 0, tzinfo=UTC)
+    interim = datetime(2024, 9, 10, 15, 0, tzinfo=UTC)
+    with Session(store.engine) as s, s.begin():
+        party(s, "C-1002", "Fatou Bensouda")
+        account(s, "A-C-1002", "C-1002", "8300.50", at=datetime(2020, 9, 1, 15, 0, tzinfo=UTC))
+        first = block_listed(s, "C-1002", "icc-bensouda-fatou", "ICC-EO13928", at=BLOCKED.replace(year=2020))
+        blocking.release_block(
+            s, block_id=first.id, kind="compliance_release", reason="error", actor="bob", at=early
+        )
+        party(s, "C-1003", "Another Person")
+        account(s, "A-C-1003", "C-1003", "100.00", at=datetime(2024, 8, 1, 15, 0, tzinfo=UTC))
+        second = block_listed(
+            s, "C-1003", "icc-khan-karim", "ICC-EO14203", at=datetime(2024, 8, 2, 15, 0, tzinfo=UTC)
+        )
+        blocking.release_block(
+            s, block_id=second.id, kind="delisting", reason="removed", actor="bob", at=interim
+        )
+    [report] = _unblocking(store)
+    assert (report.subject_id, report.trigger_date, report.due_date) == (
+        "BLK-A-C-1003",
+        date(2024, 9, 10),
+        date(2024, 9, 24),
+    )
+    with Session(store.engine) as s:
+        whys = {
+            tx.data["unblocking_report"]["why"]
+            for tx in s.scalars(
+                select(ledger.LedgerTransaction).where(ledger.LedgerTransaction.kind == "release")
+            )
+        }
+    assert any("before 31 CFR 501.603(b)(3) took effect" in w for w in whys)
+    check_books(store.engine)

@@ -572,8 +572,19 @@ def _licensed_transfer_report(
     if not number:
         return None
     record = specific_licenses.get(session, str(number))
-    if record is None or not record.unblocking_report:
+    if record is None:
         return None
+    day = reporting_date(at)
+    if day < UNBLOCKING_REPORTS_FROM:
+        return None
+    interim = day < UNBLOCKING_EXCEPTIONS_FROM  # no licence exception before 7 November 2024
+    if not (record.unblocking_report or interim):
+        return None
+    why = (
+        "the licence itself requires an unblocking report"
+        if record.unblocking_report
+        else "transferred under the interim rule (89 FR 40372), before its licence exception took effect"
+    )
     return _record_unblocking(
         session,
         subject_type="transaction",
@@ -584,7 +595,7 @@ def _licensed_transfer_report(
             "action": "transferred",
             "transaction": tx.id,
             "licence": str(number),
-            "why": "the licence itself requires an unblocking report",
+            "why": why,
         },
     )
 
@@ -1498,8 +1509,14 @@ def accrue_all(session: Session, *, until: datetime, actor: str) -> list[LedgerT
 # --- release -----------------------------------------------------------------------------------
 
 
+#: 31 CFR 501.603(b)(3) took effect with the interim final rule 89 FR 40372 (10 May 2024)
+UNBLOCKING_REPORTS_FROM = date(2024, 8, 8)
+#: its exceptions (licences, SDN removals, blocked-to-blocked transfers, service charges): 89 FR 81358
+UNBLOCKING_EXCEPTIONS_FROM = date(2024, 11, 7)
+
+
 def unblocking_report(
-    kind: str, licence_requires: bool = False, ownership_lapsed: bool = False
+    kind: str, licence_requires: bool = False, ownership_lapsed: bool = False, on: date | None = None
 ) -> dict[str, Any]:
     """Whether unblocking property this way owes OFAC a report within 10 business days, and why.
 
@@ -1512,8 +1529,27 @@ def unblocking_report(
     (iii) (the company was never listed): the report is treated as owed, the safer reading. So is a
     licensed release of a company whose 50%-rule basis lapsed (OFAC FAQ 402), although (ii) would
     exempt it: OFAC is told the property it was told of is no longer blocked.
+
+    ``on`` is the day of the release in Washington: nothing is owed before the interim final rule
+    took effect (8 August 2024, 89 FR 40372); between then and 7 November 2024, when the exceptions
+    took effect, every unblocking is owed.
     """
     rule = "31 CFR 501.603(b)(3)"
+    if on is not None and on < UNBLOCKING_REPORTS_FROM:
+        return {
+            "owed": False,
+            "rule": rule,
+            "why": f"unblocked on {on.isoformat()}, before 31 CFR 501.603(b)(3) took effect (8 August 2024)",
+        }
+    if on is not None and on < UNBLOCKING_EXCEPTIONS_FROM:
+        return {
+            "owed": True,
+            "rule": rule,
+            "why": (
+                f"unblocked on {on.isoformat()}, under the interim rule (89 FR 40372), before its exceptions "
+                "took effect on 7 November 2024 (89 FR 81358): every unblocking was reported"
+            ),
+        }
     if kind == "license" and ownership_lapsed and not licence_requires:
         return {
             "owed": True,
@@ -1610,7 +1646,9 @@ def release(
             direction="release",
         )
     record = specific_licenses.get(session, authority) if kind == "license" and authority else None
-    report = unblocking_report(kind, bool(record and record.unblocking_report), ownership_lapsed)
+    report = unblocking_report(
+        kind, bool(record and record.unblocking_report), ownership_lapsed, on=reporting_date(at)
+    )
     tx = _post(
         session,
         kind="release",
