@@ -134,11 +134,15 @@ def designation_start(session: Session, dataset: str | None, entity_id: str | No
     """
     if not dataset or not entity_id:
         return None
-    row = session.scalars(
-        select(RecordRow)
-        .where(RecordRow.dataset == dataset, RecordRow.entity_id == entity_id)
-        .order_by(RecordRow.valid_from.desc(), RecordRow.id.desc())
-    ).first()
+    rows = list(
+        session.scalars(
+            select(RecordRow)
+            .where(RecordRow.dataset == dataset, RecordRow.entity_id == entity_id)
+            .order_by(RecordRow.valid_from.desc(), RecordRow.id.desc())
+        )
+    )
+    # the listing as it stood on ``on`` (or its first state, if ``on`` is before the first import)
+    row = next((r for r in rows if r.valid_from <= on), rows[-1] if rows else None)
     if row is None:
         return None
     record = record_from_data(row.dataset, row.source_id, row.data)
