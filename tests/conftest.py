@@ -19,6 +19,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The audit key and checkpoints live in a temporary folder: tests never write to the home directory."""
+    path = tmp_path_factory.mktemp("audit")
+    before = os.environ.get("PROSCRIBE_AUDIT_DIR")
+    os.environ["PROSCRIBE_AUDIT_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("PROSCRIBE_AUDIT_DIR", None)
+    else:
+        os.environ["PROSCRIBE_AUDIT_DIR"] = before
+
+
 def _shared_data() -> Path:
     return Path(os.environ.get("PROSCRIBE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 

@@ -34,14 +34,23 @@ def test_juneteenth_and_independence_day() -> None:
     assert rejected_transaction_report(date(2026, 6, 29)).due == date(2026, 7, 14)
 
 
-def test_government_closures_count_as_holidays() -> None:
-    # 9 January 2025, the National Day of Mourning for President Carter, and 24 and 26 December
-    # 2025, federal closures by executive order, are not business days
-    assert not is_business_day(date(2025, 1, 9))
-    assert not is_business_day(date(2025, 12, 24))
-    assert not is_business_day(date(2025, 12, 26))
-    # Monday 2025-12-22: 23, 29, 30, 31 Dec, 2, 5, 6, 7, 8, 9 Jan -> Friday 9 January 2026
-    assert blocked_property_report(date(2025, 12, 22)).due == date(2026, 1, 9)
+def test_closures_by_executive_order_alone_are_counted() -> None:
+    """Part 501 does not define a business day: legal public holidays (5 U.S.C. 6103) are not
+    counted; a day closed only by executive order is (the earlier deadline, on time either way)."""
+    # 9 January 2025 (National Day of Mourning) and 24 and 26 December 2025 were closures by
+    # executive order, not legal public holidays
+    assert is_business_day(date(2025, 1, 9))
+    assert is_business_day(date(2025, 12, 24)) and is_business_day(date(2025, 12, 26))
+    assert not is_business_day(date(2025, 12, 25)) and not is_business_day(date(2026, 1, 1))
+    # Monday 2025-12-22: 23, 24, 26, 29, 30, 31 Dec, 2, 5, 6, 7 Jan -> Wednesday 7 January 2026
+    assert blocked_property_report(date(2025, 12, 22)).due == date(2026, 1, 7)
+
+
+def test_inauguration_day_is_a_holiday_in_washington() -> None:
+    """5 U.S.C. 6103(c): Inauguration Day is a legal holiday for federal employees in the Washington
+    area, where OFAC is: 20 January 2029 is a Saturday, but 20 January 2025 and 2033 are weekdays."""
+    assert not is_business_day(date(2033, 1, 20))
+    assert is_business_day(date(2033, 1, 21))
 
 
 def test_annual_report() -> None:

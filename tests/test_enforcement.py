@@ -145,9 +145,13 @@ def test_four_eyes_and_blocking(bank: Store, tmp_path: Path) -> None:
         assert blocked.balance == Decimal("8300.50")
         block = blocking.active_blocks(s, "C-1002")[0]
         assert block.entity_id == "icc-bensouda-fatou" and block.programs == ["ICC-EO13928"]
-        # a blocked-property report is owed within 10 business days (Columbus Day 12 Oct 2020 skipped)
+        # a blocked-property report is owed within 10 business days from the date the property became
+        # blocked: held here since 1 September, it was blocked by law when Bensouda was designated on
+        # 2 September 2020 (Labor Day, 7 September, skipped), not when the bank froze it on 1 October
         report = s.scalars(select(Report).where(Report.subject_id == blocked.id)).one()
-        assert report.kind == "blocked_property" and report.due_date.isoformat() == "2020-10-16"
+        assert report.kind == "blocked_property" and report.trigger_date.isoformat() == "2020-09-02"
+        assert report.due_date.isoformat() == "2020-09-17"
+        assert report.data["frozen_on"] == "2020-10-01" and report.data["designated_on"] == "2020-09-02"
     # an approved decision cannot be approved again
     with pytest.raises(FourEyesError, match="approved"), Session(bank.engine) as s, s.begin():
         decisions.approve(s, decision_id=decision_id, actor="carol")
@@ -495,11 +499,16 @@ def test_a_blocked_persons_new_account_is_blocked_from_the_start(bank: Store, tm
 
 def test_report_deadlines_count_from_the_date_in_washington(bank: Store, tmp_path: Path) -> None:
     # 20:30 Eastern on Friday 2 October 2020 is Saturday in UTC: the block is Friday's
+    # (the property of an account opened that evening became blocked that evening, in Washington)
     late = datetime(2020, 10, 3, 0, 30, tzinfo=UTC)
+    new = tmp_path / "accounts.csv"
+    new.write_text("id,owner,currency,balance\nA-1098,C-1002,USD,500.00\n", encoding="utf-8")
+    with Session(bank.engine) as s, s.begin():
+        import_book(s, parties=None, accounts=new, roles=None, ownership=None, actor="onboarding", at=late)
     _screen(bank, tmp_path, late)
     _confirm(bank, "C-1002", "icc-bensouda-fatou", late)
     with Session(bank.engine) as s:
-        report = s.scalars(select(Report).where(Report.subject_id == "BLK-A-1002")).one()
+        report = s.scalars(select(Report).where(Report.subject_id == "BLK-A-1098")).one()
         assert report.trigger_date.isoformat() == "2020-10-02"
         assert report.due_date.isoformat() == "2020-10-19"  # Columbus Day (12 Oct) is not counted
 

@@ -218,8 +218,9 @@ def test_due_dates_across_weekends_and_federal_holidays(book: Session) -> None:
         ("T3", date(2026, 12, 30), date(2027, 1, 14)),
         # blocked on a Saturday: the count starts on Monday
         ("T4", date(2026, 3, 7), date(2026, 3, 20)),
-        # the 2025 closures by executive order (24 and 26 December) are not business days
-        ("T5", date(2025, 12, 22), date(2026, 1, 9)),
+        # the 2025 closures by executive order alone (24 and 26 December) are counted: the earlier,
+        # safer deadline (part 501 does not define a business day); Christmas and New Year's Day are not
+        ("T5", date(2025, 12, 22), date(2026, 1, 7)),
     ]
     for pid, blocked_on, expected in cases:
         account = blocked_customer(session, pid, f"Customer {pid}", "100.00", blocked_on)
@@ -429,20 +430,27 @@ def test_annual_report_reads_balances_on_30_june(book: Session) -> None:
     content = reports.annual(session, 2025)
     assert (content.trigger_date, content.due_date) == (date(2025, 6, 30), date(2025, 9, 30))
     props = content.to_dict()["sections"]["properties"]["items"]
-    # only H1 was held on 30 June; its value includes the interest booked that evening
+    # only H1 was held on 30 June; its value includes the interest booked that evening (to 29 June)
+    # and the interest accrued on 30 June itself, not yet credited: 1003.25 x 4% / 365 = 0.11
+    # (31 CFR 501.603(b)(2): the value as of 30 June, accrued interest included)
     assert [p["account_id"] for p in props] == ["H1-BLK"]
     p = props[0]
-    assert p["value"] == "1003.25" and p["currency"] == "USD"
+    assert p["value"] == "1003.36" and p["currency"] == "USD"
+    assert (p["balance_booked"], p["interest_accrued"]) == ("1003.25", "0.11")
     assert p["date_blocked"] == "2025-03-10" and p["owner_name"] == "Karim Khan"
     assert p["interest_rate"] == "0.04" and p["source_account"] == "H1-CUR"
     assert p["targets"] == "icc-khan-karim" and p["programs"] == "ICC-EO14203"
     summary = content.to_dict()["sections"]["summary"]
-    assert summary["count"] == "1" and summary["totals"] == "1003.25 USD" and summary["as_of"] == "2025-06-30"
+    assert summary["count"] == "1" and summary["totals"] == "1003.36 USD" and summary["as_of"] == "2025-06-30"
     assert content.missing == []
 
-    # 2026: L1 is still held on 30 June 2026 (blocked 5 July 2025, no interest)
+    # 2026: L1 is still held on 30 June 2026 (blocked 5 July 2025, no interest credited)
     props26 = reports.annual(session, 2026).to_dict()["sections"]["properties"]["items"]
-    assert [(p["account_id"], p["value"]) for p in props26] == [("L1-BLK", "500.00")]
+    # nothing credited, but 5 July 2025 to 30 June 2026 (361 days) accrued at the default 4%:
+    # 500.00 x 0.04 x 361 / 365 = 19.78
+    assert [(p["account_id"], p["value"], p["balance_booked"]) for p in props26] == [
+        ("L1-BLK", "519.78", "500.00")
+    ]
     # 2024: nothing held
     assert reports.annual(session, 2024).to_dict()["sections"]["properties"]["items"] == []
 
@@ -734,7 +742,7 @@ def test_cli_due_show_filed_annual(tmp_path: Path) -> None:
     assert cli.invoke(app, ["reports", "show", "999"]).exit_code == 1
 
     annual = cli.invoke(app, ["reports", "annual", "2025", "--format", "json"])
-    assert json.loads(annual.stdout)["sections"]["properties"]["items"][0]["value"] == "1003.25"
+    assert json.loads(annual.stdout)["sections"]["properties"]["items"][0]["value"] == "1003.36"
 
     filed = cli.invoke(
         app, ["reports", "filed", str(report_id), "--reference", "ORS-1", "--actor", "officer.b", "--json"]
@@ -793,9 +801,11 @@ def test_end_to_end_with_the_ledger_and_blocking(store: Store) -> None:
         assert data["targets"]["items"][0]["entity_id"] == "icc-khan-karim"
 
         [held] = reports.annual(session, 2025).to_dict()["sections"]["properties"]["items"]
-        # simple interest on 5000.00 at 4% for 11..29 June (19 days, actual/365) = 10.41
+        # simple interest on 5000.00 at 4% for 11..29 June (19 days, actual/365) = 10.41 credited;
+        # 30 June accrued, not yet credited: 5010.41 x 4% / 365 + the 0.000959 carried = 0.55
+        assert (held["balance_booked"], held["interest_accrued"]) == ("5010.41", "0.55")
         assert (held["value"], held["date_blocked"], held["owner_name"]) == (
-            "5010.41",
+            "5010.96",
             "2025-06-11",
             "Karim Khan",
         )

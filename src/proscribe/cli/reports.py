@@ -21,6 +21,7 @@ _SHORT = {
     reports.REJECTED_TRANSACTION: "rejected",
     reports.BLOCKING_STATUTE_NOTICE: "EU Art. 2 notice",
     reports.ANNUAL: "annual (ARBP)",
+    reports.UNBLOCKING: "unblocking",
 }
 
 

@@ -21,7 +21,7 @@ A release under a licence never lifts the block on a person who is still listed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import or_, select
@@ -31,8 +31,11 @@ from proscribe.enforcement import audit, ledger, reports
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.enforcement.ownership import Edge, apply_rule
+from proscribe.sources.base import record_from_data
 from proscribe.store.book import Account, AccountParty, Ownership, Party
 from proscribe.store.casework import Block
+from proscribe.store.reads import sanction_states
+from proscribe.store.schema import RecordRow
 
 __all__ = [
     "RELEASE_KINDS",
@@ -121,6 +124,75 @@ def _interest_holders(session: Session, blocked: Account) -> set[str]:
     return holders
 
 
+def designation_start(session: Session, dataset: str | None, entity_id: str | None, on: date) -> date | None:
+    """The day the listing's designation in force on ``on`` took effect, when the list dates it.
+
+    Read from the dated sanctions of the listing as it stood on ``on`` (the ICC registry dates each
+    designation; OFAC's files mostly do not). The earliest full date among the sanctions in force is
+    taken: the property was blocked from then. A list's import date is never taken for a designation
+    date; with no dated sanction the answer is None.
+    """
+    if not dataset or not entity_id:
+        return None
+    rows = list(
+        session.scalars(
+            select(RecordRow)
+            .where(RecordRow.dataset == dataset, RecordRow.entity_id == entity_id)
+            .order_by(RecordRow.valid_from.desc(), RecordRow.id.desc())
+        )
+    )
+    # the listing as it stood on ``on`` (or its first state, if ``on`` is before the first import)
+    row = next((r for r in rows if r.valid_from <= on), rows[-1] if rows else None)
+    if row is None:
+        return None
+    record = record_from_data(row.dataset, row.source_id, row.data)
+    starts = []
+    for state in sanction_states(record, on):
+        if state.in_force and state.start and len(state.start) == 10:
+            try:
+                starts.append(date.fromisoformat(state.start))
+            except ValueError:
+                continue
+    return min(starts) if starts else None
+
+
+def became_blocked_on(
+    session: Session, block: Block, account: Account, frozen_at: datetime
+) -> tuple[date, dict[str, object]]:
+    """The date the property in ``account`` became blocked, from which its report's 10 business days
+    run (31 CFR 501.603(b)(1)(i): "from the date that property becomes blocked").
+
+    Property is blocked by operation of law once its owner is designated and it is in the
+    institution's possession or control (EO 14203 §1, EO 13928 §1: property that "is or hereafter
+    comes within the possession or control of any United States person"): the later of the
+    designation's effective date and the day the account was opened here, never after the day the
+    institution froze it. The institution finding it late does not move that date; the report is then
+    owed from the earlier date (the safer reading) and shows as due sooner or overdue. A 50%-rule
+    company counts from the freeze (the day the rule was applied): when the aggregate reached 50% is
+    not reliably known. Dates are Washington dates.
+    """
+    frozen = reporting_date(frozen_at)
+    facts: dict[str, object] = {"frozen_on": frozen.isoformat()}
+    if block.basis != "listing":
+        return frozen, facts | {"counted_from": "the day the institution froze the property"}
+    designated = designation_start(session, block.dataset, block.entity_id, frozen)
+    if designated is None:
+        return frozen, facts | {
+            "counted_from": "the day the institution froze the property (designation undated)"
+        }
+    opened = reporting_date(account.opened_at) if account.opened_at else designated
+    legal = min(max(designated, opened), frozen)
+    facts |= {"designated_on": designated.isoformat(), "held_since": opened.isoformat()}
+    if legal < frozen:
+        return legal, facts | {
+            "counted_from": (
+                "the day the property became blocked by law (designation in force and property held "
+                "here), before the institution froze it"
+            )
+        }
+    return frozen, facts | {"counted_from": "the day the institution froze the property"}
+
+
 def block_party(
     session: Session,
     *,
@@ -176,14 +248,16 @@ def block_party(
             interest_rate=interest_rate,
         )
         frozen.append(blocked.id)
+        trigger, facts = became_blocked_on(session, block, account, at)
         reports.record_due(
             session,
             kind="blocked_property",
             subject_type="account",
             subject_id=blocked.id,
-            trigger=reporting_date(at),
+            trigger=trigger,
             actor=actor,
             at=at,
+            data=facts,
         )
     if not is_new and not frozen:
         return block

@@ -6,11 +6,15 @@
 * The annual report of blocked property covers what is held on 30 June and is due by
   30 September (31 CFR 501.603(b)(2)).
 
-A business day is a weekday that is not a federal holiday or a day the federal government is
-closed by order (the `holidays` package's US "government" calendar: New Year's Day through
-Christmas, plus closures such as the National Day of Mourning of 9 January 2025). The day of the
-event itself is not counted: property blocked on a Monday with no holiday that week has its
-report due ten business days later, on the second Monday after.
+A business day is a weekday that is not a legal public holiday (5 U.S.C. 6103(a), the `holidays`
+package's US "public" calendar: New Year's Day through Christmas) and not Inauguration Day, a
+holiday by statute for federal employees in the Washington area, where OFAC is (5 U.S.C. 6103(c)).
+Part 501 does not define "business day". Days the federal government is closed **only by executive
+order** (Christmas Eve 2024, the National Day of Mourning of 9 January 2025, 24 and 26 December 2025)
+are **counted** as business days: that gives the earlier deadline, which is on time under either
+reading, where Treasury's definition for another part (31 CFR 802.201, which excludes such days)
+would give a later one. The day of the event itself is not counted: property blocked on a Monday
+with no holiday that week has its report due ten business days later, on the second Monday after.
 """
 
 from __future__ import annotations
@@ -25,15 +29,27 @@ import holidays
 REPORT_BUSINESS_DAYS = 10
 
 
+def inauguration_day(year: int) -> date | None:
+    """20 January after a presidential election (21 January when the 20th is a Sunday), else None."""
+    if year < 1965 or (year - 1965) % 4:
+        return None
+    day = date(year, 1, 20)
+    return day + timedelta(days=1) if day.weekday() == 6 else day
+
+
 @lru_cache(maxsize=64)
-def _federal_closures(year: int) -> frozenset[date]:
-    calendar = holidays.country_holidays("US", years=year, categories=("government",))
+def _legal_holidays(year: int) -> frozenset[date]:
+    """The legal public holidays of 5 U.S.C. 6103 (as observed), and Inauguration Day."""
+    calendar = set(holidays.country_holidays("US", years=year, categories=("public",)))
+    inauguration = inauguration_day(year)
+    if inauguration is not None:
+        calendar.add(inauguration)
     return frozenset(calendar)
 
 
 def is_business_day(day: date) -> bool:
-    """A weekday on which the federal government is open."""
-    return day.weekday() < 5 and day not in _federal_closures(day.year)
+    """A weekday that is not a legal public holiday; a closure by executive order alone counts."""
+    return day.weekday() < 5 and day not in _legal_holidays(day.year)
 
 
 def add_business_days(start: date, days: int) -> date:
@@ -74,6 +90,17 @@ def rejected_transaction_report(rejected_on: date) -> Deadline:
         rejected_on,
         add_business_days(rejected_on, REPORT_BUSINESS_DAYS),
         "31 CFR 501.604: within 10 business days of the rejection",
+    )
+
+
+def unblocking_report(unblocked_on: date) -> Deadline:
+    """A report of blocked property unblocked or transferred: 10 business days (31 CFR 501.603(b)(3))."""
+    return Deadline(
+        "unblocking report",
+        unblocked_on,
+        add_business_days(unblocked_on, REPORT_BUSINESS_DAYS),
+        "31 CFR 501.603(b)(3): within 10 business days from the date blocked property is unblocked "
+        "or transferred (89 FR 40372; exceptions added by 89 FR 81358, effective 7 November 2024)",
     )
 
 

@@ -51,7 +51,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit, licenses, specific_licenses
-from proscribe.enforcement.clock import aware
+from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import POLICY_SETTING, load_policy
 from proscribe.registry import program_code
@@ -544,6 +544,64 @@ def _use_licence(
         )
 
 
+def _record_unblocking(
+    session: Session, *, subject_type: str, subject_id: str, at: datetime, actor: str, data: dict[str, Any]
+) -> int:
+    """Record the unblocking report owed (31 CFR 501.603(b)(3)), due 10 business days after the day
+    (in Washington) the property was unblocked or transferred; returns the report's id."""
+    from proscribe.enforcement import reports  # the reports module reads the ledger
+
+    report = reports.record_due(
+        session,
+        kind=reports.UNBLOCKING,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        trigger=reporting_date(at),
+        actor=actor,
+        at=at,
+        data=data,
+    )
+    return report.id
+
+
+def _licensed_transfer_report(
+    session: Session, evidence: dict[str, Any], tx: LedgerTransaction, *, actor: str, at: datetime
+) -> int | None:
+    """A debit of blocked property under a specific licence is a transfer of blocked property: exempt
+    from the unblocking report (31 CFR 501.603(b)(3), exception for licensed transfers) unless the
+    licence itself requires one, in which case the report is recorded as owed."""
+    number = evidence.get("licence")
+    if not number:
+        return None
+    record = specific_licenses.get(session, str(number))
+    if record is None:
+        return None
+    day = reporting_date(at)
+    if day < UNBLOCKING_REPORTS_FROM:
+        return None
+    interim = day < UNBLOCKING_EXCEPTIONS_FROM  # no licence exception before 7 November 2024
+    if not (record.unblocking_report or interim):
+        return None
+    why = (
+        "the licence itself requires an unblocking report"
+        if record.unblocking_report
+        else "transferred under the interim rule (89 FR 40372), before its licence exception took effect"
+    )
+    return _record_unblocking(
+        session,
+        subject_type="transaction",
+        subject_id=str(tx.id),
+        at=at,
+        actor=actor,
+        data={
+            "action": "transferred",
+            "transaction": tx.id,
+            "licence": str(number),
+            "why": why,
+        },
+    )
+
+
 def interest_holders(session: Session, acct: Account) -> set[str]:
     """Everyone with an interest in an account's funds: its owner and, for a customer account (or the
     customer account a blocked one took its funds from), every holder and joint holder."""
@@ -765,6 +823,9 @@ def withdraw(
         | evidence,
     )
     _use_licence(session, evidence, amount, actor=actor, at=at, ref=f"transaction {tx.id}")
+    report_id = _licensed_transfer_report(session, evidence, tx, actor=actor, at=at)
+    if report_id is not None:
+        evidence = evidence | {"unblocking_report_id": report_id}
     audit.append(
         session,
         actor=actor,
@@ -976,6 +1037,9 @@ def transfer(
         data={"requested_account": to_id, "blocked_property": blocked} | evidence,
     )
     _use_licence(session, evidence, amount, actor=actor, at=at, ref=f"transaction {tx.id}")
+    report_id = _licensed_transfer_report(session, evidence, tx, actor=actor, at=at)
+    if report_id is not None:
+        evidence = evidence | {"unblocking_report_id": report_id}
     audit.append(
         session,
         actor=actor,
@@ -1361,6 +1425,47 @@ def _accrue(
     return tx
 
 
+def accrued_interest(session: Session, account_id: str, *, on: date) -> Decimal:
+    """Interest a blocked account had earned by the end of ``on`` (UTC) and that was not yet credited.
+
+    Counted as ``_accrue`` would count it, without posting anything: from the period the last
+    interest credited before the end of ``on`` left open (its ``accrued_to``, with its rounding
+    remainder) through the day ``on`` itself, on each day's closing balance, at the account's
+    current rate. For the annual report of blocked property, whose value on 30 June includes the
+    interest accrued by then (31 CFR 501.603(b)(2)).
+    """
+    acct = _get(session, account_id)
+    if acct.kind != "blocked":
+        return Decimal(0)
+    end = on + timedelta(days=1)
+    last = session.execute(
+        select(LedgerTransaction)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(
+            LedgerEntry.account_id == account_id,
+            LedgerTransaction.kind == "interest",
+            LedgerTransaction.at < _midnight(end),
+        )
+        .order_by(LedgerTransaction.at.desc(), LedgerTransaction.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    carry = Decimal(0)
+    start = acct.opened_at
+    if last is not None:
+        data = last.data or {}
+        start = datetime.fromisoformat(data["accrued_to"]) if data.get("accrued_to") else last.at
+        carry = Decimal(str(data.get("carry_out", "0")))
+    first = start.astimezone(UTC).date()
+    if end <= first:
+        return Decimal(0)
+    rate, _ = effective_rate(session, acct)
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        exact = _balance_days(session, account_id, first, end) * rate / 365 + carry
+        accrued = exact.quantize(_quantum(acct.currency), rounding=ROUND_HALF_EVEN)
+    return max(accrued, Decimal(0))
+
+
 def accrue_interest(
     session: Session, *, account_id: str, until: datetime, actor: str
 ) -> LedgerTransaction | None:
@@ -1406,8 +1511,14 @@ def accrue_all(session: Session, *, until: datetime, actor: str) -> list[LedgerT
 # --- release -----------------------------------------------------------------------------------
 
 
+#: 31 CFR 501.603(b)(3) took effect with the interim final rule 89 FR 40372 (10 May 2024)
+UNBLOCKING_REPORTS_FROM = date(2024, 8, 8)
+#: its exceptions (licences, SDN removals, blocked-to-blocked transfers, service charges): 89 FR 81358
+UNBLOCKING_EXCEPTIONS_FROM = date(2024, 11, 7)
+
+
 def unblocking_report(
-    kind: str, licence_requires: bool = False, ownership_lapsed: bool = False
+    kind: str, licence_requires: bool = False, ownership_lapsed: bool = False, on: date | None = None
 ) -> dict[str, Any]:
     """Whether unblocking property this way owes OFAC a report within 10 business days, and why.
 
@@ -1420,8 +1531,27 @@ def unblocking_report(
     (iii) (the company was never listed): the report is treated as owed, the safer reading. So is a
     licensed release of a company whose 50%-rule basis lapsed (OFAC FAQ 402), although (ii) would
     exempt it: OFAC is told the property it was told of is no longer blocked.
+
+    ``on`` is the day of the release in Washington: nothing is owed before the interim final rule
+    took effect (8 August 2024, 89 FR 40372); between then and 7 November 2024, when the exceptions
+    took effect, every unblocking is owed.
     """
     rule = "31 CFR 501.603(b)(3)"
+    if on is not None and on < UNBLOCKING_REPORTS_FROM:
+        return {
+            "owed": False,
+            "rule": rule,
+            "why": f"unblocked on {on.isoformat()}, before 31 CFR 501.603(b)(3) took effect (8 August 2024)",
+        }
+    if on is not None and on < UNBLOCKING_EXCEPTIONS_FROM:
+        return {
+            "owed": True,
+            "rule": rule,
+            "why": (
+                f"unblocked on {on.isoformat()}, under the interim rule (89 FR 40372), before its exceptions "
+                "took effect on 7 November 2024 (89 FR 81358): every unblocking was reported"
+            ),
+        }
     if kind == "license" and ownership_lapsed and not licence_requires:
         return {
             "owed": True,
@@ -1518,7 +1648,9 @@ def release(
             direction="release",
         )
     record = specific_licenses.get(session, authority) if kind == "license" and authority else None
-    report = unblocking_report(kind, bool(record and record.unblocking_report), ownership_lapsed)
+    report = unblocking_report(
+        kind, bool(record and record.unblocking_report), ownership_lapsed, on=reporting_date(at)
+    )
     tx = _post(
         session,
         kind="release",
@@ -1541,6 +1673,17 @@ def release(
     if dest.kind == "customer" and dest.status == "blocked":
         dest.status = "open"
     session.flush()
+    if report["owed"]:
+        # the duty to report is recorded with the release, in the same transaction
+        report_id = _record_unblocking(
+            session,
+            subject_type="account",
+            subject_id=blocked_account_id,
+            at=at,
+            actor=actor,
+            data={"action": "unblocked", "transaction": tx.id, "release_kind": kind, "why": report["why"]},
+        )
+        report = {**report, "report": report_id}
     audit.append(
         session,
         actor=actor,

@@ -4,6 +4,11 @@ Three reports follow an event, one follows the calendar:
 
 * ``blocked_property``: property became blocked; due within 10 business days (31 CFR 501.603(b)(1)).
 * ``rejected_transaction``: a transaction was rejected; due within 10 business days (31 CFR 501.604).
+* ``unblocking``: blocked property was unblocked or transferred; due within 10 business days
+  (31 CFR 501.603(b)(3), since 8 August 2024), except for property unblocked or transferred under a
+  licence that does not require the report, unblocked because OFAC removed the person from the SDN
+  list, or moved between blocked accounts or debited for normal service charges (89 FR 81358).
+  ``ledger.unblocking_report`` decides, and the ledger records it with the release.
 * ``blocking_statute_notice``: an EU operator's economic or financial interests were affected by a
   listed foreign law; the Commission is to be told within 30 days (Council Regulation (EC) 2271/96,
   Art. 2). Counted in calendar days, with no roll-forward over weekends: the earlier, safer date.
@@ -39,6 +44,7 @@ from proscribe.enforcement.deadlines import (
     annual_blocked_property_report,
     blocked_property_report,
     rejected_transaction_report,
+    unblocking_report,
 )
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
 from proscribe.store.book import Account, Party
@@ -49,11 +55,14 @@ BLOCKED_PROPERTY = "blocked_property"
 REJECTED_TRANSACTION = "rejected_transaction"
 BLOCKING_STATUTE_NOTICE = "blocking_statute_notice"
 ANNUAL = "annual_blocked_property"
+UNBLOCKING = "unblocking"
 
 #: which subjects each event-driven report can be about
 SUBJECTS: dict[str, frozenset[str]] = {
     BLOCKED_PROPERTY: frozenset({"account", "payment", "block"}),
     REJECTED_TRANSACTION: frozenset({"payment"}),
+    # a blocked account released, or a ledger transaction that transferred blocked property
+    UNBLOCKING: frozenset({"account", "transaction"}),
     # an alert: a confirmed match not complied with (nothing blocked) is still an affected interest
     BLOCKING_STATUTE_NOTICE: frozenset({"account", "payment", "block", "alert"}),
 }
@@ -70,6 +79,7 @@ TITLES = {
     REJECTED_TRANSACTION: "Report of rejected transaction",
     BLOCKING_STATUTE_NOTICE: "Notification to the European Commission (Blocking Statute, Art. 2)",
     ANNUAL: "Annual report of blocked property",
+    UNBLOCKING: "Report of unblocked or transferred blocked property",
 }
 
 CONFIDENTIAL = (
@@ -131,6 +141,9 @@ def _due_date(kind: str, trigger: date) -> tuple[date, str]:
     if kind == REJECTED_TRANSACTION:
         deadline = rejected_transaction_report(trigger)
         return deadline.due, deadline.rule
+    if kind == UNBLOCKING:
+        deadline = unblocking_report(trigger)
+        return deadline.due, deadline.rule
     if kind == BLOCKING_STATUTE_NOTICE:
         return trigger + timedelta(days=BLOCKING_STATUTE_DAYS), BLOCKING_STATUTE_RULE
     raise InputError(f"report kind: {kind!r} is not one of {', '.join(sorted(SUBJECTS))}")
@@ -147,8 +160,10 @@ def _check_subject(session: Session, subject_type: str, subject_id: str) -> None
                 f"account {subject_id!r}: a blocked-property report is about a blocked account, "
                 f"and this one is of kind {account.kind!r}"
             )
-    elif subject_type in ("payment", "block", "alert"):
-        table = {"payment": Payment, "block": Block, "alert": Alert}[subject_type]
+    elif subject_type in ("payment", "block", "alert", "transaction"):
+        table = {"payment": Payment, "block": Block, "alert": Alert, "transaction": LedgerTransaction}[
+            subject_type
+        ]
         try:
             key = int(subject_id)
         except ValueError:
@@ -773,6 +788,9 @@ def build(session: Session, report_id: int) -> ReportContent:
     elif report.kind == REJECTED_TRANSACTION:
         _rejected_transaction(session, report, b)
         regulator = "OFAC (US Treasury), through the OFAC Reporting System"
+    elif report.kind == UNBLOCKING:
+        _unblocking(session, report, b)
+        regulator = "OFAC (US Treasury), through the OFAC Reporting System (optional form TD F 93.10)"
     elif report.kind == BLOCKING_STATUTE_NOTICE:
         _blocking_statute(session, report, b)
         regulator = "European Commission"
@@ -975,6 +993,139 @@ def _blocking_statute(session: Session, report: Report, b: _Builder) -> None:
     )
 
 
+_RELEASE_AUTHORITY = {
+    "delisting": "removal of the person from the list (31 CFR 501.807)",
+    "ownership_change": "the blocked owner's removal from the list: the 50 percent rule no longer reaches it",
+    "license": "specific licence",
+    "compliance_release": "compliance release of property blocked in error (31 CFR 501.806)",
+}
+
+
+def _unblocking_transaction(session: Session, report: Report) -> LedgerTransaction:
+    """The ledger transaction that unblocked or transferred the property the report is about."""
+    tx_id = (report.data or {}).get("transaction")
+    if report.subject_type == "transaction":
+        tx_id = int(report.subject_id)
+    tx = session.get(LedgerTransaction, int(tx_id)) if tx_id is not None else None
+    if tx is None and report.subject_type == "account":
+        tx = session.execute(
+            select(LedgerTransaction)
+            .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+            .where(
+                LedgerEntry.account_id == report.subject_id,
+                LedgerEntry.amount < 0,
+                LedgerTransaction.kind == "release",
+            )
+            .order_by(LedgerTransaction.at.desc(), LedgerTransaction.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    if tx is None:
+        raise NotFoundError(
+            f"report {report.id}: the ledger holds no transaction that unblocked its property"
+        )
+    return tx
+
+
+def _unblocking(session: Session, report: Report, b: _Builder) -> None:
+    """31 CFR 501.603(b)(3)(ii) (OFAC's optional form TD F 93.10): the holder before the release, each
+    property unblocked or transferred (what, whose, how much, blocked when, released when, under what
+    authority, to whom) and the initial report of its blocking."""
+    tx = _unblocking_transaction(session, report)
+    entries = list(
+        session.execute(
+            select(LedgerEntry, Account)
+            .join(Account, Account.id == LedgerEntry.account_id)
+            .where(LedgerEntry.transaction_id == tx.id)
+            .order_by(LedgerEntry.id)
+        ).all()
+    )
+    debited = [
+        (e, a) for e, a in entries if e.amount < 0 and (a.kind == "blocked" or a.id == report.subject_id)
+    ]
+    credited = [a.id for e, a in entries if e.amount > 0]
+    data = tx.data or {}
+    release_kind = data.get("release_kind")
+    action = "unblocked" if tx.kind == "release" else "transferred"
+    authority = _RELEASE_AUTHORITY.get(str(release_kind)) if release_kind else None
+    if tx.authority:
+        authority = f"{authority}: {tx.authority}" if authority else f"specific licence {tx.authority}"
+    owner_id = debited[0][1].owner_id if debited else None
+    owner = session.get(Party, owner_id) if owner_id else None
+    b.add("owner", "Owner of the property", [_party_rows(owner, "owner")], optional=_PARTY_OPTIONAL)
+    rows = []
+    for entry, account in debited:
+        first = _blocking_transaction(session, account.id)
+        initial = _find(session, BLOCKED_PROPERTY, "account", account.id)
+        rows.append(
+            [
+                ("action", "Action", action),
+                ("description", "Description of the property", f"funds held in blocked account {account.id}"),
+                ("account_id", "Blocked account", account.id),
+                ("account_name", "Account held in the name of", owner.name if owner else None),
+                ("currency", "Currency", entry.currency),
+                ("amount", "Amount unblocked or transferred (interest included)", -Decimal(entry.amount)),
+                ("date_blocked", "Date the property was blocked", first.at.date() if first else None),
+                ("date_unblocked", "Date unblocked or transferred", report.trigger_date),
+                ("legal_authority", "Authority for the unblocking or transfer", authority),
+                (
+                    "to",
+                    "Released or transferred to",
+                    data.get("destination") or data.get("payee") or credited,
+                ),
+                ("initial_report", "Initial report of the blocking", initial.id if initial else None),
+                (
+                    "initial_report_reference",
+                    "Its filing reference",
+                    (initial.data or {}).get("filing_reference") if initial else None,
+                ),
+                ("why_reported", "Why this report is owed", (report.data or {}).get("why")),
+                *_location_rows(session),
+            ]
+        )
+    if not rows:
+        b.missing.append("property: the transaction debited no blocked account")
+    b.add(
+        "property",
+        "Property unblocked or transferred",
+        rows,
+        repeating=True,
+        optional=frozenset({"initial_report", "initial_report_reference", "account_name"}),
+    )
+    blocks = (
+        [
+            blk
+            for blk in session.execute(
+                select(Block).where(Block.party_id == owner_id).order_by(Block.id)
+            ).scalars()
+            if blk.blocked_at <= tx.at and (blk.released_at is None or blk.released_at >= tx.at)
+        ]
+        if owner_id
+        else []
+    )
+    b.add(
+        "targets",
+        "Associated sanctions targets",
+        _target_rows(blocks),
+        repeating=True,
+        optional=_TARGET_OPTIONAL,
+    )
+    b.add(
+        "transaction",
+        "Transaction that unblocked or transferred the property",
+        [
+            [
+                ("transaction_id", "Ledger transaction", tx.id),
+                ("type", "Type of transaction", f"ledger {tx.kind}"),
+                ("at", "Time", tx.at),
+                ("reason", "Reason recorded", tx.reason),
+                ("authority", "Authority", tx.authority),
+                ("actor", "Recorded by", tx.actor),
+            ]
+        ],
+        optional=frozenset({"authority"}),
+    )
+
+
 def annual(session: Session, year: int) -> ReportContent:
     """The annual report of blocked property held on 30 June ``year`` (31 CFR 501.603(b)(2)), due 30 Sept."""
     at = now()
@@ -986,9 +1137,11 @@ def annual(session: Session, year: int) -> ReportContent:
     b.add(
         "filer", "Part A: the holder of the blocked property", _filer_rows(session), optional=_FILER_OPTIONAL
     )
+    # the value on 30 June includes the interest accrued by the end of that day, credited or not
+    accrued = {h.account_id: ledger.accrued_interest(session, h.account_id, on=held_on) for h in holdings}
     totals: dict[str, Decimal] = {}
     for h in holdings:
-        totals[h.currency] = totals.get(h.currency, Decimal(0)) + h.balance
+        totals[h.currency] = totals.get(h.currency, Decimal(0)) + h.balance + accrued[h.account_id]
     b.add(
         "summary",
         "Part A: summary",
@@ -1028,7 +1181,13 @@ def annual(session: Session, year: int) -> ReportContent:
                 ),
                 ("location", "Location of the property", location),
                 ("currency", "Currency", h.currency),
-                ("value", f"Value on {held_on.isoformat()}", h.balance),
+                (
+                    "value",
+                    f"Value on {held_on.isoformat()} (accrued interest included)",
+                    h.balance + accrued[h.account_id],
+                ),
+                ("balance_booked", "Balance booked", h.balance),
+                ("interest_accrued", "Interest accrued, not yet credited", accrued[h.account_id]),
                 ("interest_rate", "Annual interest rate", h.interest_rate),
                 ("date_blocked", "Date the property was blocked", h.blocked_on),
                 ("source_account", "Account the funds were blocked from", h.source_account_id),

@@ -2,6 +2,8 @@
 
 The audit trail is append-only and chained: each record carries the hash of the one before it,
 so changing or removing any record breaks every hash after it (``enforcement/audit.py`` verifies).
+Each record also carries a MAC under a key kept outside the database, and the digests of the ledger
+postings and decisions it covers, so rewriting the chain or the rows it covers is found too.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class AuditRecord(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: HMAC-SHA256 of the hash under the key kept outside the store (None: written before the anchor)
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: the digests of the ledger postings and decisions this record covers ({"decisions:3": digest})
+    rows: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Setting(Base):
