@@ -17,12 +17,15 @@ operator: it is not complied with (``note``) or, for an EU operator that is also
 escalated, because its duties then conflict directly. See domain.md section 4.
 
 Presets live in ``enforcement/policies/*.yaml``; the policy in force is stored in the settings
-table (``policy``), so the CLI and the service read the same one.
+table (``policy``), so the CLI and the service read the same one. A change is proposed by one
+person (``propose_policy``) and takes effect only when a second person approves it
+(``decisions.approve``), both recorded in the audit trail.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -32,9 +35,11 @@ import yaml
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit
+from proscribe.enforcement.citations import program_citations
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import InputError
 from proscribe.store.audit import Setting
+from proscribe.store.casework import Decision
 
 __all__ = [
     "ACTIONS",
@@ -48,7 +53,8 @@ __all__ = [
     "load_policy",
     "preset",
     "read_policy",
-    "save_policy",
+    "propose_policy",
+    "put_in_force",
 ]
 
 ACTIONS = ("block", "reject", "escalate", "note")
@@ -145,13 +151,27 @@ class Policy:
     def service_charge(self, code: str) -> ServiceCharge | None:
         return next((c for c in self.service_charges if c.code == code), None)
 
-    def action_for(self, dataset: str, programs: list[str] | tuple[str, ...] = ()) -> PolicyAction:
-        """The action a confirmed hit on a listing of ``dataset`` under ``programs`` takes."""
+    def action_for(
+        self, dataset: str, programs: list[str] | tuple[str, ...] = (), *, on: date | None = None
+    ) -> PolicyAction:
+        """The action a confirmed hit on a listing of ``dataset`` under ``programs`` takes.
+
+        The reason cites the law of each program the listing is under, as it stood ``on`` the day
+        of the hit (``citations``: EO 13928 and 31 CFR part 520 for a 2020 listing, EO 14203 and
+        31 CFR part 528 for a 2025 one); the list's ``authority`` only for programs the registry
+        does not know.
+        """
         rule = self.lists.get(dataset)
         if rule is None:
             return PolicyAction("escalate", f"{dataset} is not named in the policy: review", binding=False)
         basis = rule.basis.replace("_", "-")
-        reason = f"{dataset}: {basis} ({rule.authority})" if rule.authority else f"{dataset}: {basis}"
+        authority = rule.authority
+        cites = program_citations(tuple(programs), on or aware(None).date())
+        if cites and dataset in US_DATASETS:
+            authority = "; ".join(str(c) for c in cites)
+            if rule.basis != "binding":
+                authority += f"; {rule.authority}" if rule.authority else ""
+        reason = f"{dataset}: {basis} ({authority})" if authority else f"{dataset}: {basis}"
         conflicting = sorted(set(programs).intersection(self.blocking_statute))
         if self.eu_operator and dataset in US_DATASETS and conflicting:
             conflict = (
@@ -317,9 +337,51 @@ def load_policy(session: Session) -> Policy:
     return parse_policy(row.value, "stored policy")
 
 
-def save_policy(session: Session, policy: Policy, *, actor: str) -> None:
-    """Put ``policy`` in force (audited: a change of policy changes what hits do)."""
-    at = aware(None)
+def propose_policy(
+    session: Session, policy: Policy, *, actor: str, reason: str, at: datetime | None = None
+) -> Decision:
+    """Propose putting ``policy`` in force; nothing changes until a second person approves it.
+
+    A policy decides what every hit does (block, reject, hold, the EU Blocking Statute conflict), so
+    changing it is a decision under four eyes like any other: ``decisions.approve`` by someone other
+    than ``actor`` puts it in force, and the audit trail records both (``decision.propose``, then
+    ``policy.set`` naming who proposed and who approved).
+    """
+    at = aware(at)
+    text = (reason or "").strip()
+    if len(text) < 5:
+        raise InputError("a policy change needs a reason (at least a few words) for the record")
+    current = load_policy(session)
+    value = policy.to_dict()
+    decision = Decision(
+        action="set_policy",
+        subject_type="policy",
+        subject_id=policy.name[:100],
+        reason=text,
+        evidence={"from": current.name, "to": policy.name, "institution": policy.institution.name},
+        params={"policy": value},
+        decided_by=actor,
+        decided_at=at,
+        status="pending",
+    )
+    session.add(decision)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.propose",
+        subject="policy",
+        data={"decision": decision.id, "outcome": "set_policy", "reason": text, "policy": value},
+        at=at,
+    )
+    return decision
+
+
+def put_in_force(session: Session, decision: Decision, *, actor: str, at: datetime) -> dict[str, Any]:
+    """Carry out an approved ``set_policy`` decision (called by ``decisions.approve`` only)."""
+    if decision.subject_type != "policy" or decision.decided_by == actor:
+        raise InputError(f"decision {decision.id} is not a policy change approved by a second person")
+    policy = parse_policy(decision.params.get("policy"), f"decision {decision.id}")
     row = session.get(Setting, POLICY_SETTING)
     value = policy.to_dict()
     if row is None:
@@ -328,4 +390,13 @@ def save_policy(session: Session, policy: Policy, *, actor: str) -> None:
         row.value = value
         row.updated_at = at
         row.updated_by = actor
-    audit.append(session, actor=actor, action="policy.set", subject="policy", data=value, at=at)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="policy.set",
+        subject="policy",
+        data={**value, "decision": decision.id, "proposed_by": decision.decided_by, "approved_by": actor},
+        at=at,
+    )
+    return {"policy": policy.name, "proposed_by": decision.decided_by, "approved_by": actor}
