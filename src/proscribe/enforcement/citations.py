@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from proscribe.registry import Program, Regulation, load_registry
 
-__all__ = ["Citation", "program_citation", "program_citations"]
+__all__ = ["Citation", "program_citation", "program_citations", "regulation_in_force"]
 
 #: the section of each order that blocks property (both orders put it first)
 BLOCKING_SECTION = "§1"
@@ -65,6 +65,23 @@ def _in_force(reg: Regulation) -> date | None:
     return reg.issued.effective or reg.issued.published
 
 
+def _current(prog: Program, on: date) -> list[Regulation]:
+    return [
+        r
+        for r in prog.regulations
+        if (_in_force(r) or date.max) <= on and (r.removed is None or on < (r.removed.effective or date.max))
+    ]
+
+
+def regulation_in_force(program: str, on: date) -> Regulation | None:
+    """The program's own regulations in force on ``on``; None if it had none that day (or is unknown)."""
+    prog = _programs().get(program)
+    if prog is None:
+        return None
+    current = _current(prog, on)
+    return current[0] if current else None
+
+
 def program_citation(program: str, on: date) -> Citation | None:
     """The citation of ``program``'s blocking on ``on``; None for a program the registry does not know."""
     prog = _programs().get(program)
@@ -74,25 +91,23 @@ def program_citation(program: str, on: date) -> Citation | None:
     uncertain: list[str] = []
     if on < prog.start_date:
         return Citation(
-            program, on, f"{prog.instrument} was not yet in force on {on.isoformat()} "
-            f"(signed {prog.signed.isoformat()})"
+            program,
+            on,
+            f"{prog.instrument} was not yet in force on {on.isoformat()} (signed {prog.signed.isoformat()})",
         )
     parts = [order]
-    current = [
-        r
-        for r in prog.regulations
-        if (_in_force(r) or date.max) <= on and (r.removed is None or on < (r.removed.effective or date.max))
-    ]
+    current = _current(prog, on)
     if current:
         parts.extend(r.cfr for r in current)
     else:
         later = [r for r in prog.regulations if (_in_force(r) or date.max) > on]
-        gone = [r for r in prog.regulations if r.removed is not None and on >= (r.removed.effective or date.max)]
+        gone = [
+            r for r in prog.regulations if r.removed is not None and on >= (r.removed.effective or date.max)
+        ]
         if later:
             r = later[0]
-            parts.append(
-                f"no regulations yet ({r.cfr} took effect on {(_in_force(r) or on).isoformat()}): {NO_REGULATION}"
-            )
+            took = (_in_force(r) or on).isoformat()
+            parts.append(f"no regulations yet ({r.cfr} took effect on {took}): {NO_REGULATION}")
             uncertain.append(NO_REGULATION_UNCERTAIN)
         elif gone:
             r = gone[0]

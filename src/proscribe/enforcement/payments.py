@@ -71,9 +71,9 @@ from followthemoney import model
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit, licenses, reports, specific_licenses
-from proscribe.enforcement.citations import program_citations
 from proscribe.enforcement.blocking import BlockedParty, active_blocks, block_party, blocked_parties
 from proscribe.enforcement.book import party_checksum
+from proscribe.enforcement.citations import program_citations
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.ledger import blocked_account_id, withdraw
 from proscribe.enforcement.payment_funds import PaymentFunds, block_payment_funds, locate
@@ -387,8 +387,8 @@ def _screen_text(
                 found.append(_hit(h, "free_text", fld, None, altered=altered, bp=by_id[h.source_id]))
         words = set(tokens(window))
         benefit = next((marker for marker, name in named if words and words <= name), None)
-        for h in found:
-            h.benefit = benefit
+        for ph in found:
+            ph.benefit = benefit
         return found
 
     def keep(best: dict[str, PaymentHit], h: PaymentHit) -> None:
