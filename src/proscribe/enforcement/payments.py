@@ -371,6 +371,11 @@ def _windows(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _named(text: str) -> list[tuple[str, set[str]]]:
+    """The names free text says the payment is for, as word sets (with the words that say so)."""
+    return [(marker, set(tokens(name))) for marker, name in beneficiary_names(text, across_lines=True)]
+
+
 def _screen_text(
     message: PaymentMessage, screener: Screener, inst: Screener | None, by_id: dict[str, BlockedParty]
 ) -> tuple[list[PaymentHit], list[StrippingFlag]]:
@@ -400,7 +405,7 @@ def _screen_text(
 
     for ft in message.free_text:
         plain: dict[str, PaymentHit] = {}
-        named = [(marker, set(tokens(name))) for marker, name in beneficiary_names(ft.text)]
+        named = _named(ft.text)
         for window in _windows(ft.text):
             for h in run(window, ft.field, False, named):
                 keep(plain, h)
@@ -409,7 +414,7 @@ def _screen_text(
         if clear == ft.text:
             continue
         disguised: dict[str, PaymentHit] = {}
-        named_clear = [(marker, set(tokens(name))) for marker, name in beneficiary_names(clear)]
+        named_clear = _named(clear)
         for window in _windows(clear):
             for h in run(window, ft.field, True, named_clear):
                 if h.entity_id in plain:

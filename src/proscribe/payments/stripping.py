@@ -117,12 +117,16 @@ _MARKERS = re.compile(
 _NAME_END = re.compile(r"[,;/()\n]|\b(?:INVOICE|INV|REF|FOR|RE|ACC|ACCOUNT|IBAN|NO|NR|DATED?)\b")
 
 
-def beneficiary_names(text: str) -> list[tuple[str, str]]:
+def beneficiary_names(text: str, *, across_lines: bool = False) -> list[tuple[str, str]]:
     """Who free text says a payment is for: (the words that say so, the name after them).
 
     "FOR THE BENEFIT OF KARIM KHAN", "FBO", "ON BEHALF OF", "IN FAVOUR OF", "/BNF/" and "/ULTB/"
-    name the one the payment is for; the name runs to the next comma, code or reference word.
+    name the one the payment is for; the name runs to the next comma, code or reference word, and
+    to the end of the line unless ``across_lines`` (MT103 lines wrap at 35 characters, so a name may
+    go on on the next line; a field 72 continuation "//" is read as a space).
     """
+    if across_lines:
+        text = re.sub(r"\n(?://)?", " ", text)
     upper = text.upper()
     out: list[tuple[str, str]] = []
     for m in _MARKERS.finditer(upper):
