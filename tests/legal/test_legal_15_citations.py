@@ -116,3 +116,21 @@ def test_interest_on_blocked_funds_cites_the_programs_provision_not_research_not
         for authority in s.scalars(select(LedgerTransaction.authority)):
             assert "domain" not in (authority or "").lower()
     check_books(store.engine)
+
+
+def test_a_2020_stripping_hold_cites_the_2020_orders_evasion_section(store: Store, tmp_path: Path) -> None:
+    """Evasion is prohibited by IEEPA (50 U.S.C. 1705(a): attempting, conspiring or causing a
+    violation) and by each order: EO 13928 §5 (2020), EO 14203 §6 (2025). A 2020 payment held for
+    signs of stripping cites the 2020 order's section, not the 2025 order's."""
+    text = mt103(
+        "STRIP-2020",
+        "500.00",
+        debtor=("NL11ABNA0481290021", "ONE OF OUR CLIENTS"),
+        creditor=("NL91ABNA0417164300", "RIVERSIDE EVENTS LLC"),
+        text="ESSAY ON FATOU BENSOUDA",
+        day="201102",
+    )
+    [d] = screen(store, tmp_path, "strip.fin", text, NOV_2020)
+    assert d.decision == "hold" and [f.kind for f in d.stripping] == ["placeholder_name"]
+    assert "50 U.S.C. 1705(a)" in d.rule and "EO 13928 §5" in d.rule
+    assert "14203" not in d.rule

@@ -25,7 +25,8 @@ a listed person merely mentioned in free text          hold         whether a bl
                                                                     decide (OFAC FAQ 36)
 possible hit anywhere                                  hold         OFAC FAQ 5: validate the match
 signs of stripping                                     hold         evasion is itself prohibited
-                                                                    (e.g. EO 14203 §6)
+                                                                    (50 U.S.C. 1705(a); EO 13928
+                                                                    §5, EO 14203 §6)
 a party in a country under a comprehensive US          hold         the embargo's regulations
 embargo (US-person policies only)
 a general licence claimed that may cover the hit       hold         the licence's terms: a claim,
@@ -597,6 +598,16 @@ def _stale(bp: BlockedParty, in_force: set[str], on: str) -> str | None:
     )
 
 
+#: each ICC order's section prohibiting evasion and conspiracy (the registry's effects)
+EVASION_SECTIONS = {"ICC-EO13928": "EO 13928 §5", "ICC-EO14203": "EO 14203 §6"}
+
+
+def _evasion(programs: list[str]) -> str:
+    """The law against evading sanctions: IEEPA's, and the order's own section for a known program."""
+    own = [EVASION_SECTIONS[p] for p in programs if p in EVASION_SECTIONS]
+    return "; ".join(["50 U.S.C. 1705(a): attempting, conspiring or causing a violation", *own])
+
+
 def _rule_for(
     decision: str,
     deciding: list[PaymentHit],
@@ -618,7 +629,7 @@ def _rule_for(
         if any(h.strength == "possible" for h in deciding) or (deciding and not parts):
             parts.append("possible match: validate before release (OFAC FAQ 5)")
         if flags:
-            parts.append("signs of stripping: evasion is prohibited (e.g. EO 14203 §6)")
+            parts.append(f"signs of stripping: evasion is prohibited ({_evasion(programs)})")
         parts.extend(embargo)
         return "; ".join(parts)
     return ""
