@@ -24,7 +24,7 @@ from proscribe.enforcement.book import import_book
 from proscribe.enforcement.errors import EnforcementError, FourEyesError
 from proscribe.enforcement.ownership import Edge, apply_rule
 from proscribe.enforcement.payments import screen_payments
-from proscribe.enforcement.policy import load_policy, preset, save_policy
+from proscribe.enforcement.policy import load_policy, preset, propose_policy
 from proscribe.screening import Screener
 from proscribe.store import Store
 from proscribe.store.book import Account, Party
@@ -285,7 +285,8 @@ def test_blocking_statute_conflict_for_an_eu_subsidiary(bank: Store, tmp_path: P
     # as if the Commission had put EO 14203 in the Annex to Reg. 2271/96 (it had not, as of mid-2026)
     conflicted = type(policy)(**{**policy.__dict__, "blocking_statute": ("ICC-EO14203",)})
     with Session(bank.engine) as s, s.begin():
-        save_policy(s, conflicted, actor="cco")
+        proposed = propose_policy(s, conflicted, actor="cco", reason="the Annex now lists EO 14203")
+        decisions.approve(s, decision_id=proposed.id, actor="cro")
     at = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
     _screen(bank, tmp_path, at)
     alert = _alert(bank, "C-1001", "icc-khan-karim")
@@ -518,7 +519,9 @@ def test_every_blocked_account_follows_the_policy_rate(bank: Store, tmp_path: Pa
     import dataclasses
 
     with Session(bank.engine) as s, s.begin():
-        save_policy(s, dataclasses.replace(preset("us-bank"), interest_rate=Decimal("0.0150")), actor="cco")
+        lower = dataclasses.replace(preset("us-bank"), interest_rate=Decimal("0.0150"))
+        proposed = propose_policy(s, lower, actor="cco", reason="a lower rate for blocked funds")
+        decisions.approve(s, decision_id=proposed.id, actor="cro")
         party = s.get(Party, "P-2001")
         assert party is not None
         party.name, party.nationality, party.country = "Phakiso Mochochoko", None, None

@@ -19,7 +19,7 @@ from proscribe.enforcement.book import party_checksum
 from proscribe.enforcement.errors import InputError
 from proscribe.enforcement.ledger import open_account
 from proscribe.enforcement.payments import STRONG_SCORE, PaymentDecision, decide, screen_payments
-from proscribe.enforcement.policy import Policy, preset
+from proscribe.enforcement.policy import ListRule, Policy, preset
 from proscribe.payments import PaymentMessage, parse_text, read_messages
 from proscribe.screening import Screener
 from proscribe.store import Store
@@ -79,12 +79,13 @@ def test_a_blocked_bank_in_the_chain_blocks_by_its_bic(screener: Screener, us_ba
     assert any("31 CFR part 510" in r for r in d.reasons)
 
 
-def test_a_listed_name_in_free_text_is_rejected(screener: Screener, us_bank: Policy) -> None:
+def test_a_listed_name_mentioned_in_free_text_is_held(screener: Screener, us_bank: Policy) -> None:
+    """A mention says nothing of an interest: a person decides between block and reject (OFAC FAQ 36)."""
     d = _decide(screener, _one("mt103_free_text.fin"), us_bank)
-    assert d.decision == "reject" and d.status == "rejected"
-    assert d.rule.startswith("31 CFR 501.604")
+    assert d.decision == "hold" and d.status == "held"
+    assert "OFAC FAQ 36" in d.rule
     assert {h.entity_id for h in d.hits} == {"ofac-12312", "unsc-KPe.035"}
-    assert all(h.source == "free_text" and h.field == "70" for h in d.hits)
+    assert all(h.source == "free_text" and h.field == "70" and h.benefit is None for h in d.hits)
 
 
 def test_a_near_miss_is_held(screener: Screener, us_bank: Policy) -> None:
@@ -128,8 +129,8 @@ def test_stripping_is_flagged(screener: Screener, us_bank: Policy) -> None:
     d = _decide(screener, message, us_bank)
     kinds = [f.kind for f in d.stripping]
     assert kinds == ["placeholder_name", "altered_name", "unknown_name_in_text"]
-    # the disguised name is a listed judge named as what the payment is for: a rejection
-    assert d.decision == "reject"
+    # the disguised name is a listed judge, mentioned (tickets for her): a person decides
+    assert d.decision == "hold"
     hit = d.hits[0]
     assert hit.entity_id == "icc-hohler-beti" and hit.altered
     plain = parse_text(message.raw.replace("TICKETS FOR B.E.T.I H0HLER", "TICKETS"), "p.fin")[0]
@@ -186,11 +187,17 @@ def test_blocked_payment_is_stored_with_funds_report_and_audit(store: Store, scr
 def test_whole_file_is_stored_and_a_rejection_owes_a_report(store: Store, screener: Screener) -> None:
     decisions = screen_payments(store, PAYMENTS / "pacs008_batch.xml", actor="ops", at=AT, screener=screener)
     assert [d.decision for d in decisions] == ["pass", "block", "pass"]
-    [rejected] = screen_payments(
-        store, PAYMENTS / "mt103_free_text.fin", actor="ops", at=AT, screener=screener
-    )
+    [held] = screen_payments(store, PAYMENTS / "mt103_free_text.fin", actor="ops", at=AT, screener=screener)
+    assert held.decision == "hold" and held.reports == []
+    # an institution whose policy rejects (rather than blocks) on the SDN list: a report is owed
+    us = preset("us-bank")
+    rejecting = dataclasses.replace(us, lists={**us.lists, "us_ofac_sdn": ListRule("binding", "reject")})
+    rejected = screen_payments(
+        store, PAYMENTS / "pacs008_batch.xml", actor="ops", at=AT, screener=screener, policy=rejecting
+    )[1]
+    assert rejected.decision == "reject" and rejected.rule.startswith("31 CFR 501.604")
     with Session(store.engine) as s:
-        assert s.scalar(select(func.count()).select_from(Payment)) == 4
+        assert s.scalar(select(func.count()).select_from(Payment)) == 7
         report = s.scalars(select(Report).where(Report.subject_id == str(rejected.payment_id))).one()
         assert report.kind == "rejected_transaction"
         assert s.get(Payment, rejected.payment_id).status == "rejected"  # type: ignore[union-attr]
@@ -291,9 +298,13 @@ def test_a_possible_interest_is_held_not_rejected(screener: Screener, us_bank: P
     d = _decide(screener, message, us_bank)
     assert d.decision == "hold"
     assert [h.role for h in d.hits if h.entity_id == "icc-khan-karim"] == ["creditor"]
-    # the text names another listed party (a reject on its own): the possible interest still holds it
-    text = text.replace(":70:FEES FOR KARIM ASAD AHMAD KHAN", ":70:HOTEL FOR KOREA DAESONG BANK DELEGATION")
+    # the text names another listed party as the one it is for, under a list the policy rejects on
+    # (a reject on its own): the possible interest still holds it
+    text = text.replace(":70:FEES FOR KARIM ASAD AHMAD KHAN", ":70:FOR THE BENEFIT OF KOREA DAESONG BANK")
     [message] = parse_text(text, "near-miss-and-daesong")
-    d = _decide(screener, message, us_bank)
+    rejecting = dataclasses.replace(
+        us_bank, lists={**us_bank.lists, "us_ofac_sdn": ListRule("binding", "reject")}
+    )
+    d = _decide(screener, message, rejecting)
     assert {h.outcome for h in d.hits} == {"hold", "reject"}
     assert d.decision == "hold" and any("held rather than rejected" in r for r in d.reasons)

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from proscribe.cli.app import app
-from proscribe.enforcement import audit, reports
+from proscribe.enforcement import audit, decisions, reports
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
-from proscribe.enforcement.policy import Institution, preset, save_policy
+from proscribe.enforcement.policy import Institution, preset, propose_policy
 from proscribe.store import Store
 from proscribe.store.audit import AuditRecord
 from proscribe.store.book import Account, Party
@@ -642,7 +642,8 @@ def test_blocking_statute_notice_and_missing_fields_named(book: Session) -> None
     policy = dataclasses.replace(
         policy, institution=Institution(name="Voorbeeld Bank N.V.", address="Damrak 1", country="NL")
     )
-    save_policy(session, policy, actor=ACTOR)
+    proposed = propose_policy(session, policy, actor=ACTOR, reason="the EU bank's policy")
+    decisions.approve(session, decision_id=proposed.id, actor="second-officer")
     report = reports.record_due(
         session,
         kind="blocking_statute_notice",

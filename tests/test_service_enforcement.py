@@ -589,11 +589,18 @@ def test_policy_is_read_by_all_and_set_by_admins(people: dict[str, httpx.Client]
     incomplete = ada.put("/api/policy", json={"policy": {"alert_threshold": 0.5}})
     assert incomplete.status_code == 422 and "institution" in incomplete.json()["detail"]
     try:
-        changed = ada.put("/api/policy", json={"preset": "eu-bank"})
-        assert changed.status_code == 200 and changed.json()["eu_operator"] is True
+        # a change is proposed by one person and takes effect only when a second approves it
+        proposed = ada.put("/api/policy", json={"preset": "eu-bank", "reason": "we now bank in the EU"})
+        assert proposed.status_code == 202 and proposed.json()["proposed"]["eu_operator"] is True
+        assert vera.get("/api/policy").json()["name"] == "us-bank"
+        decision = proposed.json()["decision"]
+        assert ada.post(f"/api/decisions/{decision}/approve").status_code == 409
+        assert bob.post(f"/api/decisions/{decision}/approve").status_code == 200
         assert vera.get("/api/policy").json()["name"] == "eu-bank"
     finally:
-        assert ada.put("/api/policy", json={"preset": "us-bank"}).status_code == 200
+        back = ada.put("/api/policy", json={"preset": "us-bank", "reason": "back to the US preset"})
+        assert back.status_code == 202
+        assert bob.post(f"/api/decisions/{back.json()['decision']}/approve").status_code == 200
 
 
 def test_every_change_is_in_the_audit_trail_with_the_person(

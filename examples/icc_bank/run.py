@@ -9,8 +9,9 @@ when they are there (the ICC program registry is always loaded), and tells the s
    of 2 September 2020 raise alerts; an analyst decides, a second person approves; the designees'
    funds are frozen, and a company 60% owned by the two designees is blocked by the 50 percent rule.
 2. Payments for the blocked persons are blocked (a payment out of a blocked account moves nothing:
-   its funds are blocked already), one naming a designee in its free text is rejected, the rest
-   pass; traveller checks deny the designee and her spouse and admit a look-alike.
+   its funds are blocked already), one merely naming a designee in its free text is held for a
+   person, who finds no interest of hers and rejects it under four eyes; the rest pass; traveller
+   checks deny the designee and her spouse and admit a look-alike.
 3. Reports fall due within 10 business days; interest accrues on the blocked accounts.
 4. April 2021: EO 14022 revokes EO 13928; the delta screen asks to release; funds return with
    interest, the company is released with them, and the spouse is admitted again.
@@ -46,7 +47,7 @@ from proscribe.enforcement.travel import Traveller, check_traveller, import_fami
 from proscribe.screening import Screener
 from proscribe.store import Store
 from proscribe.store.book import Account
-from proscribe.store.casework import Alert
+from proscribe.store.casework import Alert, Payment
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -135,6 +136,28 @@ def pay(store: Store, path: Path, at: datetime) -> None:
         print(f"  {d.message.reference}: {d.decision.upper()}{lic}{extra} ({d.rule})")
         if d.reasons:
             print(f"      {d.reasons[0][:140]}")
+
+
+def review_held(store: Store, at: datetime) -> None:
+    """A payment held because its free text names a designee: a person decides, a second approves.
+
+    The remitter confirmed the lecture's speaker is paid nothing (an illustrative fact): no blocked
+    person has an interest, but the dealing concerns a designee (EO 13928 §3), so it is rejected and
+    the rejected-transaction report falls due (31 CFR 501.604; OFAC FAQ 36).
+    """
+    with Session(store.engine) as s, s.begin():
+        for p in s.scalars(select(Payment).where(Payment.status == "held").order_by(Payment.id)):
+            proposed = decisions.decide_payment(
+                s,
+                payment_id=p.id,
+                outcome="reject",
+                reason="the remitter confirmed the speaker is paid nothing: no interest of the designee; "
+                "the dealing concerns her (EO 13928 §3): reject",
+                actor=ANALYST,
+                at=at,
+            )
+            decisions.approve(s, decision_id=proposed.id, actor=APPROVER, at=at)
+            print(f"  {p.reference}: held, reviewed: REJECT (proposed by {ANALYST}, approved by {APPROVER})")
 
 
 #: an illustrative specific licence, numbered in OFAC's pattern (<program>-<case>-<sequence>); not a real one
@@ -248,6 +271,7 @@ def main(argv: list[str]) -> int:
 
     say("18 September 2020: payments")
     pay(store, HERE / "payments" / "2020-09.fin", when("2020-09-18"))
+    review_held(store, when("2020-09-18", 17))
 
     say("21 September 2020: travellers at the border")
     check_travellers(store, date(2020, 9, 21), travellers(HERE / "travellers-2020.csv"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from proscribe.enforcement import decisions, ledger
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, FourEyesError
-from proscribe.enforcement.policy import preset, save_policy
+from proscribe.enforcement.policy import preset, propose_policy
 from proscribe.store import Store
 from proscribe.store.casework import Decision
 
@@ -60,7 +60,9 @@ def test_only_scheduled_service_charges_leave_a_blocked_account_under_four_eyes(
         decisions.approve(s, decision_id=again, actor="supervisor", at=T0)
     # an institution whose policy sets no schedule (an EU bank) takes no service charge at all
     with Session(store.engine) as s, s.begin():
-        save_policy(s, dataclasses.replace(preset("us-bank"), service_charges=()), actor="cco")
+        no_charges = dataclasses.replace(preset("us-bank"), service_charges=())
+        proposed = propose_policy(s, no_charges, actor="cco", reason="no schedule of charges")
+        decisions.approve(s, decision_id=proposed.id, actor="cro", at=T0)
     with Session(store.engine) as s, pytest.raises(EnforcementError, match="schedule: none"):
         decisions.propose_charge(
             s, account_id="BLK-A-1001", item="account_maintenance", reason="fee", actor="o"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from proscribe.cli.common import console, default_actor, fail, open_store, print_json
 from proscribe.enforcement.errors import InputError
-from proscribe.enforcement.policy import PRESETS, load_policy, preset, read_policy, save_policy
+from proscribe.enforcement.policy import PRESETS, load_policy, preset, propose_policy, read_policy
 
 app = typer.Typer(
     help="The jurisdiction policy: which lists bind, and what a hit does.", no_args_is_help=True
@@ -37,14 +37,19 @@ def show(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command("use")
 def use(
     name: str = typer.Argument(..., help=f"One of: {', '.join(PRESETS)}; or a YAML file."),
+    reason: str = typer.Option(..., "--reason", help="Why the policy changes (for the record)."),
     actor: str | None = typer.Option(None, "--actor"),
 ) -> None:
-    """Put a preset (or a policy file) in force."""
+    """Propose a preset (or a policy file); a second person approves it with `alerts approve`."""
     store = open_store()
     try:
         policy = read_policy(Path(name)) if name.endswith((".yaml", ".yml")) else preset(name)
+        with Session(store.engine) as s, s.begin():
+            decision = propose_policy(s, policy, actor=actor or default_actor(), reason=reason)
+            decision_id = decision.id
     except InputError as exc:
         fail(str(exc), code=2)
-    with Session(store.engine) as s, s.begin():
-        save_policy(s, policy, actor=actor or default_actor())
-    console.print(f"policy {policy.name} in force for {policy.institution.name}")
+    console.print(
+        f"policy {policy.name} for {policy.institution.name} proposed as decision {decision_id}: "
+        f"it takes effect when a second person approves it (proscribe alerts approve {decision_id})"
+    )

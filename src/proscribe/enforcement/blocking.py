@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from proscribe.enforcement import audit, ledger, reports
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
-from proscribe.enforcement.ownership import Edge, apply_rule
+from proscribe.enforcement.ownership import Edge, apply_rule, regime_of
+from proscribe.enforcement.policy import load_policy
 from proscribe.sources.base import record_from_data
 from proscribe.store.book import Account, AccountParty, Ownership, Party
 from proscribe.store.casework import Block
@@ -398,7 +399,10 @@ def apply_ownership_rule(
     changed, its block lapses instead and its property stays blocked (OFAC FAQ 402).
     """
     at = aware(at)
+    policy = load_policy(session)
+    uk = bool({"GB", "UK"} & set(policy.jurisdictions))
     listed: dict[str, tuple[list[str], list[str]]] = {}
+    regimes: dict[str, set[str]] = {}
     for b in active_blocks(session):
         if b.basis == "listing":
             ids, progs = listed.get(b.party_id, ([], []))
@@ -406,9 +410,17 @@ def apply_ownership_rule(
                 sorted({*ids, *([b.entity_id] if b.entity_id else [])}),
                 sorted({*progs, *b.programs}),
             )
-    edges = [Edge(o.owner_id, o.owned_id, Decimal(o.share)) for o in session.scalars(select(Ownership))]
+            # each regime counts the persons it lists: OFAC's 50% or more, the EU's and the UK's
+            # more than 50% or control (ownership.TESTS)
+            regimes.setdefault(b.party_id, set()).add(
+                regime_of(b.dataset, eu_operator=policy.eu_operator, uk=uk)
+            )
+    edges = [
+        Edge(o.owner_id, o.owned_id, Decimal(o.share), bool(o.control))
+        for o in session.scalars(select(Ownership))
+    ]
     kinds = {str(r[0]): str(r[1]) for r in session.execute(select(Party.id, Party.kind))}
-    derived = apply_rule(listed, edges, kinds)
+    derived = apply_rule(listed, edges, kinds, regimes)
     names = {str(r[0]): str(r[1]) for r in session.execute(select(Party.id, Party.name))}
     added: list[Block] = []
     released: list[Block] = []

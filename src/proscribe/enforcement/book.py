@@ -88,7 +88,7 @@ PARTY_COLUMNS: dict[str, bool] = {
 }
 ACCOUNT_COLUMNS: dict[str, bool] = {"id": True, "owner": True, "currency": True, "balance": True}
 ROLE_COLUMNS: dict[str, bool] = {"account": True, "party": True, "role": True, "share": False}
-OWNERSHIP_COLUMNS: dict[str, bool] = {"owner": True, "owned": True, "share": True}
+OWNERSHIP_COLUMNS: dict[str, bool] = {"owner": True, "owned": True, "share": True, "control": False}
 
 ROLES = ("holder", "joint_holder", "beneficial_owner", "director", "signatory", "power_of_attorney")
 KINDS = {"person": "person", "organization": "organization", "organisation": "organization"}
@@ -259,6 +259,8 @@ class _OwnershipRow:
     owner: str
     owned: str
     share: Decimal
+    #: the owner controls the organisation whatever its share (the EU's and the UK's test)
+    control: bool = False
 
 
 SCREENING_FIELDS = (
@@ -585,6 +587,7 @@ def _parse_ownership(path: Path, problems: Problems) -> list[_OwnershipRow]:
         owner = row.text("owner", required=True, max_len=MAX_ID)
         owned = row.text("owned", required=True, max_len=MAX_ID)
         share = row.share("share", required=True)
+        control = row.boolean("control", False)
         if owner and owned:
             if owner == owned:
                 row.bad("owned", f"{owner!r} cannot own itself")
@@ -594,7 +597,7 @@ def _parse_ownership(path: Path, problems: Problems) -> list[_OwnershipRow]:
             else:
                 first_line[key] = line
         if row.ok and owner and owned and share is not None:
-            out.append(_OwnershipRow(line, owner, owned, share))
+            out.append(_OwnershipRow(line, owner, owned, share, control))
     return out
 
 
@@ -889,8 +892,8 @@ def _apply_accounts(session: Session, plan: _Plan, source: str, at: datetime, ac
 
 def _replace(
     counts: FileCounts,
-    old: dict[tuple[str, ...], Decimal | None],
-    new: dict[tuple[str, ...], Decimal | None],
+    old: dict[tuple[str, ...], Any],
+    new: dict[tuple[str, ...], Any],
 ) -> None:
     for key, share in new.items():
         if key not in old:
@@ -929,12 +932,13 @@ def _apply_ownership(session: Session, plan: _Plan, source: str) -> FileCounts:
         by_owned[o.owned].append(o)
     for owned, rows in by_owned.items():
         stored = session.execute(select(Ownership).where(Ownership.owned_id == owned)).scalars()
-        old: dict[tuple[str, ...], Decimal | None] = {(s.owner_id,): s.share for s in stored}
-        new: dict[tuple[str, ...], Decimal | None] = {(o.owner,): o.share for o in rows}
+        old: dict[tuple[str, ...], Any] = {(s.owner_id,): (s.share, bool(s.control)) for s in stored}
+        new: dict[tuple[str, ...], Any] = {(o.owner,): (o.share, o.control) for o in rows}
         _replace(counts, old, new)
         session.execute(delete(Ownership).where(Ownership.owned_id == owned))
         session.add_all(
-            Ownership(owner_id=o.owner, owned_id=owned, share=o.share, source=source) for o in rows
+            Ownership(owner_id=o.owner, owned_id=owned, share=o.share, control=o.control, source=source)
+            for o in rows
         )
     session.flush()
     return counts

@@ -11,6 +11,7 @@ What can be decided:
   after an error (31 CFR 501.806);
 - on a specific licence: ``register_license`` (the record is in force once approved);
 - on an account: ``service_charge`` (a normal service charge from the policy's schedule);
+- on the jurisdiction policy: ``set_policy`` (the proposed policy is in force once approved);
 - on a payment held for review: ``release`` (a false hit: it goes on), ``block`` (a blocked person has
   an interest: the funds go to a blocked account and a blocked-property report falls due) or
   ``reject`` (prohibited, no blocked interest: returned, and a rejected-transaction report falls due).
@@ -40,7 +41,7 @@ from proscribe.enforcement import (
 )
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, FourEyesError, NotFoundError
-from proscribe.enforcement.policy import load_policy
+from proscribe.enforcement.policy import load_policy, put_in_force
 from proscribe.payments import parse_text
 from proscribe.store.book import Account, Party
 from proscribe.store.casework import Alert, Block, Decision, Payment
@@ -523,6 +524,8 @@ def approve(
         effect = {"released": [block.id, *[b.id for b in released]], "blocked": [b.id for b in added]}
     elif decision.subject_type == "license":
         effect = specific_licenses.activate(session, decision, actor=actor, at=at)
+    elif decision.subject_type == "policy":
+        effect = put_in_force(session, decision, actor=actor, at=at)
     elif decision.subject_type == "account":
         tx = ledger.charge(
             session,
@@ -580,7 +583,7 @@ def _apply_alert(session: Session, decision: Decision, actor: str, at: datetime)
     alert.status = "true_match"
     programs = list(alert.evidence.get("programs") or [])
     policy = load_policy(session)
-    policy_action = policy.action_for(alert.dataset, programs)
+    policy_action = policy.action_for(alert.dataset, programs, on=at.date())
     effect: dict[str, Any] = {"outcome": "true_match", "policy": policy_action.to_dict()}
     if policy_action.conflict:
         report = reports.record_due(

@@ -7,8 +7,8 @@ into and leaves the institution through internal accounts created on demand: ``S
 ``SYS-INTEREST-<CCY>`` (interest paid on blocked accounts) and ``SYS-CHARGES-<CCY>`` (service
 charges). Internal accounts may go below zero; customer and blocked accounts never do.
 
-The rules for blocked property (``docs/ledger.md``; domain notes section 2.2), each with its source
-in ``PROGRAM_RULES`` or next to the code that applies it:
+The rules for blocked property (``docs/ledger.md``), each with its source in ``PROGRAM_RULES`` or
+next to the code that applies it:
 
 * blocking moves a customer account's whole balance into an interest-bearing blocked account in the
   same name (``BLK-<account>``), and marks the customer account ``blocked``;
@@ -51,6 +51,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit, licenses, specific_licenses
+from proscribe.enforcement.citations import program_citation, regulation_in_force
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import POLICY_SETTING, load_policy
@@ -96,6 +97,10 @@ __all__ = [
 #: citations say so. Another program is cited by the standard provision's wording.
 PROGRAM_RULES: dict[str, dict[str, str]] = {
     "ICC-EO14203": {
+        "interest": (
+            "31 CFR 528.203 (interest-bearing blocked accounts; section numbered by OFAC's standard "
+            "layout, its text not retrieved [unverified])"
+        ),
         "service_charge": (
             "31 CFR 528.505 (normal service charges; section numbered by OFAC's standard layout, "
             "its text not retrieved [unverified])"
@@ -106,6 +111,7 @@ PROGRAM_RULES: dict[str, dict[str, str]] = {
         ),
     },
     "ICC-EO13928": {
+        "interest": "31 CFR 520.203 (interest-bearing blocked accounts)",
         "service_charge": (
             "31 CFR part 520, subpart E (normal service charges; the section was not retrieved [unverified])"
         ),
@@ -116,6 +122,10 @@ PROGRAM_RULES: dict[str, dict[str, str]] = {
     },
 }
 _STANDARD_RULES = {
+    "interest": (
+        "the program's interest-bearing blocked account provision (standard OFAC wording, "
+        "e.g. 31 CFR 597.203: a commercially reasonable rate)"
+    ),
     "service_charge": (
         "the program's normal-service-charge provision (standard OFAC wording, e.g. 31 CFR 562.505)"
     ),
@@ -135,10 +145,20 @@ INTERNAL_PREFIX = "SYS-"
 _INTERNAL_PURPOSES = ("OPENING", "CLEARING", "INTEREST", "CHARGES")
 
 
-def program_rule(rule: str, programs: Iterable[str]) -> str:
-    """The citation of ``rule`` (``service_charge``, ``same_name``) for the programs blocking the funds."""
+def program_rule(rule: str, programs: Iterable[str], on: date | None = None) -> str:
+    """The citation of ``rule`` (``interest``, ``service_charge``, ``same_name``) for the programs
+    blocking the funds; with ``on``, a program whose regulations were not in force that day says so
+    and what applied instead (``citations.program_citation``)."""
     codes = sorted({program_code(p) for p in programs})  # OFAC's "ICCP-EO13928" is ICC-EO13928
-    cites = [PROGRAM_RULES[p][rule] for p in codes if p in PROGRAM_RULES]
+    cites = []
+    for p in codes:
+        if p not in PROGRAM_RULES:
+            continue
+        cite = PROGRAM_RULES[p][rule]
+        if on is not None and regulation_in_force(p, on) is None:
+            law = program_citation(p, on)
+            cite += f"; but on {on.isoformat()}: {law}" if law is not None else ""
+        cites.append(cite)
     others = [p for p in codes if p not in PROGRAM_RULES]
     if others or not cites:
         cites.append(_STANDARD_RULES[rule] + (f" ({', '.join(others)})" if others else ""))
@@ -906,7 +926,11 @@ def charge(
     holders = interest_holders(session, acct)
     programs = sorted({str(p) for h in holders for b in _active_blocks(session, h) for p in b.programs})
     blocked = is_blocked_property(session, account_id)
-    rule = program_rule("service_charge", programs) if blocked else "the institution's schedule of charges"
+    rule = (
+        program_rule("service_charge", programs, at.date())
+        if blocked
+        else "the institution's schedule of charges"
+    )
     tx = _post(
         session,
         kind="charge",
@@ -1000,7 +1024,7 @@ def transfer(
     if blocked:
         if target.kind == "blocked" and target.owner_id == src.owner_id:
             programs = sorted({str(p) for b in blocks for p in b.programs})
-            evidence = {"rule": program_rule("same_name", programs)}
+            evidence = {"rule": program_rule("same_name", programs, at.date())}
         else:
             where = (
                 f"{target.id}, a blocked account of {target.owner_id}"
@@ -1345,6 +1369,15 @@ def _balance_days(session: Session, account_id: str, first: date, end: date) -> 
     return total
 
 
+def _interest_rule(session: Session, acct: Account, until: datetime) -> str:
+    """The law that makes a blocked account earn interest: the blocking programs' own provision."""
+    owner = acct.owner_id
+    q = select(Block).where(Block.party_id == owner).order_by(Block.id) if owner else None
+    blocks = list(session.execute(q).scalars()) if q is not None else []
+    programs = sorted({str(p) for b in blocks for p in b.programs})
+    return program_rule("interest", programs, until.date())
+
+
 def _last_carry(session: Session, acct: Account) -> Decimal:
     """The rounding remainder left by the last interest posting, if it ended where this period starts."""
     row = session.execute(
@@ -1393,7 +1426,7 @@ def _accrue(
         actor=actor,
         reason=f"interest at {rate.normalize():f} a year, actual/365: {days} days, {first} to {end}",
         legs=[(interest_acct, -posted), (acct, posted)],
-        authority="blocked funds earn a commercially reasonable rate (domain notes 2.2)",
+        authority=_interest_rule(session, acct, until),
         data={
             "from": start.astimezone(UTC),
             "accrued_to": until.astimezone(UTC),

@@ -12,12 +12,21 @@ strong hit on a party with an interest (debtor,        policy's     block: 31 CF
 creditor, ultimate parties) or a bank in the chain,    action       program (e.g. EO 14203 §1);
 or an account / name of a party the institution        (block by    funds go to a blocked account
 holds as blocked                                       default)     in the blocked person's name
-strong hit only in free text (a listed person named    reject       31 CFR 501.604: prohibited
-as the purpose or beneficiary of a payment between                  dealing, no blocked interest
-parties that are not blocked)
+strong hit in free text naming the one the payment     block (US    the listed person has an
+is for ("FOR THE BENEFIT OF", "FBO", "ON BEHALF OF",    programs)    interest: 31 CFR 501.603 and
+"IN FAVOUR OF", /BNF/, /ULTB/)                                       the program (e.g. EO 14203 §1)
+the same under an EU, UK or UN listing                 hold         funds must not be made
+                                                                    available; a person decides
+                                                                    whether they are the listed
+                                                                    person's (to freeze)
+a listed person merely mentioned in free text          hold         whether a blocked person has
+("BOOK BY ...", "TICKETS FOR ...")                                  an interest (block) or not
+                                                                    (reject) is for a person to
+                                                                    decide (OFAC FAQ 36)
 possible hit anywhere                                  hold         OFAC FAQ 5: validate the match
 signs of stripping                                     hold         evasion is itself prohibited
-                                                                    (e.g. EO 14203 §6)
+                                                                    (50 U.S.C. 1705(a); EO 13928
+                                                                    §5, EO 14203 §6)
 a party in a country under a comprehensive US          hold         the embargo's regulations
 embargo (US-person policies only)
 a general licence claimed that may cover the hit       hold         the licence's terms: a claim,
@@ -58,7 +67,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +77,25 @@ from sqlalchemy.orm import Session
 from proscribe.enforcement import audit, licenses, reports, specific_licenses
 from proscribe.enforcement.blocking import BlockedParty, active_blocks, block_party, blocked_parties
 from proscribe.enforcement.book import party_checksum
+from proscribe.enforcement.citations import program_citations
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.ledger import blocked_account_id, withdraw
 from proscribe.enforcement.payment_funds import PaymentFunds, block_payment_funds, locate
-from proscribe.enforcement.policy import Policy, PolicyAction, load_policy
+from proscribe.enforcement.policy import US_DATASETS, Policy, PolicyAction, load_policy
 from proscribe.enforcement.specific_licenses import LicenseRecord
 from proscribe.matching.index import Index
+from proscribe.matching.normalize import tokens
 from proscribe.matching.score import Query
 from proscribe.payments import PaymentMessage, read_messages
 from proscribe.payments.claims import purposes
 from proscribe.payments.messages import Party as MessageParty
-from proscribe.payments.stripping import StrippingFlag, deobfuscate, party_flags, unknown_names_in_text
+from proscribe.payments.stripping import (
+    StrippingFlag,
+    beneficiary_names,
+    deobfuscate,
+    party_flags,
+    unknown_names_in_text,
+)
 from proscribe.registry import program_code
 from proscribe.screening import Screener
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Hit
@@ -110,11 +127,10 @@ WINDOW_SIZES = (2, 3, 4)
 #: the institution's own blocked parties, as the pseudo-dataset their hits carry
 INSTITUTION = "institution_blocked"
 
-#: how each program's blocking is cited in a decision
-PROGRAM_RULES = {
-    "ICC-EO14203": "EO 14203 §1; 31 CFR part 528",
-    "ICC-EO13928": "EO 13928 §1; 31 CFR part 520",
-}
+#: a listed person named in free text as the one the payment is for has an interest in it under
+#: these lists' programs (US: "property and interests in property", 31 CFR 501.603); under the others
+#: (EU, UK, UN) funds must not be made available to them, and a person decides what is theirs
+INTEREST_BY_BENEFIT_DATASETS = US_DATASETS
 #: jurisdictions under a comprehensive US embargo, and their regulations (US-person policies only)
 EMBARGOED = {
     "CU": "Cuba: Cuban Assets Control Regulations, 31 CFR part 515",
@@ -170,10 +186,14 @@ class PaymentHit:
     license: dict[str, Any] | None = None
     #: what this hit alone calls for: block, reject, hold or pass
     outcome: str = "hold"
+    #: for free text: the words naming the listed person as the one the payment is for
+    #: ("FOR THE BENEFIT OF"), None when the name is merely mentioned
+    benefit: str | None = None
 
     @property
     def has_interest(self) -> bool:
-        return self.source != "free_text"
+        """A party or bank of the payment, or the one free text says the payment is for."""
+        return self.source != "free_text" or self.benefit is not None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -352,13 +372,18 @@ def _windows(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _named(text: str) -> list[tuple[str, set[str]]]:
+    """The names free text says the payment is for, as word sets (with the words that say so)."""
+    return [(marker, set(tokens(name))) for marker, name in beneficiary_names(text, across_lines=True)]
+
+
 def _screen_text(
     message: PaymentMessage, screener: Screener, inst: Screener | None, by_id: dict[str, BlockedParty]
 ) -> tuple[list[PaymentHit], list[StrippingFlag]]:
     hits: list[PaymentHit] = []
     flags: list[StrippingFlag] = []
 
-    def run(window: str, fld: str, altered: bool) -> list[PaymentHit]:
+    def run(window: str, fld: str, altered: bool, named: list[tuple[str, set[str]]]) -> list[PaymentHit]:
         found = [
             _hit(h, "free_text", fld, None, altered=altered)
             for h in screener.screen(Query(name=window), threshold=TEXT_THRESHOLD, limit=3)
@@ -366,25 +391,36 @@ def _screen_text(
         if inst is not None:
             for h in inst.screen(Query(name=window), threshold=TEXT_THRESHOLD, limit=3):
                 found.append(_hit(h, "free_text", fld, None, altered=altered, bp=by_id[h.source_id]))
+        words = set(tokens(window))
+        benefit = next((marker for marker, name in named if words and words <= name), None)
+        for ph in found:
+            ph.benefit = benefit
         return found
+
+    def keep(best: dict[str, PaymentHit], h: PaymentHit) -> None:
+        # per listed entity, a window naming them as the one the payment is for wins over a mere
+        # mention; among equals, the higher score
+        old = best.get(h.entity_id)
+        if old is None or (h.benefit is not None, h.score) > (old.benefit is not None, old.score):
+            best[h.entity_id] = h
 
     for ft in message.free_text:
         plain: dict[str, PaymentHit] = {}
+        named = _named(ft.text)
         for window in _windows(ft.text):
-            for h in run(window, ft.field, False):
-                if h.entity_id not in plain or h.score > plain[h.entity_id].score:
-                    plain[h.entity_id] = h
+            for h in run(window, ft.field, False, named):
+                keep(plain, h)
         hits.extend(plain.values())
         clear = deobfuscate(ft.text)
         if clear == ft.text:
             continue
         disguised: dict[str, PaymentHit] = {}
+        named_clear = _named(clear)
         for window in _windows(clear):
-            for h in run(window, ft.field, True):
+            for h in run(window, ft.field, True, named_clear):
                 if h.entity_id in plain:
                     continue
-                if h.entity_id not in disguised or h.score > disguised[h.entity_id].score:
-                    disguised[h.entity_id] = h
+                keep(disguised, h)
         for h in disguised.values():
             hits.append(h)
             flags.append(
@@ -421,27 +457,45 @@ def _best_per_entity(hits: Iterable[PaymentHit]) -> list[PaymentHit]:
 # --- the decision ----------------------------------------------------------------------------------
 
 
-def _apply_policy(h: PaymentHit, policy: Policy) -> None:
+#: why a free-text hit is held rather than decided (the decision's rule quotes them)
+MENTION_HELD = (
+    "a listed person is named in free text, not as the one the payment is for: whether a blocked "
+    "person has an interest (block) or the dealing is prohibited without one (reject) is for a person "
+    "to decide (OFAC FAQ 36)"
+)
+BENEFIT_HELD = (
+    "a person listed under EU, UK or UN measures is named as the one the payment is for: no funds may "
+    "be made available to them; a person decides whether the funds are theirs, to be frozen"
+)
+
+
+def _apply_policy(h: PaymentHit, policy: Policy, on: date) -> None:
+    datasets = [h.dataset]
     if h.dataset == INSTITUTION:
         # the institution already decided this party is blocked; the policy still speaks for the
         # list it was blocked under (an EU operator's blocking-statute conflict, for instance)
         datasets = [_dataset_of(e) for e in h.entity_ids if _dataset_of(e) != INSTITUTION]
         pa = (
-            policy.action_for(datasets[0], h.programs)
+            policy.action_for(datasets[0], h.programs, on=on)
             if datasets
             else PolicyAction("block", "a party the institution holds as blocked", binding=True)
         )
     else:
-        pa = policy.action_for(h.dataset, h.programs)
+        pa = policy.action_for(h.dataset, h.programs, on=on)
     h.action, h.policy_reason, h.conflict = pa.action, pa.reason, pa.conflict
     if pa.action == "note":
         h.outcome = "pass"
     elif h.strength == "possible" or pa.action == "escalate":
         h.outcome = "hold"
-    elif h.has_interest:
-        h.outcome = "block" if pa.action == "block" else "reject"
+    elif h.source == "free_text" and h.benefit is None:
+        # a mere mention ("BOOK BY ...") says nothing of an interest: neither block nor return it
+        h.outcome = "hold"
+        h.policy_reason = f"{h.policy_reason}; {MENTION_HELD}"
+    elif h.source == "free_text" and not set(datasets) & INTEREST_BY_BENEFIT_DATASETS:
+        h.outcome = "hold"
+        h.policy_reason = f"{h.policy_reason}; {BENEFIT_HELD}"
     else:
-        h.outcome = "reject"
+        h.outcome = "block" if pa.action == "block" else "reject"
 
 
 #: roles on the paying side and on the receiving side of a payment
@@ -544,15 +598,26 @@ def _stale(bp: BlockedParty, in_force: set[str], on: str) -> str | None:
     )
 
 
+#: each ICC order's section prohibiting evasion and conspiracy (the registry's effects)
+EVASION_SECTIONS = {"ICC-EO13928": "EO 13928 §5", "ICC-EO14203": "EO 14203 §6"}
+
+
+def _evasion(programs: list[str]) -> str:
+    """The law against evading sanctions: IEEPA's, and the order's own section for a known program."""
+    own = [EVASION_SECTIONS[p] for p in programs if p in EVASION_SECTIONS]
+    return "; ".join(["50 U.S.C. 1705(a): attempting, conspiring or causing a violation", *own])
+
+
 def _rule_for(
     decision: str,
     deciding: list[PaymentHit],
     flags: list[StrippingFlag],
     embargo: list[str],
     held_why: list[str] | None = None,
+    on: date | None = None,
 ) -> str:
     programs = sorted({program_code(p) for h in deciding for p in h.programs})
-    cites = [PROGRAM_RULES[p] for p in programs if p in PROGRAM_RULES]
+    cites = [str(c) for c in program_citations(programs, on)] if on is not None else []
     if not cites:
         cites = sorted({h.policy_reason or "" for h in deciding if h.policy_reason})
     if decision == "block":
@@ -564,7 +629,7 @@ def _rule_for(
         if any(h.strength == "possible" for h in deciding) or (deciding and not parts):
             parts.append("possible match: validate before release (OFAC FAQ 5)")
         if flags:
-            parts.append("signs of stripping: evasion is prohibited (e.g. EO 14203 §6)")
+            parts.append(f"signs of stripping: evasion is prohibited ({_evasion(programs)})")
         parts.extend(embargo)
         return "; ".join(parts)
     return ""
@@ -604,7 +669,7 @@ def decide(
     held_why: list[str] = []
     stale_notes: dict[str, str] = {}
     for h in raw_hits:
-        _apply_policy(h, policy)
+        _apply_policy(h, policy, at.date())
         bp = by_id.get(h.party_id or "")
         stale = _stale(bp, in_force, at.date().isoformat()) if bp is not None else None
         if stale and h.outcome in ("block", "reject"):
@@ -664,6 +729,8 @@ def decide(
         line += f", score {h.score}: {h.explanation}; policy: {h.action} ({h.policy_reason})"
         if h.altered:
             line += "; the name was disguised"
+        if h.benefit:
+            line += f'; named as the one the payment is for ("{h.benefit}")'
         reasons.append(line)
     for c in conflicts:
         reasons.append(f"conflict: {c}")
@@ -699,7 +766,15 @@ def decide(
             if not hits:
                 reasons.append("no party, bank or free text matched a listed or blocked party")
     else:
-        rule = _rule_for(decision, deciding, flags, embargo, held_why)
+        if decision == "hold":
+            held_why.extend(
+                dict.fromkeys(
+                    BENEFIT_HELD if h.benefit else MENTION_HELD
+                    for h in deciding
+                    if h.source == "free_text" and h.strength == "strong"
+                )
+            )
+        rule = _rule_for(decision, deciding, flags, embargo, held_why, at.date())
     if decision == "block" and funds.source_blocked:
         reasons.append(
             f"the debtor's account {funds.from_account} holds blocked property: the payment moves nothing, "

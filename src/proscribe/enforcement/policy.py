@@ -14,15 +14,19 @@ The EU Blocking Statute (Council Regulation (EC) No 2271/96) forbids EU operator
 foreign laws listed in its Annex (Art. 5) and obliges them to inform the Commission within 30 days
 (Art. 2). A US program in ``blocking_statute`` therefore turns a hit into a *conflict* for an EU
 operator: it is not complied with (``note``) or, for an EU operator that is also a US person,
-escalated, because its duties then conflict directly. See domain.md section 4.
+escalated, because its duties then conflict directly. ``BLOCKING_STATUTE_ANNEX`` names the law
+of each program the Annex lists (as amended by Delegated Regulation (EU) 2018/1100).
 
 Presets live in ``enforcement/policies/*.yaml``; the policy in force is stored in the settings
-table (``policy``), so the CLI and the service read the same one.
+table (``policy``), so the CLI and the service read the same one. A change is proposed by one
+person (``propose_policy``) and takes effect only when a second person approves it
+(``decisions.approve``), both recorded in the audit trail.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -32,14 +36,18 @@ import yaml
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement import audit
+from proscribe.enforcement.citations import program_citations
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import InputError
 from proscribe.store.audit import Setting
+from proscribe.store.casework import Decision
 
 __all__ = [
     "ACTIONS",
+    "BLOCKING_STATUTE_ANNEX",
     "PRESETS",
     "US_DATASETS",
+    "AnnexEntry",
     "Institution",
     "ListRule",
     "Policy",
@@ -47,8 +55,9 @@ __all__ = [
     "ServiceCharge",
     "load_policy",
     "preset",
+    "propose_policy",
+    "put_in_force",
     "read_policy",
-    "save_policy",
 ]
 
 ACTIONS = ("block", "reject", "escalate", "note")
@@ -100,6 +109,77 @@ CHARGE_PERIODS = ("month", "year")
 
 
 @dataclass(frozen=True)
+class AnnexEntry:
+    """A US program (an OFAC tag) and the law of it the EU Blocking Statute's Annex lists."""
+
+    program: str
+    law: str
+    #: the amending act that put it in the Annex, and from when it applies
+    since: date
+    added_by: str
+    #: set when the program rests only in part on a law the Annex lists
+    uncertain: str = ""
+
+
+#: The Annex to Council Regulation (EC) No 2271/96 as amended, in particular by Commission Delegated
+#: Regulation (EU) 2018/1100 (applicable from 7 August 2018): the US measures on Cuba (the Cuban
+#: Democracy Act 1992, the LIBERTAD Act 1996 and the Cuban Assets Control Regulations) and on Iran (the
+#: Iran Sanctions Act 1996, the NDAA for FY2012, the Iran Threat Reduction and Syria Human Rights Act
+#: 2012, the Iran Freedom and Counter-Proliferation Act 2012 and the Iranian Transactions and Sanctions
+#: Regulations). Keyed by the OFAC program tags that carry them. The consolidated Annex was not read
+#: here; verify it on EUR-Lex (docs/enforcement.md, what is uncertain).
+BLOCKING_STATUTE_ANNEX: dict[str, AnnexEntry] = {
+    e.program: e
+    for e in (
+        AnnexEntry(
+            "CUBA",
+            "Cuban Assets Control Regulations, 31 CFR part 515 (and the Cuban Democracy Act 1992, the "
+            "Cuban Liberty and Democratic Solidarity (LIBERTAD) Act 1996)",
+            date(1996, 11, 29),
+            "Council Regulation (EC) No 2271/96",
+        ),
+        AnnexEntry(
+            "IRAN",
+            "Iranian Transactions and Sanctions Regulations, 31 CFR part 560",
+            date(2018, 8, 7),
+            "Commission Delegated Regulation (EU) 2018/1100",
+        ),
+        AnnexEntry(
+            "ISA", "Iran Sanctions Act of 1996", date(2018, 8, 7), "Delegated Regulation (EU) 2018/1100"
+        ),
+        AnnexEntry(
+            "IFCA",
+            "Iran Freedom and Counter-Proliferation Act of 2012",
+            date(2018, 8, 7),
+            "Delegated Regulation (EU) 2018/1100",
+        ),
+        AnnexEntry(
+            "IRAN-TRA",
+            "Iran Threat Reduction and Syria Human Rights Act of 2012",
+            date(2018, 8, 7),
+            "Delegated Regulation (EU) 2018/1100",
+        ),
+        AnnexEntry(
+            "IFSR",
+            "Iranian Financial Sanctions Regulations, 31 CFR part 561, which carry out section 1245 of the "
+            "NDAA for FY2012 and the Iran Threat Reduction Act, both in the Annex",
+            date(2018, 8, 7),
+            "Delegated Regulation (EU) 2018/1100",
+            uncertain="part 561 itself is not named in the Annex; the Acts it carries out are",
+        ),
+        AnnexEntry(
+            "IRAN-EO13846",
+            "EO 13846 (2018), which re-imposed sanctions under the Iran Sanctions Act, the NDAA for FY2012, "
+            "the Iran Threat Reduction Act and the Iran Freedom and Counter-Proliferation Act",
+            date(2018, 8, 7),
+            "Delegated Regulation (EU) 2018/1100",
+            uncertain="EO 13846 itself is not named in the Annex; the Acts it carries out are",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class ServiceCharge:
     """A normal service charge the institution takes, and may take from blocked accounts too.
 
@@ -145,25 +225,56 @@ class Policy:
     def service_charge(self, code: str) -> ServiceCharge | None:
         return next((c for c in self.service_charges if c.code == code), None)
 
-    def action_for(self, dataset: str, programs: list[str] | tuple[str, ...] = ()) -> PolicyAction:
-        """The action a confirmed hit on a listing of ``dataset`` under ``programs`` takes."""
+    def action_for(
+        self, dataset: str, programs: list[str] | tuple[str, ...] = (), *, on: date | None = None
+    ) -> PolicyAction:
+        """The action a confirmed hit on a listing of ``dataset`` under ``programs`` takes.
+
+        The reason cites the law of each program the listing is under, as it stood ``on`` the day
+        of the hit (``citations``: EO 13928 and 31 CFR part 520 for a 2020 listing, EO 14203 and
+        31 CFR part 528 for a 2025 one); the list's ``authority`` only for programs the registry
+        does not know.
+        """
         rule = self.lists.get(dataset)
         if rule is None:
             return PolicyAction("escalate", f"{dataset} is not named in the policy: review", binding=False)
+        on = on or aware(None).date()
         basis = rule.basis.replace("_", "-")
-        reason = f"{dataset}: {basis} ({rule.authority})" if rule.authority else f"{dataset}: {basis}"
-        conflicting = sorted(set(programs).intersection(self.blocking_statute))
+        authority = rule.authority
+        cites = program_citations(tuple(programs), on)
+        if cites and dataset in US_DATASETS:
+            authority = "; ".join(str(c) for c in cites)
+            if rule.basis != "binding":
+                authority += f"; {rule.authority}" if rule.authority else ""
+        reason = f"{dataset}: {basis} ({authority})" if authority else f"{dataset}: {basis}"
+        listed = [
+            p
+            for p in sorted(set(programs).intersection(self.blocking_statute))
+            if p not in BLOCKING_STATUTE_ANNEX or BLOCKING_STATUTE_ANNEX[p].since <= on
+        ]
+        conflicting = [p for p in listed if not _annex_uncertain(p)]
+        possible = [p for p in listed if _annex_uncertain(p)]
         if self.eu_operator and dataset in US_DATASETS and conflicting:
             conflict = (
-                f"{', '.join(conflicting)} is in the Annex to the EU Blocking Statute (Reg. (EC) 2271/96): "
-                "an EU operator must not comply (Art. 5) and must inform the Commission "
-                "within 30 days (Art. 2)"
+                f"{_annex_words(conflicting)} in the Annex to the EU Blocking Statute (Council Regulation "
+                "(EC) No 2271/96 as amended): an EU operator must not comply (Art. 5) and must inform the "
+                "Commission within 30 days (Art. 2)"
             )
             if self.us_person:
                 # EO 14203 §8(c) makes this operator a US person too: the two laws conflict head-on
                 why = f"{reason}; conflicting duties"
                 return PolicyAction("escalate", why, binding=True, conflict=conflict)
             return PolicyAction("note", f"{reason}; not complied with", binding=False, conflict=conflict)
+        if self.eu_operator and dataset in US_DATASETS and possible:
+            conflict = (
+                f"{_annex_words(possible)} possibly within the Annex to the EU Blocking Statute (Council "
+                "Regulation (EC) No 2271/96 as amended) ("
+                + "; ".join(BLOCKING_STATUTE_ANNEX[p].uncertain for p in possible)
+                + "): a person decides whether to comply; if it is covered, an EU operator must not comply "
+                "(Art. 5) and must inform the Commission within 30 days (Art. 2)"
+            )
+            why = f"{reason}; a possible Blocking Statute conflict"
+            return PolicyAction("escalate", why, binding=rule.basis == "binding", conflict=conflict)
         return PolicyAction(rule.action, reason, binding=rule.basis == "binding")
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +291,20 @@ class Policy:
             "retention_years": self.retention_years,
             "service_charges": [c.to_dict() for c in self.service_charges],
         }
+
+
+def _annex_uncertain(program: str) -> bool:
+    entry = BLOCKING_STATUTE_ANNEX.get(program)
+    return entry is not None and bool(entry.uncertain)
+
+
+def _annex_words(programs: list[str]) -> str:
+    """ "CUBA (Cuban Assets Control Regulations...; Reg. (EC) No 2271/96) is" for the conflict's text."""
+    parts = []
+    for p in programs:
+        entry = BLOCKING_STATUTE_ANNEX.get(p)
+        parts.append(f"{p} ({entry.law}; listed by {entry.added_by})" if entry else p)
+    return ", ".join(parts) + (" is" if len(parts) == 1 else " are")
 
 
 def _err(where: str, reason: str) -> InputError:
@@ -317,9 +442,51 @@ def load_policy(session: Session) -> Policy:
     return parse_policy(row.value, "stored policy")
 
 
-def save_policy(session: Session, policy: Policy, *, actor: str) -> None:
-    """Put ``policy`` in force (audited: a change of policy changes what hits do)."""
-    at = aware(None)
+def propose_policy(
+    session: Session, policy: Policy, *, actor: str, reason: str, at: datetime | None = None
+) -> Decision:
+    """Propose putting ``policy`` in force; nothing changes until a second person approves it.
+
+    A policy decides what every hit does (block, reject, hold, the EU Blocking Statute conflict), so
+    changing it is a decision under four eyes like any other: ``decisions.approve`` by someone other
+    than ``actor`` puts it in force, and the audit trail records both (``decision.propose``, then
+    ``policy.set`` naming who proposed and who approved).
+    """
+    at = aware(at)
+    text = (reason or "").strip()
+    if len(text) < 5:
+        raise InputError("a policy change needs a reason (at least a few words) for the record")
+    current = load_policy(session)
+    value = policy.to_dict()
+    decision = Decision(
+        action="set_policy",
+        subject_type="policy",
+        subject_id=policy.name[:100],
+        reason=text,
+        evidence={"from": current.name, "to": policy.name, "institution": policy.institution.name},
+        params={"policy": value},
+        decided_by=actor,
+        decided_at=at,
+        status="pending",
+    )
+    session.add(decision)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="decision.propose",
+        subject="policy",
+        data={"decision": decision.id, "outcome": "set_policy", "reason": text, "policy": value},
+        at=at,
+    )
+    return decision
+
+
+def put_in_force(session: Session, decision: Decision, *, actor: str, at: datetime) -> dict[str, Any]:
+    """Carry out an approved ``set_policy`` decision (called by ``decisions.approve`` only)."""
+    if decision.subject_type != "policy" or decision.decided_by == actor:
+        raise InputError(f"decision {decision.id} is not a policy change approved by a second person")
+    policy = parse_policy(decision.params.get("policy"), f"decision {decision.id}")
     row = session.get(Setting, POLICY_SETTING)
     value = policy.to_dict()
     if row is None:
@@ -328,4 +495,13 @@ def save_policy(session: Session, policy: Policy, *, actor: str) -> None:
         row.value = value
         row.updated_at = at
         row.updated_by = actor
-    audit.append(session, actor=actor, action="policy.set", subject="policy", data=value, at=at)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="policy.set",
+        subject="policy",
+        data={**value, "decision": decision.id, "proposed_by": decision.decided_by, "approved_by": actor},
+        at=at,
+    )
+    return {"policy": policy.name, "proposed_by": decision.decided_by, "approved_by": actor}

@@ -2,7 +2,7 @@
 
 OFAC issues a specific licence to a named licensee for named property and transactions
 (31 CFR 501.801). An institution acting on one checks that the transaction conforms to it and
-keeps a copy (FFIEC BSA/AML Manual, OFAC procedures; domain notes 2.6). Here a specific licence
+keeps a copy (FFIEC BSA/AML Examination Manual, OFAC procedures and Appendix H). Here a specific licence
 exists only once it is *registered*: its number, issuing authority, licensee, the parties and
 blocked accounts it concerns, its direction, the amount and currency, its purpose, the payee or
 remitter it names, its issue and expiry dates and where the copy is kept. One person records it

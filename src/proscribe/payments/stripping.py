@@ -23,7 +23,7 @@ from typing import Any
 from proscribe.matching.normalize import tokens
 from proscribe.payments.messages import PaymentMessage
 
-__all__ = ["StrippingFlag", "deobfuscate", "party_flags", "unknown_names_in_text"]
+__all__ = ["StrippingFlag", "beneficiary_names", "deobfuscate", "party_flags", "unknown_names_in_text"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,29 @@ _MARKERS = re.compile(
 _NAME_END = re.compile(r"[,;/()\n]|\b(?:INVOICE|INV|REF|FOR|RE|ACC|ACCOUNT|IBAN|NO|NR|DATED?)\b")
 
 
+def beneficiary_names(text: str, *, across_lines: bool = False) -> list[tuple[str, str]]:
+    """Who free text says a payment is for: (the words that say so, the name after them).
+
+    "FOR THE BENEFIT OF KARIM KHAN", "FBO", "ON BEHALF OF", "IN FAVOUR OF", "/BNF/" and "/ULTB/"
+    name the one the payment is for; the name runs to the next comma, code or reference word, and
+    to the end of the line unless ``across_lines`` (MT103 lines wrap at 35 characters, so a name may
+    go on on the next line; a field 72 continuation "//" is read as a space).
+    """
+    if across_lines:
+        text = re.sub(r"\n(?://)?", " ", text)
+    upper = text.upper()
+    out: list[tuple[str, str]] = []
+    for m in _MARKERS.finditer(upper):
+        rest = upper[m.end() :]
+        if _MARKERS.match(rest):
+            continue  # "/BNF/ON BEHALF OF X": the inner marker names X
+        end = _NAME_END.search(rest)
+        name = (rest[: end.start()] if end else rest).strip()
+        if name:
+            out.append((" ".join(m.group(0).split()).strip(" :"), name))
+    return out
+
+
 def unknown_names_in_text(message: PaymentMessage) -> list[StrippingFlag]:
     """Free text naming someone the payment is for ("on behalf of X") who is not among its parties."""
     known: set[str] = set()
@@ -124,13 +147,7 @@ def unknown_names_in_text(message: PaymentMessage) -> list[StrippingFlag]:
         known.update(tokens(p.name))
     out: list[StrippingFlag] = []
     for ft in message.free_text:
-        upper = ft.text.upper()
-        for m in _MARKERS.finditer(upper):
-            rest = upper[m.end() :]
-            if _MARKERS.match(rest):
-                continue  # "/BNF/ON BEHALF OF X": the inner marker names X
-            end = _NAME_END.search(rest)
-            name = rest[: end.start()] if end else rest
+        for _, name in beneficiary_names(ft.text):
             toks = tokens(name)
             if not toks or len(toks) > 6:
                 continue
@@ -139,8 +156,8 @@ def unknown_names_in_text(message: PaymentMessage) -> list[StrippingFlag]:
                     StrippingFlag(
                         "unknown_name_in_text",
                         ft.field,
-                        name.strip(),
-                        f"field {ft.field} names {name.strip()!r} as the one the payment is for, "
+                        name,
+                        f"field {ft.field} names {name!r} as the one the payment is for, "
                         "who is not among the parties",
                     )
                 )

@@ -14,7 +14,7 @@ from proscribe.enforcement import audit, reports
 from proscribe.enforcement.book import BookInputError
 from proscribe.enforcement.clock import now
 from proscribe.enforcement.errors import EnforcementError, InputError
-from proscribe.enforcement.policy import load_policy, parse_policy, preset, save_policy
+from proscribe.enforcement.policy import load_policy, parse_policy, preset, propose_policy
 from proscribe.enforcement.travel import (
     Traveller,
     check_traveller,
@@ -392,6 +392,7 @@ class PolicyBody(BaseModel):
         None, examples=["eu-bank"]
     )
     policy: dict[str, Any] | None = Field(None, description="A policy document (see docs/policy.md)")
+    reason: str | None = Field(None, max_length=5000, examples=["the bank now operates in the EU"])
 
     @model_validator(mode="after")
     def one_of(self) -> PolicyBody:
@@ -413,7 +414,11 @@ def show_policy(request: Request) -> Any:
 @router.put(
     "/api/policy",
     dependencies=[allow(Role.admin)],
-    summary="Put a preset (us-bank, eu-bank, eu-subsidiary-of-us-bank) or a policy document in force",
+    summary=(
+        "Propose a preset (us-bank, eu-bank, eu-subsidiary-of-us-bank) or a policy document; it takes "
+        "effect when a second person approves the decision (POST /api/decisions/{id}/approve)"
+    ),
+    status_code=202,
     response_model=dict[str, Any],
 )
 def set_policy(request: Request, body: PolicyBody, who: Caller) -> Any:
@@ -423,8 +428,9 @@ def set_policy(request: Request, body: PolicyBody, who: Caller) -> Any:
         raise HTTPException(422, str(exc)) from None
 
     def work(s: Session) -> dict[str, Any]:
-        save_policy(s, chosen, actor=actor_of(who))
-        return load_policy(s).to_dict()
+        reason = body.reason or f"policy {chosen.name} proposed over the API"
+        decision = propose_policy(s, chosen, actor=actor_of(who), reason=reason)
+        return {"decision": decision.id, "status": decision.status, "proposed": chosen.to_dict()}
 
     return write(request, work)
 

@@ -12,7 +12,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from proscribe.store.schema import Base, UTCDateTime
@@ -98,6 +109,8 @@ class Ownership(Base):
     owned_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True, index=True)
     share: Mapped[Decimal] = mapped_column(SHARE)
     source: Mapped[str] = mapped_column(Text, default="")
+    #: the owner controls the organisation whatever its share (the EU's and the UK's test count it)
+    control: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class FamilyMember(Base):
