@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -293,6 +294,62 @@ def test_rate_and_size_limits(server: LiveServer, viewer: httpx.Client) -> None:
 
     chunked = viewer.post("/match/default", content=chunks(), headers={"content-type": "application/json"})
     assert chunked.status_code == 413
+
+
+def test_screening_work_is_bounded_with_a_clear_answer(viewer: httpx.Client) -> None:
+    """One request cannot freeze the service: names, words, characters and names in all are bounded."""
+
+    def match(names: list[str], queries: int = 1) -> httpx.Response:
+        body = {
+            "queries": {f"q{i}": {"schema": "Person", "properties": {"name": names}} for i in range(queries)}
+        }
+        return viewer.post("/match/default", json=body)
+
+    resp = match(["word " * 41])
+    assert resp.status_code == 422
+    assert resp.json()["detail"] == "query 'q0': name 1 has 41 words; at most 40 are screened"
+    resp = match(["Karim Khan", "x" * 401])
+    assert resp.status_code == 422
+    assert resp.json()["detail"] == "query 'q0': name 2 has 401 characters; at most 400 are screened"
+    resp = match([f"Karim Khan {i}" for i in range(21)])
+    assert resp.status_code == 422
+    assert resp.json()["detail"] == "query 'q0': more than 20 names; split it into several queries"
+    resp = match([f"Karim Khan {i}" for i in range(6)], queries=100)  # 600 names in all
+    assert resp.status_code == 413
+    assert resp.json()["detail"].startswith("the request has 600 names; at most 500 in one request")
+    assert match([f"Karim Khan {i}" for i in range(5)], queries=100).status_code == 200  # 500: within
+    resp = viewer.post("/api/screen", json={"name": "word " * 41})
+    assert resp.status_code == 422 and resp.json()["detail"] == "name has 41 words; at most 40 are screened"
+    resp = viewer.get("/search/default", params={"q": "x" * 401})
+    assert resp.status_code == 422 and "q has 401 characters" in resp.json()["detail"]
+
+
+def test_healthz_answers_while_big_requests_are_scored(server: LiveServer, viewer: httpx.Client) -> None:
+    """Scoring runs off the event loop: /healthz answers within a second during a heavy /match."""
+    names = [f"Karim Asad Ahmad Khan {i}" for i in range(5)]
+    body = {"queries": {f"q{i}": {"schema": "Person", "properties": {"name": names}} for i in range(100)}}
+    spans: list[tuple[float, float, int]] = []
+
+    def heavy() -> None:
+        start = time.monotonic()
+        code = viewer.post("/match/default", json=body).status_code
+        spans.append((start, time.monotonic(), code))
+
+    threads = [threading.Thread(target=heavy) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    answered: list[float] = []
+    for _ in range(3):
+        start = time.monotonic()
+        assert httpx.get(f"{server.url}/healthz", timeout=5).json() == {"status": "ok"}
+        answered.append(time.monotonic())
+        assert answered[-1] - start < 1.0
+    for t in threads:
+        t.join()
+    assert [code for *_, code in spans] == [200, 200, 200]
+    # /healthz was answered while the heavy requests were still being scored
+    assert answered[0] < max(end for _, end, _ in spans)
 
 
 def test_sign_in_with_a_session_and_a_one_time_password(server: LiveServer) -> None:

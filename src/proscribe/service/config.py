@@ -6,10 +6,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proscribe.service.bounds import Bounds
+
 
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
 
 
 def _env_path(name: str) -> Path | None:
@@ -47,6 +54,8 @@ class ServiceConfig:
     secure_cookies: bool = False
     #: queries one /match request may carry (yente's YENTE_MAX_BATCH)
     max_batch: int = 100
+    #: how much screening one request may ask for (names, words, characters): see ``bounds``
+    bounds: Bounds = field(default_factory=Bounds)
     #: the first admin's name, made on the first start of an empty store
     admin_username: str = "admin"
     extra: dict[str, str] = field(default_factory=dict)
@@ -65,6 +74,12 @@ class ServiceConfig:
             lists_mirror=_env_path("PROSCRIBE_LISTS_MIRROR"),
             lists_fallback=_env_path("PROSCRIBE_LISTS_FALLBACK"),
             secure_cookies=os.environ.get("PROSCRIBE_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            bounds=Bounds(
+                name_chars=_env_int("PROSCRIBE_MAX_NAME_CHARS", Bounds.name_chars),
+                name_tokens=_env_int("PROSCRIBE_MAX_NAME_WORDS", Bounds.name_tokens),
+                names_per_query=_env_int("PROSCRIBE_MAX_NAMES_PER_QUERY", Bounds.names_per_query),
+                names_per_request=_env_int("PROSCRIBE_MAX_NAMES_PER_REQUEST", Bounds.names_per_request),
+            ),
         )
         for key, value in overrides.items():
             if value is not None:

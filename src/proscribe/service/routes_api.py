@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -58,6 +59,7 @@ async def screen(request: Request, body: ScreenBody) -> dict[str, Any]:
     current = loaded(request)
     if not body.name.strip():
         raise HTTPException(400, "name: the name is empty")
+    runtime_of(request).config.bounds.check_name(body.name.strip(), "name")
     try:
         query = ScreenQuery(
             name=body.name.strip(),
@@ -72,7 +74,9 @@ async def screen(request: Request, body: ScreenBody) -> dict[str, Any]:
         filters = check_filters(current.screener, body.datasets, body.programs)
     except UnknownFilterError as exc:
         raise HTTPException(422, str(exc)) from None
-    hits = current.screener.screen(
+    # scoring runs in a worker thread, never on the event loop (/healthz answers meanwhile)
+    hits = await run_in_threadpool(
+        current.screener.screen,
         query,
         threshold=body.threshold,
         limit=body.limit,
