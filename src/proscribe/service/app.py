@@ -15,14 +15,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from proscribe import __version__
 from proscribe.service import routes_api, routes_enforcement, routes_session, routes_yente
-from proscribe.service.auth import Role, allow, check_guarded
+from proscribe.service.auth import SESSION_SECONDS, Role, allow, check_guarded
 from proscribe.service.config import ServiceConfig
-from proscribe.service.middleware import ServiceMiddleware
+from proscribe.service.middleware import DOCS_CSP, ServiceMiddleware
 from proscribe.service.runtime import Runtime
 from proscribe.web import router as web_router
 
 #: a signed-in session lasts a working day
-SESSION_SECONDS = 8 * 3600
 
 DESCRIPTION = """Sanctions screening and enforcement. The `/match`, `/search`, `/entities`, `/catalog`
 and `/algorithms` endpoints answer as yente does, so yente's clients work unchanged.
@@ -87,7 +86,9 @@ def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = No
 
     @app.get("/docs", include_in_schema=False, dependencies=[allow(Role.viewer)])
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="proscribe API")
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="proscribe API")
+        page.headers["content-security-policy"] = DOCS_CSP
+        return page
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> Response:

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -89,6 +89,61 @@ class ApiKey(Base):
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "revoked_by": self.revoked_by,
         }
+
+
+class UserSession(Base):
+    """A signed-in browser session, kept on the server so that signing out ends it for good.
+
+    The cookie carries a random id; the store keeps its SHA-256. A cookie copied before its
+    session ended (sign-out, expiry) names a session that is over, and is refused.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+def start_session(session: Session, username: str, *, lifetime: timedelta) -> str:
+    """A new session of ``username`` for ``lifetime``; its id (for the cookie), shown only here."""
+    token = secrets.token_urlsafe(32)
+    at = now()
+    session.add(
+        UserSession(
+            token_hash=key_hash(token),
+            username=username,
+            created_at=at,
+            expires_at=at + lifetime,
+        )
+    )
+    session.flush()
+    return token
+
+
+def live_session(session: Session, token: str, username: str) -> bool:
+    """Whether ``token`` names a session of ``username`` that has not ended or expired."""
+    row = session.execute(
+        select(UserSession).where(UserSession.token_hash == key_hash(token))
+    ).scalar_one_or_none()
+    return row is not None and row.username == username and row.ended_at is None and now() < row.expires_at
+
+
+def end_session(session: Session, token: str, *, actor: str) -> bool:
+    """End the session ``token`` names (sign-out); False if it had already ended."""
+    row = session.execute(
+        select(UserSession).where(UserSession.token_hash == key_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.ended_at is not None:
+        return False
+    row.ended_at = now()
+    row.ended_by = actor
+    audit.append(session, actor=actor, action="session.end", subject=f"user:{row.username}", data={})
+    return True
 
 
 def user_dict(user: User) -> dict[str, object]:
