@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -227,6 +228,12 @@ def test_batch_job_runs_and_its_result_downloads(server: LiveServer, keys: dict[
         assert "ofac-6365" in result.text and "r2" not in result.text
         errors = analyst.get(job["download"], params={"errors": "true"}).text
         assert "r3" in errors
+    # the job's files are customer data: a 0700 folder of 0600 files, whatever the umask
+    folder = server.runtime.jobs.folder / job["id"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(server.runtime.jobs.folder.stat().st_mode) == 0o700
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert len(files) >= 3 and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files), files
     # another non-admin user does not see it
     with httpx.Client(base_url=server.url, headers=auth(keys["approver"])) as other:
         assert other.get(f"/api/jobs/{job['id']}").status_code == 404

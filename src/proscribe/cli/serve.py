@@ -46,6 +46,7 @@ def serve(
     """Run the HTTP service (yente-compatible API, proscribe's API, sign-in) on Uvicorn."""
     import uvicorn
 
+    from proscribe.private_files import KeyFileError
     from proscribe.service import ServiceConfig, create_app
     from proscribe.service.runtime import Runtime
 
@@ -58,6 +59,8 @@ def serve(
     )
     try:
         runtime = Runtime.open(config)
+    except KeyFileError as exc:
+        fail(str(exc))
     except Exception as exc:
         fail(f"cannot open the store {config.db or '(default)'}: {exc}")
     if runtime.first_start is not None:

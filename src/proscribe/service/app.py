@@ -35,6 +35,13 @@ class Problem(BaseModel):
     detail: str
 
 
+class Unprocessable(BaseModel):
+    """A request whose values cannot be used: one line saying why (a name longer than screened,
+    an unknown list), or, for a body of the wrong shape, FastAPI's list of what is wrong where."""
+
+    detail: str | list[dict[str, Any]]
+
+
 #: the refusals any endpoint may give, documented on every one (the contract test checks them)
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "description": text}
@@ -48,6 +55,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (429, "Too many requests; wait as Retry-After says"),
         (503, "The screening index is loading"),
     )
+}
+# JSON on every route (pages included: a body of the wrong shape is answered by FastAPI in JSON)
+ERRORS[422] = {
+    "description": "The request's values cannot be used",
+    "content": {"application/json": {"schema": Unprocessable.model_json_schema()}},
 }
 
 

@@ -18,6 +18,7 @@ from proscribe.enforcement import audit
 from proscribe.enforcement.clock import now
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
 from proscribe.matching.score import Query as ScreenQuery
+from proscribe.private_files import create_private
 from proscribe.screening import batch
 from proscribe.screening.batch import RowError, clean_birth_date, clean_country, clean_kind
 from proscribe.screening.filters import UnknownFilterError, check_filters
@@ -120,6 +121,7 @@ def screen_batch(
     job = Job(id=jobs.new_id(), kind="screen.batch", owner=who.username, created_at=now())
     folder = jobs.new_folder(job.id)
     input_path = folder / f"input.{'jsonl' if fmt == 'jsonl' else fmt}"
+    create_private(input_path)  # customer data: 0600
     with open(input_path, "wb") as fh:
         shutil.copyfileobj(file.file, fh)
     try:
@@ -173,6 +175,8 @@ async def get_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
 @router.get("/api/jobs/{job_id}/result", dependencies=[allow(Role.viewer)], summary="Download a job's result")
 async def job_result(request: Request, job_id: str, who: Caller, errors: bool = False) -> FileResponse:
     job = _visible(runtime_of(request).jobs.get(job_id), who)
+    if job.result.get("deleted"):
+        raise HTTPException(410, f"job {job_id}'s files were deleted after the retention period")
     if job.status != "done" or job.result_path is None:
         raise HTTPException(409, f"job {job_id} is {job.status}; there is no result yet")
     path = job.result_path.with_name(job.result_path.name + ".errors.csv") if errors else job.result_path
