@@ -511,3 +511,26 @@ def test_security_headers_on_every_answer(server: LiveServer, viewer: httpx.Clie
     docs = viewer.get("/docs")
     assert docs.status_code == 200 and "frame-ancestors 'none'" in docs.headers["content-security-policy"]
     assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+
+
+def test_a_disabled_users_keys_and_sessions_stop(server: LiveServer, admin: httpx.Client) -> None:
+    """Off-boarding: disabling a user stops their key and their signed-in session at once."""
+    user, password = "leaver", "a long enough passphrase"
+    with Session(server.runtime.store.engine) as session, session.begin():
+        users.create_user(
+            session, user, "analyst", actor="test", password=password, must_change_password=False
+        )
+        _, key = users.create_key(session, user, actor=user)
+    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
+        time.sleep(1.1)
+        assert sign_in(browser, user, password).status_code == 303
+        assert browser.get("/api/me").status_code == 200
+        assert httpx.get(f"{server.url}/api/me", headers=auth(key)).status_code == 200
+        resp = admin.post(f"/api/users/{user}/disable")
+        assert resp.status_code == 200 and resp.json()["disabled"] is True
+        assert httpx.get(f"{server.url}/api/me", headers=auth(key)).status_code == 401
+        assert browser.get("/api/me").status_code == 401
+    refused = admin.post("/api/users/admin-user/disable")
+    assert refused.status_code == 400 and "cannot disable their own account" in refused.json()["detail"]
+    assert admin.post(f"/api/users/{user}/enable").json()["disabled"] is False
+    assert httpx.get(f"{server.url}/api/me", headers=auth(key)).status_code == 200

@@ -156,6 +156,28 @@ def users_reset_password(
         console.print(f"new one-time password for {username}: {password}", highlight=False)
 
 
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(...)) -> None:
+    """Disable a user (off-boarding): they cannot sign in; their sessions and keys stop working."""
+    try:
+        with _session() as session, session.begin():
+            users.set_disabled(session, username, True, actor=CLI_ACTOR)
+    except EnforcementError as exc:
+        fail(str(exc))
+    console.print(f"{username} is disabled")
+
+
+@users_app.command("enable")
+def users_enable(username: str = typer.Argument(...)) -> None:
+    """Enable a disabled user again (a new password may be needed: reset-password)."""
+    try:
+        with _session() as session, session.begin():
+            users.set_disabled(session, username, False, actor=CLI_ACTOR)
+    except EnforcementError as exc:
+        fail(str(exc))
+    console.print(f"{username} is enabled")
+
+
 @keys_app.command("create")
 def keys_create(
     owner: str = typer.Option(..., "--user", help="The user the key acts for."),

@@ -346,6 +346,31 @@ def reset_password(request: Request, username: str, who: Caller) -> dict[str, An
     return {"username": username, "password": password, "must_change_password": True}
 
 
+@router.post(
+    "/api/users/{username}/disable",
+    dependencies=[allow(Role.admin)],
+    summary="Disable a user (off-boarding): their sign-in, sessions and keys stop",
+)
+def disable_user(request: Request, username: str, who: Caller) -> dict[str, Any]:
+    return _set_disabled(request, username, True, who)
+
+
+@router.post("/api/users/{username}/enable", dependencies=[allow(Role.admin)], summary="Enable a user again")
+def enable_user(request: Request, username: str, who: Caller) -> dict[str, Any]:
+    return _set_disabled(request, username, False, who)
+
+
+def _set_disabled(request: Request, username: str, disabled: bool, who: Principal) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    try:
+        with write_session(runtime.store.engine) as session:
+            out = users.user_dict(users.set_disabled(session, username, disabled, actor=who.actor))
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    runtime.auth.forget()  # at once in this process; within 10 seconds in others
+    return out
+
+
 class NewKey(BaseModel):
     name: str = Field("", max_length=200)
     role: str | None = Field(None, pattern="^(viewer|analyst|approver|admin)$")

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from proscribe.enforcement import audit
 from proscribe.enforcement.clock import now
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
+from proscribe.store.audit import AuditRecord
 from proscribe.store.schema import Base, UTCDateTime
 
 #: lowest to highest; each role can do everything the roles before it can
@@ -144,6 +145,40 @@ def end_session(session: Session, token: str, *, actor: str) -> bool:
     row.ended_by = actor
     audit.append(session, actor=actor, action="session.end", subject=f"user:{row.username}", data={})
     return True
+
+
+#: audit actions by which one person sets another's means of signing in (a password, an account,
+#: a key): the two are not independent for four eyes while the change is recent
+CREDENTIAL_ACTIONS = ("user.create", "user.reset_password", "key.create")
+
+
+def person_of(actor: str) -> str:
+    """The user an actor names: ``alice (key 1a2b3c4d)`` is ``alice``."""
+    return actor.split(" (key ", 1)[0].strip()
+
+
+def credential_links(session: Session, a: str, b: str, *, since: datetime) -> list[AuditRecord]:
+    """Audit records since ``since`` in which one of ``a`` and ``b`` set the other's credentials.
+
+    Counted: making the other's account (``user.create``), resetting their password
+    (``user.reset_password``), making a key for them (``key.create`` with them as owner).
+    """
+    a, b = person_of(a), person_of(b)
+    rows = session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.action.in_(CREDENTIAL_ACTIONS), AuditRecord.at >= since)
+        .order_by(AuditRecord.seq)
+    )
+    found = []
+    for row in rows:
+        by = person_of(row.actor)
+        if row.action == "key.create":
+            whom = str((row.data or {}).get("owner") or "")
+        else:
+            whom = row.subject.removeprefix("user:")
+        if by != whom and {by, whom} == {a, b}:
+            found.append(row)
+    return found
 
 
 def user_dict(user: User) -> dict[str, object]:
@@ -274,8 +309,23 @@ def set_role(session: Session, username: str, role: str, *, actor: str) -> User:
 
 
 def set_disabled(session: Session, username: str, disabled: bool, *, actor: str) -> User:
+    """Disable a user (off-boarding) or enable them again.
+
+    A disabled user cannot sign in, their sessions and keys stop working (checked at every use),
+    and their open sessions in the store are ended. Nobody disables themselves (the last admin
+    would lock everyone out).
+    """
     user = get_user(session, username)
+    if disabled and person_of(actor) == username:
+        raise InputError(f"{username} cannot disable their own account: ask another admin")
     user.disabled = disabled
+    if disabled:
+        at = now()
+        for row in session.scalars(
+            select(UserSession).where(UserSession.username == username, UserSession.ended_at.is_(None))
+        ):
+            row.ended_at = at
+            row.ended_by = actor
     audit.append(
         session,
         actor=actor,
