@@ -32,6 +32,19 @@ def audit_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["PROSCRIBE_AUDIT_DIR"] = before
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The service's session key lives in a temporary folder: tests never write to the home directory."""
+    path = tmp_path_factory.mktemp("keys") / "session.key"
+    before = os.environ.get("PROSCRIBE_SECRET_FILE")
+    os.environ["PROSCRIBE_SECRET_FILE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("PROSCRIBE_SECRET_FILE", None)
+    else:
+        os.environ["PROSCRIBE_SECRET_FILE"] = before
+
+
 def _shared_data() -> Path:
     return Path(os.environ.get("PROSCRIBE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 

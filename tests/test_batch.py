@@ -398,3 +398,30 @@ def test_two_workers_write_what_one_writes(screener: Screener, tmp_path: Path) -
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     assert (tmp_path / "two.csv.errors.csv").read_bytes() == (tmp_path / "one.csv.errors.csv").read_bytes()
     assert two.hits == one.hits > 0
+
+
+def test_csv_outputs_cannot_carry_formulas(screener: Screener, tmp_path: Path) -> None:
+    """Ids and names from a batch file reach the hits and errors CSVs as text, never as formulas.
+
+    OWASP's rule for CSV injection: a cell starting with = + - @ tab or CR gets a leading quote.
+    """
+    formula = '=HYPERLINK("http://x","y")'
+    src = tmp_path / "in.csv"
+    with open(src, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name"])
+        w.writerow([formula, "AEROCARIBBEAN AIRLINES"])  # a hit: its query_id is the formula
+        w.writerow(["q2", "@AEROCARIBBEAN AIRLINES"])  # a hit: its query_name starts with @
+        w.writerow(["+q3", ""])  # an error row: its id starts with +
+    out = tmp_path / "hits.csv"
+    screen_file(screener, src, out, workers=1)
+    hits = read_hits(out)
+    assert {h["query_id"] for h in hits} == {"'" + formula, "q2"}
+    assert {h["query_name"] for h in hits if h["query_id"] == "q2"} == {"'@AEROCARIBBEAN AIRLINES"}
+    with open(output_paths(out, "csv")[0], encoding="utf-8", newline="") as fh:
+        errors = list(csv.DictReader(fh))
+    assert [e["id"] for e in errors] == ["'+q3"]
+    for path in (out, output_paths(out, "csv")[0]):
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                assert not [c for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")], row

@@ -125,7 +125,7 @@ def test_four_eyes_and_blocking(bank: Store, tmp_path: Path) -> None:
     alert = _alert(bank, "C-1002", "icc-bensouda-fatou")
     with Session(bank.engine) as s, s.begin():
         d = decisions.decide(
-            s, alert_id=alert.id, outcome="true_match", reason="same name, DOB", actor="alice"
+            s, alert_id=alert.id, outcome="true_match", reason="same name, DOB", actor="alice", at=IN_2020
         )
         decision_id = d.id
     # the person who decided cannot approve, and nothing happens until someone else does
@@ -189,7 +189,12 @@ def test_fifty_percent_rule_on_the_book(bank: Store, tmp_path: Path) -> None:
         alert = _alert(bank, party, entity)
         with Session(bank.engine) as s, s.begin():
             d = decisions.decide(
-                s, alert_id=alert.id, outcome="true_match", reason="confirmed match", actor="alice"
+                s,
+                alert_id=alert.id,
+                outcome="true_match",
+                reason="confirmed match",
+                actor="alice",
+                at=IN_2020,
             )
             decisions.approve(s, decision_id=d.id, actor="bob", at=IN_2020)
     with Session(bank.engine) as s:
@@ -213,7 +218,12 @@ def test_fifty_percent_rule_on_the_book(bank: Store, tmp_path: Path) -> None:
     for a in delisted:
         with Session(bank.engine) as s, s.begin():
             d = decisions.decide(
-                s, alert_id=a.id, outcome="release", reason="EO 14022 revocation", actor="alice"
+                s,
+                alert_id=a.id,
+                outcome="release",
+                reason="EO 14022 revocation",
+                actor="alice",
+                at=AFTER_REVOCATION,
             )
             decisions.approve(s, decision_id=d.id, actor="bob", at=AFTER_REVOCATION)
     with Session(bank.engine) as s:
@@ -292,7 +302,7 @@ def test_blocking_statute_conflict_for_an_eu_subsidiary(bank: Store, tmp_path: P
     alert = _alert(bank, "C-1001", "icc-khan-karim")
     with Session(bank.engine) as s, s.begin():
         d = decisions.decide(
-            s, alert_id=alert.id, outcome="true_match", reason="the Prosecutor", actor="alice"
+            s, alert_id=alert.id, outcome="true_match", reason="the Prosecutor", actor="alice", at=at
         )
         done = decisions.approve(s, decision_id=d.id, actor="bob", at=at)
         effect = done.params["effect"]
@@ -354,19 +364,29 @@ def test_a_held_payment_is_decided_under_four_eyes(db_url: str, screener: Screen
     assert held.payment_id is not None and again.payment_id is not None
     with Session(store.engine) as s, s.begin():
         d = decisions.decide_payment(
-            s, payment_id=held.payment_id, outcome="block", reason="the listed Prosecutor", actor="alice"
+            s,
+            payment_id=held.payment_id,
+            outcome="block",
+            reason="the listed Prosecutor",
+            actor="alice",
+            at=at,
         )
         block_id = d.id
         with pytest.raises(EnforcementError, match="already has a decision"):
             decisions.decide_payment(
-                s, payment_id=held.payment_id, outcome="release", reason="other view", actor="carol"
+                s, payment_id=held.payment_id, outcome="release", reason="other view", actor="carol", at=at
             )
     with pytest.raises(FourEyesError), Session(store.engine) as s, s.begin():
         decisions.approve(s, decision_id=block_id, actor="alice", at=at)
     with Session(store.engine) as s, s.begin():
         effect = decisions.approve(s, decision_id=block_id, actor="bob", at=at).params["effect"]
         r = decisions.decide_payment(
-            s, payment_id=again.payment_id, outcome="release", reason="a different Karim Khan", actor="alice"
+            s,
+            payment_id=again.payment_id,
+            outcome="release",
+            reason="a different Karim Khan",
+            actor="alice",
+            at=at,
         )
         decisions.approve(s, decision_id=r.id, actor="bob", at=at)
     with Session(store.engine) as s:
@@ -411,7 +431,7 @@ def _confirm(store: Store, party: str, entity: str, at: datetime) -> None:
     alert = _alert(store, party, entity)
     with Session(store.engine) as s, s.begin():
         d = decisions.decide(
-            s, alert_id=alert.id, outcome="true_match", reason="confirmed match", actor="alice"
+            s, alert_id=alert.id, outcome="true_match", reason="confirmed match", actor="alice", at=at
         )
         decisions.approve(s, decision_id=d.id, actor="bob", at=at)
 
@@ -424,7 +444,13 @@ def test_a_release_needs_a_specific_licence_in_force(bank: Store, tmp_path: Path
     # a general licence authorises dealings; it does not unblock property
     with pytest.raises(EnforcementError, match="does not unblock"), Session(bank.engine) as s, s.begin():
         decisions.request_release(
-            s, block_id=block_id, kind="license", reason="wind-down", actor="alice", authority="GL 1"
+            s,
+            block_id=block_id,
+            kind="license",
+            reason="wind-down",
+            actor="alice",
+            authority="GL 1",
+            at=IN_2020,
         )
     # a number nobody registered is refused, whatever it looks like
     with pytest.raises(EnforcementError, match="not registered"), Session(bank.engine) as s, s.begin():
@@ -435,6 +461,7 @@ def test_a_release_needs_a_specific_licence_in_force(bank: Store, tmp_path: Path
             reason="OFAC licence",
             actor="alice",
             authority="ICC-2020-77",
+            at=IN_2020,
         )
     # a compliance release (blocked in error) goes through four eyes and returns the funds
     with Session(bank.engine) as s, s.begin():
@@ -445,6 +472,7 @@ def test_a_release_needs_a_specific_licence_in_force(bank: Store, tmp_path: Path
             reason="mistaken identity",
             actor="alice",
             authority="OFAC case 2020-1234",
+            at=IN_2020,
         )
         decisions.approve(s, decision_id=d.id, actor="bob", at=IN_2020)
     with Session(bank.engine) as s:

@@ -814,3 +814,40 @@ def test_end_to_end_with_the_ledger_and_blocking(store: Store) -> None:
             "blocked_property",
             "annual_blocked_property",
         ]
+
+
+def test_csv_cells_from_a_payment_message_cannot_be_formulas(book: Session) -> None:
+    """Names from a payment message reach the report's CSV as text, never as a spreadsheet formula.
+
+    OWASP's rule for CSV injection: a cell starting with = + - @ tab or CR gets a leading quote. A
+    plain number, negative ones included, is left as it is (a spreadsheet reads it as that number).
+    """
+    session = book
+    formula = '=HYPERLINK("http://x","y")'
+    payment = add_payment(
+        session,
+        debtor=formula,
+        creditor="@SUM(1+1)*cmd|' /C calc'!A0",
+        reference="+INSTR-1",
+        amount=Decimal("-2500.00"),
+    )
+    report = reports.record_due(
+        session,
+        kind="rejected_transaction",
+        subject_type="payment",
+        subject_id=str(payment.id),
+        trigger=date(2025, 6, 13),
+        actor=ACTOR,
+    )
+    session.commit()
+    content = reports.build(session, report.id)
+    text = reports.render(content, "csv")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") and c != "-2500.00"]
+    assert not [c for c in cells if c.startswith("-") and c != "-2500.00"]
+    details = parse_csv(text)[("parties", "details")]
+    assert details == ["'" + formula, "'@SUM(1+1)*cmd|' /C calc'!A0"]
+    assert parse_csv(text)[("transaction", "amount")] == ["-2500.00"]  # a number stays a number
+    # JSON and HTML carry the text as it came (HTML escapes it; JSON is not a spreadsheet)
+    parties = json.loads(reports.render(content, "json"))["sections"]["parties"]["items"]
+    assert parties[0]["details"] == formula

@@ -4,7 +4,10 @@ proscribe's own endpoints, sign-in, keys, limits and the audit trail."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from proscribe.service import ServiceConfig
 from proscribe.service.live import LiveServer
+from proscribe.store import users
 from proscribe.store.audit import AuditRecord
 
 
@@ -224,6 +228,12 @@ def test_batch_job_runs_and_its_result_downloads(server: LiveServer, keys: dict[
         assert "ofac-6365" in result.text and "r2" not in result.text
         errors = analyst.get(job["download"], params={"errors": "true"}).text
         assert "r3" in errors
+    # the job's files are customer data: a 0700 folder of 0600 files, whatever the umask
+    folder = server.runtime.jobs.folder / job["id"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(server.runtime.jobs.folder.stat().st_mode) == 0o700
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert len(files) >= 3 and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files), files
     # another non-admin user does not see it
     with httpx.Client(base_url=server.url, headers=auth(keys["approver"])) as other:
         assert other.get(f"/api/jobs/{job['id']}").status_code == 404
@@ -295,6 +305,90 @@ def test_rate_and_size_limits(server: LiveServer, viewer: httpx.Client) -> None:
     assert chunked.status_code == 413
 
 
+def test_screening_work_is_bounded_with_a_clear_answer(viewer: httpx.Client) -> None:
+    """One request cannot freeze the service: names, words, characters and names in all are bounded."""
+
+    def match(names: list[str], queries: int = 1) -> httpx.Response:
+        body = {
+            "queries": {f"q{i}": {"schema": "Person", "properties": {"name": names}} for i in range(queries)}
+        }
+        return viewer.post("/match/default", json=body)
+
+    resp = match(["word " * 41])
+    assert resp.status_code == 422
+    assert resp.json()["detail"] == "query 'q0': name 1 has 41 words; at most 40 are screened"
+    resp = match(["Karim Khan", "x" * 401])
+    assert resp.status_code == 422
+    assert resp.json()["detail"] == "query 'q0': name 2 has 401 characters; at most 400 are screened"
+    resp = match([f"Karim Khan {i}" for i in range(21)])
+    assert resp.status_code == 422
+    assert resp.json()["detail"] == "query 'q0': more than 20 names; split it into several queries"
+    resp = match([f"Karim Khan {i}" for i in range(6)], queries=100)  # 600 names in all
+    assert resp.status_code == 413
+    assert resp.json()["detail"].startswith("the request has 600 names; at most 500 in one request")
+    assert match([f"Karim Khan {i}" for i in range(5)], queries=100).status_code == 200  # 500: within
+    resp = viewer.post("/api/screen", json={"name": "word " * 41})
+    assert resp.status_code == 422 and resp.json()["detail"] == "name has 41 words; at most 40 are screened"
+    resp = viewer.get("/search/default", params={"q": "x" * 401})
+    assert resp.status_code == 422 and "q has 401 characters" in resp.json()["detail"]
+
+
+def test_healthz_answers_while_big_requests_are_scored(server: LiveServer, viewer: httpx.Client) -> None:
+    """Scoring runs off the event loop: /healthz answers within a second during a heavy /match."""
+    names = [f"Karim Asad Ahmad Khan {i}" for i in range(5)]
+    body = {"queries": {f"q{i}": {"schema": "Person", "properties": {"name": names}} for i in range(100)}}
+    spans: list[tuple[float, float, int]] = []
+
+    def heavy() -> None:
+        start = time.monotonic()
+        code = viewer.post("/match/default", json=body).status_code
+        spans.append((start, time.monotonic(), code))
+
+    threads = [threading.Thread(target=heavy) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    answered: list[float] = []
+    for _ in range(3):
+        start = time.monotonic()
+        assert httpx.get(f"{server.url}/healthz", timeout=5).json() == {"status": "ok"}
+        answered.append(time.monotonic())
+        assert answered[-1] - start < 1.0
+    for t in threads:
+        t.join()
+    assert [code for *_, code in spans] == [200, 200, 200]
+    # /healthz was answered while the heavy requests were still being scored
+    assert answered[0] < max(end for _, end, _ in spans)
+
+
+def login_token(browser: httpx.Client) -> str:
+    """The sign-in form's token (login CSRF), as the page gives it to this browser."""
+    page = browser.get("/login").text
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def sign_in(browser: httpx.Client, username: str, password: str) -> httpx.Response:
+    """Sign in as a browser does: the form's page first, then the form with its token."""
+    token = login_token(browser)
+    return browser.post("/login", data={"username": username, "password": password, "csrf": token})
+
+
+def session_of(server: LiveServer, browser: httpx.Client) -> dict[str, object]:
+    """What the browser's signed session cookie holds (read with the server's secret)."""
+    import base64
+
+    from itsdangerous import TimestampSigner
+
+    cookie = browser.cookies.get("proscribe_session")
+    if not cookie:
+        return {}
+    data = TimestampSigner(server.runtime.secret_key).unsign(cookie.encode())
+    loaded: dict[str, object] = json.loads(base64.b64decode(data))
+    return loaded
+
+
 def test_sign_in_with_a_session_and_a_one_time_password(server: LiveServer) -> None:
     first = server.runtime.first_start
     assert first is not None and first.username == "admin"
@@ -302,14 +396,15 @@ def test_sign_in_with_a_session_and_a_one_time_password(server: LiveServer) -> N
         page = browser.get("/", headers={"accept": "text/html"})
         assert page.status_code == 303 and page.headers["location"].startswith("/login")
         assert 'for="password"' in browser.get("/login").text
-        wrong = browser.post("/login", data={"username": "admin", "password": "not the password"})
-        assert wrong.status_code == 401 and "proscribe_session" not in browser.cookies
-        ok = browser.post("/login", data={"username": "admin", "password": first.password})
-        assert ok.status_code == 303 and "proscribe_session" in browser.cookies
+        wrong = sign_in(browser, "admin", "not the password")
+        assert wrong.status_code == 401 and browser.cookies.get("proscribe_session")
+        assert "user" not in session_of(server, browser)
+        ok = sign_in(browser, "admin", first.password)
+        assert ok.status_code == 303 and "user" in session_of(server, browser)
         # a second session of the same user, opened before the password changes
         other = httpx.Client(base_url=server.url, follow_redirects=False)
         time.sleep(1.1)  # sign-ins from one address are limited to one a second (after a burst of two)
-        assert other.post("/login", data={"username": "admin", "password": first.password}).status_code == 303
+        assert sign_in(other, "admin", first.password).status_code == 303
         assert other.get("/api/me").status_code == 200
         # the one-time password must be changed before anything else
         assert browser.get("/api/me").json()["must_change_password"] is True
@@ -341,3 +436,101 @@ def test_metrics_count_requests_by_route(viewer: httpx.Client) -> None:
     text = viewer.get("/metrics").text
     assert 'proscribe_http_requests_total{method="POST",route="/match/{dataset}",status="200"}' in text
     assert "proscribe_index_listings" in text
+
+
+def test_sign_in_needs_the_forms_token(server: LiveServer) -> None:
+    """Login CSRF: another site cannot sign a victim's browser into the attacker's account.
+
+    The attacker's page can post the form, but not with the token kept in the victim's cookie.
+    """
+    user, password = "csrf-target", "a long enough passphrase"
+    with Session(server.runtime.store.engine) as session, session.begin():
+        users.create_user(
+            session, user, "viewer", actor="test", password=password, must_change_password=False
+        )
+    with httpx.Client(base_url=server.url, follow_redirects=False) as victim:
+        # another site's form: no token at all
+        refused = victim.post("/login", data={"username": user, "password": password})
+        assert refused.status_code == 403 and "out of date" in refused.text
+        assert "user" not in session_of(server, victim)
+        # the attacker's own token (from the attacker's browser) does not match the victim's cookie
+        with httpx.Client(base_url=server.url) as attacker:
+            their_token = login_token(attacker)
+        login_token(victim)  # the victim has a sign-in token of their own
+        time.sleep(1.1)
+        crossed = victim.post("/login", data={"username": user, "password": password, "csrf": their_token})
+        assert crossed.status_code == 403 and "user" not in session_of(server, victim)
+        time.sleep(1.1)
+        assert sign_in(victim, user, password).status_code == 303
+        assert victim.get("/api/me").json()["username"] == user
+
+
+def test_a_cookie_copied_before_sign_out_stops_working(server: LiveServer) -> None:
+    """Sign-out ends the session on the server: a copy of the cookie is worthless afterwards."""
+    user, password = "signs-out", "a long enough passphrase"
+    with Session(server.runtime.store.engine) as session, session.begin():
+        users.create_user(
+            session, user, "viewer", actor="test", password=password, must_change_password=False
+        )
+    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
+        time.sleep(1.1)
+        assert sign_in(browser, user, password).status_code == 303
+        copied = browser.cookies.get("proscribe_session")
+        assert copied and browser.get("/api/me").status_code == 200
+        token = browser.get("/api/me").json()["csrf_token"]
+        assert browser.post("/logout", data={"csrf": token}).status_code == 303
+    with httpx.Client(base_url=server.url, cookies={"proscribe_session": copied}) as thief:
+        assert thief.get("/api/me").status_code == 401
+        assert thief.post("/api/keys", json={}, headers={"X-CSRF-Token": token}).status_code == 401
+    with Session(server.runtime.store.engine) as session:
+        query = select(users.UserSession).where(users.UserSession.username == user)
+        ended = session.execute(query).scalar_one()
+        assert ended.ended_at is not None and ended.ended_by == user
+
+
+def test_security_headers_on_every_answer(server: LiveServer, viewer: httpx.Client) -> None:
+    """No page can be framed by another (clickjacking of the approval page), nor sniffed."""
+    answers = [
+        httpx.get(f"{server.url}/login"),
+        httpx.get(f"{server.url}/healthz"),
+        httpx.get(f"{server.url}/catalog"),  # 401
+        httpx.get(f"{server.url}/ui/alerts", headers={"accept": "text/html"}),  # sent to sign in
+        viewer.get("/api/me"),
+        viewer.get("/ui/alerts", headers={"accept": "text/html"}),
+        viewer.post("/match/default", content=b"x" * 70_000, headers={"content-type": "application/json"}),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 401, 303, 200, 200, 413]
+    for answer in answers:
+        h = answer.headers
+        assert h["x-frame-options"] == "DENY", answer.url
+        assert h["x-content-type-options"] == "nosniff"
+        assert h["referrer-policy"] == "same-origin"
+        csp = h["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
+        assert "script-src" not in csp  # the workspace runs no script
+    docs = viewer.get("/docs")
+    assert docs.status_code == 200 and "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+
+
+def test_a_disabled_users_keys_and_sessions_stop(server: LiveServer, admin: httpx.Client) -> None:
+    """Off-boarding: disabling a user stops their key and their signed-in session at once."""
+    user, password = "leaver", "a long enough passphrase"
+    with Session(server.runtime.store.engine) as session, session.begin():
+        users.create_user(
+            session, user, "analyst", actor="test", password=password, must_change_password=False
+        )
+        _, key = users.create_key(session, user, actor=user)
+    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
+        time.sleep(1.1)
+        assert sign_in(browser, user, password).status_code == 303
+        assert browser.get("/api/me").status_code == 200
+        assert httpx.get(f"{server.url}/api/me", headers=auth(key)).status_code == 200
+        resp = admin.post(f"/api/users/{user}/disable")
+        assert resp.status_code == 200 and resp.json()["disabled"] is True
+        assert httpx.get(f"{server.url}/api/me", headers=auth(key)).status_code == 401
+        assert browser.get("/api/me").status_code == 401
+    refused = admin.post("/api/users/admin-user/disable")
+    assert refused.status_code == 400 and "cannot disable their own account" in refused.json()["detail"]
+    assert admin.post(f"/api/users/{user}/enable").json()["disabled"] is False
+    assert httpx.get(f"{server.url}/api/me", headers=auth(key)).status_code == 200

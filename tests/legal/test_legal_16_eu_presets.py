@@ -101,7 +101,9 @@ def test_eu_and_uk_ownership_is_more_than_half_or_control(store: Store, tmp_path
     assert "co" in apply_rule(eu_listed, [Edge("p", "co", Decimal(50))], kinds, {"p": ["us"]})
 
     with Session(store.engine) as s, s.begin():
-        proposed = propose_policy(s, preset("eu-bank"), actor="alice", reason="we are a Dutch bank")
+        proposed = propose_policy(
+            s, preset("eu-bank"), actor="alice", reason="we are a Dutch bank", at=AUG_2025
+        )
         decisions.approve(s, decision_id=proposed.id, actor="bob", at=AUG_2025)
         party(s, "P-1", "Ivan Example")
         party(s, "P-2", "Karim Asad Ahmad Khan")

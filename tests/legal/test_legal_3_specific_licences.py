@@ -105,6 +105,7 @@ def test_specific_licences_are_recorded_under_four_eyes(store: Store) -> None:
             reason="r",
             actor="a",
             counterparty="y",
+            at=T0,
         )
     with Session(store.engine) as s, pytest.raises(EnforcementError, match="not a blocked account"):
         specific_licenses.register(
@@ -121,6 +122,7 @@ def test_specific_licences_are_recorded_under_four_eyes(store: Store) -> None:
             reason="r",
             actor="a",
             counterparty="y",
+            at=T0,
         )
     decision_id = register_licence(
         store.engine,

@@ -33,7 +33,9 @@ def test_only_scheduled_service_charges_leave_a_blocked_account_under_four_eyes(
             s, account_id="BLK-A-1001", amount=D("12330.00"), actor="ops", reason="service charges"
         )
     with Session(store.engine) as s, pytest.raises(EnforcementError, match="not a normal service charge"):
-        decisions.propose_charge(s, account_id="BLK-A-1001", item="12330 fee", reason="fees", actor="ops")
+        decisions.propose_charge(
+            s, account_id="BLK-A-1001", item="12330 fee", reason="fees", actor="ops", at=T0
+        )
     with Session(store.engine) as s, s.begin():
         proposed = decisions.propose_charge(
             s,
@@ -61,7 +63,7 @@ def test_only_scheduled_service_charges_leave_a_blocked_account_under_four_eyes(
     # an institution whose policy sets no schedule (an EU bank) takes no service charge at all
     with Session(store.engine) as s, s.begin():
         no_charges = dataclasses.replace(preset("us-bank"), service_charges=())
-        proposed = propose_policy(s, no_charges, actor="cco", reason="no schedule of charges")
+        proposed = propose_policy(s, no_charges, actor="cco", reason="no schedule of charges", at=T0)
         decisions.approve(s, decision_id=proposed.id, actor="cro", at=T0)
     with Session(store.engine) as s, pytest.raises(EnforcementError, match="schedule: none"):
         decisions.propose_charge(

@@ -89,6 +89,7 @@ def test_a_fall_below_fifty_percent_releases_nothing_without_a_licence(store: St
             reason="sold down",
             actor="alice",
             authority="ICC-EO14203-1372000-1",
+            at=LATER,
         )
     register_licence(
         store.engine,

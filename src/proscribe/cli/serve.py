@@ -46,6 +46,7 @@ def serve(
     """Run the HTTP service (yente-compatible API, proscribe's API, sign-in) on Uvicorn."""
     import uvicorn
 
+    from proscribe.private_files import KeyFileError
     from proscribe.service import ServiceConfig, create_app
     from proscribe.service.runtime import Runtime
 
@@ -58,6 +59,8 @@ def serve(
     )
     try:
         runtime = Runtime.open(config)
+    except KeyFileError as exc:
+        fail(str(exc))
     except Exception as exc:
         fail(f"cannot open the store {config.db or '(default)'}: {exc}")
     if runtime.first_start is not None:
@@ -151,6 +154,28 @@ def users_reset_password(
         print_json({"username": username, "password": password})
     else:
         console.print(f"new one-time password for {username}: {password}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(...)) -> None:
+    """Disable a user (off-boarding): they cannot sign in; their sessions and keys stop working."""
+    try:
+        with _session() as session, session.begin():
+            users.set_disabled(session, username, True, actor=CLI_ACTOR)
+    except EnforcementError as exc:
+        fail(str(exc))
+    console.print(f"{username} is disabled")
+
+
+@users_app.command("enable")
+def users_enable(username: str = typer.Argument(...)) -> None:
+    """Enable a disabled user again (a new password may be needed: reset-password)."""
+    try:
+        with _session() as session, session.begin():
+            users.set_disabled(session, username, False, actor=CLI_ACTOR)
+    except EnforcementError as exc:
+        fail(str(exc))
+    console.print(f"{username} is enabled")
 
 
 @keys_app.command("create")

@@ -16,14 +16,18 @@ What can be decided:
   an interest: the funds go to a blocked account and a blocked-property report falls due) or
   ``reject`` (prohibited, no blocked interest: returned, and a rejected-transaction report falls due).
 
-The person who decides can never approve or reject their own decision (``FourEyesError``). Every
+The person who decides can never approve or reject their own decision (``FourEyesError``), nor
+can a second person who is not independent of them: one who set the other's credentials (made
+their account, reset their password, made them a key) within ``CREDENTIAL_DAYS`` days, in either
+direction (an admin who reset an approver's password could sign in as the approver). A review
+cannot be dated before the decision it reviews. Every
 decision keeps who, when, why and its evidence (the scores, the explanation, the list versions),
 and both steps go into the audit trail.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +47,7 @@ from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import load_policy, put_in_force
 from proscribe.payments import parse_text
+from proscribe.store import users
 from proscribe.store.book import Account, Party
 from proscribe.store.casework import Alert, Block, Decision, Payment
 
@@ -57,6 +62,10 @@ __all__ = [
     "reject",
     "request_release",
 ]
+
+#: days after one person set another's credentials during which they cannot be each other's
+#: second pair of eyes (an internal control of this tool, not a rule of law: see docs/security.md)
+CREDENTIAL_DAYS = 30
 
 ALERT_OUTCOMES = {"match": ("true_match", "false_positive"), "delisted": ("release", "keep")}
 BLOCK_RELEASE_KINDS = ("license", "compliance_release", "delisting")
@@ -476,16 +485,32 @@ def propose_charge(
     return decision
 
 
-def _review(session: Session, decision_id: int, actor: str) -> Decision:
+def _review(session: Session, decision_id: int, actor: str, at: datetime) -> Decision:
     decision = session.get(Decision, decision_id, with_for_update=True)
     if decision is None:
         raise NotFoundError(f"no decision {decision_id}")
     if decision.status != "pending":
         raise FourEyesError(f"decision {decision_id} is {decision.status}, not pending")
-    if decision.decided_by == actor:
+    if users.person_of(decision.decided_by) == users.person_of(actor):
         raise FourEyesError(
             f"decision {decision_id} was made by {actor}: "
             "a second person must approve or reject it (four eyes)"
+        )
+    if at < aware(decision.decided_at):
+        raise FourEyesError(
+            f"decision {decision_id} was made at {aware(decision.decided_at).isoformat()}: "
+            f"a review cannot be dated before it ({at.isoformat()})"
+        )
+    links = users.credential_links(
+        session, decision.decided_by, actor, since=at - timedelta(days=CREDENTIAL_DAYS)
+    )
+    if links:
+        last = links[-1]
+        raise FourEyesError(
+            f"decision {decision_id}: {users.person_of(actor)} and {users.person_of(decision.decided_by)} "
+            f"are not independent: one set the other's credentials on {aware(last.at).date().isoformat()} "
+            f"({last.action}, audit record {last.seq}); for {CREDENTIAL_DAYS} days after that, "
+            "another person must review it"
         )
     return decision
 
@@ -495,7 +520,7 @@ def approve(
 ) -> Decision:
     """Approve a pending decision (by someone other than its author) and carry it out."""
     at = aware(at)
-    decision = _review(session, decision_id, actor)
+    decision = _review(session, decision_id, actor, at)
     decision.status = "approved"
     decision.reviewed_by = actor
     decision.reviewed_at = at
@@ -620,7 +645,7 @@ def reject(
 ) -> Decision:
     """Send a pending decision back: the alert opens again for a new decision."""
     at = aware(at)
-    decision = _review(session, decision_id, actor)
+    decision = _review(session, decision_id, actor, at)
     decision.status = "rejected"
     decision.reviewed_by = actor
     decision.reviewed_at = at

@@ -26,7 +26,6 @@ says so. See docs/reports.md for the fields and the rules behind them.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -38,6 +37,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from proscribe import csvsafe
 from proscribe.enforcement import audit, ledger
 from proscribe.enforcement.clock import aware, now
 from proscribe.enforcement.deadlines import (
@@ -1238,7 +1238,7 @@ def _csv(content: ReportContent) -> str:
     ``item`` numbers the rows of repeating sections (parties, targets, properties) from 1.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out)  # every cell neutralised against formula injection
     writer.writerow(CSV_COLUMNS)
     for key, value in content.header().items():
         writer.writerow(["report", 1, key, key.replace("_", " "), "" if value is None else value])

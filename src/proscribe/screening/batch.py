@@ -62,7 +62,7 @@ from typing import IO, Any, NamedTuple
 
 from followthemoney.types import registry
 
-from proscribe import __version__
+from proscribe import __version__, csvsafe
 from proscribe.matching.score import Query
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Hit, Screener
 
@@ -486,15 +486,10 @@ def _checksum(path: Path) -> str:
 # --- writing output -------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
+    writer = csvsafe.writer(buf)  # every cell neutralised against formula injection
+    writer.writerows(rows)
     # backslashreplace: an id with undecodable bytes still shows them in the errors file
     return buf.getvalue().encode("utf-8", "backslashreplace")
 

@@ -15,14 +15,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from proscribe import __version__
 from proscribe.service import routes_api, routes_enforcement, routes_session, routes_yente
-from proscribe.service.auth import Role, allow, check_guarded
+from proscribe.service.auth import SESSION_SECONDS, Role, allow, check_guarded
 from proscribe.service.config import ServiceConfig
-from proscribe.service.middleware import ServiceMiddleware
+from proscribe.service.middleware import DOCS_CSP, ServiceMiddleware
 from proscribe.service.runtime import Runtime
 from proscribe.web import router as web_router
 
 #: a signed-in session lasts a working day
-SESSION_SECONDS = 8 * 3600
 
 DESCRIPTION = """Sanctions screening and enforcement. The `/match`, `/search`, `/entities`, `/catalog`
 and `/algorithms` endpoints answer as yente does, so yente's clients work unchanged.
@@ -34,6 +33,13 @@ class Problem(BaseModel):
     """Why a request was refused."""
 
     detail: str
+
+
+class Unprocessable(BaseModel):
+    """A request whose values cannot be used: one line saying why (a name longer than screened,
+    an unknown list), or, for a body of the wrong shape, FastAPI's list of what is wrong where."""
+
+    detail: str | list[dict[str, Any]]
 
 
 #: the refusals any endpoint may give, documented on every one (the contract test checks them)
@@ -49,6 +55,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (429, "Too many requests; wait as Retry-After says"),
         (503, "The screening index is loading"),
     )
+}
+# JSON on every route (pages included: a body of the wrong shape is answered by FastAPI in JSON)
+ERRORS[422] = {
+    "description": "The request's values cannot be used",
+    "content": {"application/json": {"schema": Unprocessable.model_json_schema()}},
 }
 
 
@@ -87,7 +98,9 @@ def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = No
 
     @app.get("/docs", include_in_schema=False, dependencies=[allow(Role.viewer)])
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="proscribe API")
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="proscribe API")
+        page.headers["content-security-policy"] = DOCS_CSP
+        return page
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> Response:

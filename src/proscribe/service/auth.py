@@ -39,6 +39,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: seconds a checked key or session user is trusted before the store is asked again
 #: (a revoked key or a changed role takes effect within this time, at once in this process)
 CACHE_SECONDS = 10.0
+#: how long a signed-in session lasts (the cookie's age and the session's end in the store)
+SESSION_SECONDS = 8 * 3600
 #: a key's last use is written at most this often, so API calls do not each write to the store
 LAST_USED_EVERY = 60.0
 
@@ -79,6 +81,7 @@ class Authenticator:
         self._keys: dict[str, tuple[float, Principal | None]] = {}
         self._users: dict[str, tuple[float, Principal | None, str | None]] = {}
         self._last_used: dict[str, float] = {}
+        self._sessions: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def forget(self) -> None:
@@ -86,6 +89,34 @@ class Authenticator:
         with self._lock:
             self._keys.clear()
             self._users.clear()
+            self._sessions.clear()
+
+    def forget_session(self, sid: str) -> None:
+        """Drop one session from the cache (it was ended in this process)."""
+        with self._lock:
+            self._sessions.pop(users.key_hash(sid), None)
+
+    def live_session(self, username: str, sid: object) -> bool:
+        """Whether the cookie's session id names a session of ``username`` still going in the store.
+
+        A live session is trusted for CACHE_SECONDS; a session ended through this process is
+        dropped at once, one ended through another process within CACHE_SECONDS.
+        """
+        if not isinstance(sid, str) or not sid:
+            return False
+        digest = users.key_hash(sid)
+        clock = time.monotonic()
+        seen = self._sessions.get(digest)
+        if seen is not None and clock - seen < CACHE_SECONDS:
+            return True
+        with Session(self.runtime.store.engine) as session:
+            alive = users.live_session(session, sid, username)
+        with self._lock:
+            if alive:
+                self._sessions[digest] = clock
+            else:
+                self._sessions.pop(digest, None)
+        return alive
 
     def by_key(self, plaintext: str) -> Principal | None:
         digest = users.key_hash(plaintext)
@@ -216,6 +247,9 @@ class Require:
             username = request.session.get("user")
             if isinstance(username, str):
                 principal = runtime.auth.by_session(username, request.session.get("stamp"))
+                sid = request.session.get("sid")
+                if principal is not None and not runtime.auth.live_session(username, sid):
+                    principal = None  # signed out (or expired): a copy of the cookie is worthless
                 if principal is not None and request.method not in READ_METHODS:
                     await _check_csrf_header(request)
         if principal is None:

@@ -6,10 +6,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proscribe.service.bounds import Bounds
+
 
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
 
 
 def _env_path(name: str) -> Path | None:
@@ -23,8 +30,11 @@ class ServiceConfig:
 
     #: store URL (None: PROSCRIBE_DB, else the default SQLite file)
     db: str | None = None
-    #: signs session cookies; None: a secret kept in the store's settings, made on first start
+    #: signs session cookies; None: the key in ``secret_file`` (made on first start)
     secret_key: str | None = None
+    #: the session key's file, mode 0600 (None: $PROSCRIBE_SECRET_FILE, else session.key in the
+    #: user's config folder); never in the store, whose readers must not be able to forge a cookie
+    secret_file: Path | None = None
     #: requests a second each user or key may make (token bucket; a key may carry its own rate)
     rate: float = 200.0
     #: how many requests may come at once before the rate applies
@@ -39,6 +49,8 @@ class ServiceConfig:
     index_cache: Path | None = None
     #: where batch jobs keep their inputs and results (None: a folder in the user's data folder)
     jobs_dir: Path | None = None
+    #: seconds a finished job's files (customer data) are kept before they are deleted
+    job_retention: float = 7 * 86400.0
     #: lists update: read the lists from this folder instead of downloading
     lists_mirror: Path | None = None
     #: lists update: read the lists from this folder when a download fails
@@ -47,6 +59,8 @@ class ServiceConfig:
     secure_cookies: bool = False
     #: queries one /match request may carry (yente's YENTE_MAX_BATCH)
     max_batch: int = 100
+    #: how much screening one request may ask for (names, words, characters): see ``bounds``
+    bounds: Bounds = field(default_factory=Bounds)
     #: the first admin's name, made on the first start of an empty store
     admin_username: str = "admin"
     extra: dict[str, str] = field(default_factory=dict)
@@ -61,10 +75,18 @@ class ServiceConfig:
             burst=_env_float("PROSCRIBE_BURST", cls.burst),
             refresh_seconds=_env_float("PROSCRIBE_REFRESH_SECONDS", cls.refresh_seconds),
             index_cache=_env_path("PROSCRIBE_INDEX_CACHE"),
+            secret_file=_env_path("PROSCRIBE_SECRET_FILE"),
             jobs_dir=_env_path("PROSCRIBE_JOBS_DIR"),
+            job_retention=_env_float("PROSCRIBE_JOB_RETENTION", cls.job_retention),
             lists_mirror=_env_path("PROSCRIBE_LISTS_MIRROR"),
             lists_fallback=_env_path("PROSCRIBE_LISTS_FALLBACK"),
             secure_cookies=os.environ.get("PROSCRIBE_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            bounds=Bounds(
+                name_chars=_env_int("PROSCRIBE_MAX_NAME_CHARS", Bounds.name_chars),
+                name_tokens=_env_int("PROSCRIBE_MAX_NAME_WORDS", Bounds.name_tokens),
+                names_per_query=_env_int("PROSCRIBE_MAX_NAMES_PER_QUERY", Bounds.names_per_query),
+                names_per_request=_env_int("PROSCRIBE_MAX_NAMES_PER_REQUEST", Bounds.names_per_request),
+            ),
         )
         for key, value in overrides.items():
             if value is not None:

@@ -3,12 +3,19 @@
 One job runs at a time on a worker thread (a batch screening uses the index already in memory;
 several at once would only share the same cores). A job's files live in its own folder under the
 jobs folder; the result is downloaded from ``/api/jobs/{id}/result``. Jobs are kept in memory:
-a restart forgets them (their files stay on disk).
+a restart forgets them.
+
+A job's files are customer data: the jobs folder and each job's folder are 0700, its files 0600,
+and a job's folder is deleted ``retention`` seconds after the job finished (folders left from
+before a restart: that long after they were last written). Old folders are swept when a job is
+submitted and when the server starts.
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from proscribe.enforcement.clock import now
+from proscribe.private_files import make_private, private_dir
 
 
 @dataclass
@@ -61,21 +69,51 @@ Work = Callable[[Job], dict[str, Any]]
 
 
 class JobManager:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, retention: float = 7 * 86400.0) -> None:
         self.folder = folder
+        self.retention = retention
         self.jobs: dict[str, Job] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proscribe-job")
         self._lock = threading.Lock()
+        self._finished: dict[str, float] = {}  # job id -> when it finished (time.time())
+        self.purge()
 
     def new_folder(self, job_id: str) -> Path:
-        path = self.folder / job_id
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
+        path = private_dir(self.folder / job_id)
         return path
+
+    def purge(self, clock: float | None = None) -> list[str]:
+        """Delete the folders of jobs finished more than ``retention`` seconds ago; their ids."""
+        clock = time.time() if clock is None else clock
+        if not self.folder.is_dir():
+            return []
+        gone = []
+        running = {j.id for j in self.jobs.values() if j.status in ("queued", "running")}
+        for path in self.folder.iterdir():
+            if not path.is_dir() or path.name in running:
+                continue
+            ended = self._finished.get(path.name)
+            if ended is None and path.name in self.jobs:
+                continue  # made for a job not submitted yet
+            if ended is None:  # left from before a restart: its last write
+                ended = max((p.stat().st_mtime for p in path.rglob("*")), default=path.stat().st_mtime)
+            if clock - ended > self.retention:
+                shutil.rmtree(path, ignore_errors=True)
+                gone.append(path.name)
+                with self._lock:
+                    self._finished.pop(path.name, None)
+                    job = self.jobs.get(path.name)
+                    if job is not None:
+                        job.result_path = None
+                        job.result = {**job.result, "deleted": True}
+        return gone
 
     def new_id(self) -> str:
         return uuid.uuid4().hex
 
     def submit(self, job: Job, work: Work) -> Job:
+        self.purge()
         with self._lock:
             self.jobs[job.id] = job
         self._pool.submit(self._run, job, work)
@@ -94,6 +132,10 @@ class JobManager:
             job.status = "failed"
         finally:
             job.finished_at = now()
+            folder = self.folder / job.id
+            if folder.is_dir():
+                make_private(folder)  # the results too: 0600, whatever wrote them
+            self._finished[job.id] = time.time()
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)

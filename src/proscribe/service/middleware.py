@@ -8,6 +8,11 @@ not a task and a memory stream, which matters at hundreds of /match calls a seco
   limit than JSON calls.
 - **Metrics**: each request is counted and timed under its route template (``/entities/{id}``),
   so the labels stay few.
+- **Security headers** on every answer (pages, API, errors, refusals): no framing by other pages
+  (``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'``), ``X-Content-Type-Options:
+  nosniff``, ``Referrer-Policy: same-origin``, and a Content-Security-Policy that lets a page load
+  only the workspace's own stylesheet, images and forms (no script at all). A route that serves
+  other content sets its own CSP (the API docs page, HTML reports), which is kept.
 - **Audit**: when the route's guard marked the request as a change (``request.state.audit``),
   a record is appended after the response with the caller, the method, the path and the status.
   Changes that a route makes to the institution's data are audited by that route itself, in the
@@ -41,6 +46,41 @@ class _TooLarge(Exception):
     pass
 
 
+#: the workspace's pages use their own stylesheet and inline SVG charts, and no script
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+#: a printable report (HTML with its own inline stylesheet, no script, nothing fetched)
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+#: the API docs page (Swagger UI from its CDN, started by an inline script)
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", CSP.encode()),
+)
+
+
+def _secured(send: Send) -> Send:
+    """``send`` that adds the security headers a response does not set itself."""
+
+    async def secured_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            headers += [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return secured_send
+
+
 class ServiceMiddleware:
     def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
@@ -50,6 +90,7 @@ class ServiceMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _secured(send)
         cfg = self.runtime.config
         limit = cfg.max_upload if scope["path"] in UPLOAD_PATHS else cfg.max_body
         for name, value in scope.get("headers", []):

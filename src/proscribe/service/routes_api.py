@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from proscribe.enforcement import audit
 from proscribe.enforcement.clock import now
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
 from proscribe.matching.score import Query as ScreenQuery
+from proscribe.private_files import create_private
 from proscribe.screening import batch
 from proscribe.screening.batch import RowError, clean_birth_date, clean_country, clean_kind
 from proscribe.screening.filters import UnknownFilterError, check_filters
@@ -58,6 +60,7 @@ async def screen(request: Request, body: ScreenBody) -> dict[str, Any]:
     current = loaded(request)
     if not body.name.strip():
         raise HTTPException(400, "name: the name is empty")
+    runtime_of(request).config.bounds.check_name(body.name.strip(), "name")
     try:
         query = ScreenQuery(
             name=body.name.strip(),
@@ -72,7 +75,9 @@ async def screen(request: Request, body: ScreenBody) -> dict[str, Any]:
         filters = check_filters(current.screener, body.datasets, body.programs)
     except UnknownFilterError as exc:
         raise HTTPException(422, str(exc)) from None
-    hits = current.screener.screen(
+    # scoring runs in a worker thread, never on the event loop (/healthz answers meanwhile)
+    hits = await run_in_threadpool(
+        current.screener.screen,
         query,
         threshold=body.threshold,
         limit=body.limit,
@@ -116,6 +121,7 @@ def screen_batch(
     job = Job(id=jobs.new_id(), kind="screen.batch", owner=who.username, created_at=now())
     folder = jobs.new_folder(job.id)
     input_path = folder / f"input.{'jsonl' if fmt == 'jsonl' else fmt}"
+    create_private(input_path)  # customer data: 0600
     with open(input_path, "wb") as fh:
         shutil.copyfileobj(file.file, fh)
     try:
@@ -169,6 +175,8 @@ async def get_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
 @router.get("/api/jobs/{job_id}/result", dependencies=[allow(Role.viewer)], summary="Download a job's result")
 async def job_result(request: Request, job_id: str, who: Caller, errors: bool = False) -> FileResponse:
     job = _visible(runtime_of(request).jobs.get(job_id), who)
+    if job.result.get("deleted"):
+        raise HTTPException(410, f"job {job_id}'s files were deleted after the retention period")
     if job.status != "done" or job.result_path is None:
         raise HTTPException(409, f"job {job_id} is {job.status}; there is no result yet")
     path = job.result_path.with_name(job.result_path.name + ".errors.csv") if errors else job.result_path
@@ -336,6 +344,31 @@ def reset_password(request: Request, username: str, who: Caller) -> dict[str, An
         raise _problem(exc) from None
     runtime.auth.forget()
     return {"username": username, "password": password, "must_change_password": True}
+
+
+@router.post(
+    "/api/users/{username}/disable",
+    dependencies=[allow(Role.admin)],
+    summary="Disable a user (off-boarding): their sign-in, sessions and keys stop",
+)
+def disable_user(request: Request, username: str, who: Caller) -> dict[str, Any]:
+    return _set_disabled(request, username, True, who)
+
+
+@router.post("/api/users/{username}/enable", dependencies=[allow(Role.admin)], summary="Enable a user again")
+def enable_user(request: Request, username: str, who: Caller) -> dict[str, Any]:
+    return _set_disabled(request, username, False, who)
+
+
+def _set_disabled(request: Request, username: str, disabled: bool, who: Principal) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    try:
+        with write_session(runtime.store.engine) as session:
+            out = users.user_dict(users.set_disabled(session, username, disabled, actor=who.actor))
+    except EnforcementError as exc:
+        raise _problem(exc) from None
+    runtime.auth.forget()  # at once in this process; within 10 seconds in others
+    return out
 
 
 class NewKey(BaseModel):

@@ -24,6 +24,7 @@ from proscribe.enforcement.travel import (
     set_entry_rule,
 )
 from proscribe.service.auth import Caller, Role, allow
+from proscribe.service.middleware import REPORT_CSP
 from proscribe.service.routes_shared import (
     INVALID,
     Offset,
@@ -289,6 +290,8 @@ def _rendered(content: reports.ReportContent, fmt: str, name: str) -> Response:
     headers = {"X-Missing-Fields": str(len(content.missing))}
     if fmt != "json":
         headers["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+    if fmt == "html":
+        headers["Content-Security-Policy"] = REPORT_CSP  # its own inline stylesheet, no script
     return Response(text, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 

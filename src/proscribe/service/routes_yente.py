@@ -142,6 +142,16 @@ def _first_clean(values: list[str], clean: Any) -> str | None:
     return None
 
 
+def example_names(props: dict[str, str | list[str]]) -> list[str]:
+    """The names one example is screened under: its names and aliases, else its name parts joined."""
+    names = _values(props, "name") + _values(props, "alias")
+    if not names:
+        joined = " ".join(v for part in _NAME_PARTS for v in _values(props, part)[:1])
+        if joined:
+            names = [joined]
+    return list(dict.fromkeys(names))
+
+
 def parse_example(
     key: str, schema: str, props: dict[str, str | list[str]]
 ) -> tuple[list[ScreenQuery], dict[str, Any]]:
@@ -152,11 +162,7 @@ def parse_example(
         raise HTTPException(
             400, f"query {key!r}: schema {schema!r} cannot be matched; use one of {sorted(KINDS)}"
         )
-    names = _values(props, "name") + _values(props, "alias")
-    if not names:
-        joined = " ".join(v for part in _NAME_PARTS for v in _values(props, part)[:1])
-        if joined:
-            names = [joined]
+    names = example_names(props)
     if not names:
         raise HTTPException(400, f"query {key!r}: give a name (or firstName/lastName)")
     birth = _first_clean(_values(props, "birthDate") + _values(props, "incorporationDate"), clean_birth_date)
@@ -316,9 +322,13 @@ async def match(
     scope = scope_of(current.catalog, dataset, include_dataset, exclude_dataset)
     excluded = set(exclude_entity_ids or [])
     skip_schemata = set(exclude_schema or [])
+    bounds = runtime.config.bounds
+    total = 0
     for key, example in body.queries.items():
         if example.schema_ in skip_schemata:
             raise HTTPException(400, f"query {key!r}: its schema {example.schema_} is excluded")
+        total += bounds.check_query(key, example_names(example.properties))
+    bounds.check_total(total)
     args: dict[str, Any] = dict(
         scope=scope,
         threshold=threshold,
@@ -328,12 +338,9 @@ async def match(
         changed_since=_changed_since(changed_since),
         excluded=excluded,
     )
-    # one query is answered on the event loop (a fraction of a millisecond); a batch goes to a
-    # worker thread so that it does not hold up the requests behind it
-    if len(body.queries) == 1:
-        data = match_queries(current, body, **args)
-    else:
-        data = await run_in_threadpool(match_queries, current, body, **args)
+    # scoring runs in a worker thread, never on the event loop: /healthz and the requests behind
+    # this one are answered while it is scored
+    data = await run_in_threadpool(match_queries, current, body, **args)
     runtime.metrics.screened.inc(len(body.queries))
     return JSONResponse(data, headers={"x-batch-size": str(len(body.queries))})
 
@@ -398,8 +405,11 @@ async def search(
             raise HTTPException(400, f"unknown facet {name!r}; use {', '.join(FACETS)}")
     since = _changed_since(changed_since)
     if q.strip():
+        runtime_of(request).config.bounds.check_name(q.strip(), "q")
         query = ScreenQuery(name=q.strip(), kind=KINDS.get(schema))
-        hits = current.screener.screen(query, threshold=0.1, limit=MAX_LIMIT + 9500, datasets=scope)
+        hits = await run_in_threadpool(
+            current.screener.screen, query, threshold=0.1, limit=MAX_LIMIT + 9500, datasets=scope
+        )
         found = [catalog.docs[h.entity_id] for h in hits if h.entity_id in catalog.docs]
         # the index holds what is designated today; listings whose sanctions ended are still on
         # their lists and found by their names' words

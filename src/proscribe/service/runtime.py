@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_config_dir, user_data_dir
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement.clock import now
+from proscribe.private_files import SECRET_FILE_ENV, read_or_create_secret
 from proscribe.service.auth import Authenticator
 from proscribe.service.config import ServiceConfig
 from proscribe.service.index import IndexHolder
@@ -19,7 +19,8 @@ from proscribe.service.ratelimit import RateLimiter
 from proscribe.store import Store, users
 from proscribe.store.audit import Setting
 
-_SECRET = "service.session_secret"
+#: where an earlier version kept the session key, in the store itself (removed at start)
+_OLD_SECRET = "service.session_secret"
 
 
 @dataclass
@@ -30,16 +31,27 @@ class FirstStart:
     password: str
 
 
-def _session_secret(store: Store) -> str:
-    """The key that signs session cookies: kept in the store so a restart keeps people signed in."""
+def secret_file(config: ServiceConfig) -> Path:
+    """The session key's file: the config's, else ``$PROSCRIBE_SECRET_FILE``, else in the user's
+    config folder."""
+    if config.secret_file is not None:
+        return config.secret_file
+    env = os.environ.get(SECRET_FILE_ENV)
+    return Path(env).expanduser() if env else Path(user_config_dir("proscribe")) / "session.key"
+
+
+def _session_secret(config: ServiceConfig, store: Store) -> str:
+    """The key that signs session cookies, from its 0600 file outside the store (made on first start).
+
+    Anyone who can read the store must not be able to forge a cookie, so the key is not kept there:
+    a key an earlier version kept in the store's settings is deleted (its sessions end).
+    """
+    key = read_or_create_secret(secret_file(config))
     with Session(store.engine) as session, session.begin():
-        row = session.get(Setting, _SECRET)
-        if row is None:
-            row = Setting(
-                key=_SECRET, value={"key": secrets.token_urlsafe(48)}, updated_at=now(), updated_by="system"
-            )
-            session.add(row)
-        return str(row.value["key"])
+        old = session.get(Setting, _OLD_SECRET)
+        if old is not None:
+            session.delete(old)
+    return key
 
 
 class Runtime:
@@ -51,12 +63,12 @@ class Runtime:
             password = users.ensure_admin(session, config.admin_username)
         if password is not None:
             self.first_start = FirstStart(config.admin_username, password)
-        self.secret_key = config.secret_key or _session_secret(store)
+        self.secret_key = config.secret_key or _session_secret(config, store)
         self.auth = Authenticator(self)
         self.limiter = RateLimiter(config.rate, config.burst)
         self.index = IndexHolder(store, config.index_cache, config.refresh_seconds)
         jobs_dir = config.jobs_dir or Path(user_data_dir("proscribe")) / "jobs"
-        self.jobs = JobManager(jobs_dir)
+        self.jobs = JobManager(jobs_dir, retention=config.job_retention)
         self.metrics = Metrics()
 
     @classmethod

@@ -11,6 +11,8 @@ from alembic.config import Config
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 
+from proscribe.private_files import create_private
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -38,7 +40,9 @@ def make_engine(url: str) -> Engine:
         # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url[len("sqlite:///") :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # a new store file is 0600 in a 0700 folder (SQLite gives its -wal and -shm files the
+        # store's mode): whoever reads it reads the book of customers and the users' hashes
+        create_private(Path(url[len("sqlite:///") :].split("?", 1)[0]).expanduser())
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

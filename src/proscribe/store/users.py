@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from proscribe.enforcement import audit
 from proscribe.enforcement.clock import now
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
+from proscribe.store.audit import AuditRecord
 from proscribe.store.schema import Base, UTCDateTime
 
 #: lowest to highest; each role can do everything the roles before it can
@@ -89,6 +90,95 @@ class ApiKey(Base):
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "revoked_by": self.revoked_by,
         }
+
+
+class UserSession(Base):
+    """A signed-in browser session, kept on the server so that signing out ends it for good.
+
+    The cookie carries a random id; the store keeps its SHA-256. A cookie copied before its
+    session ended (sign-out, expiry) names a session that is over, and is refused.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+def start_session(session: Session, username: str, *, lifetime: timedelta) -> str:
+    """A new session of ``username`` for ``lifetime``; its id (for the cookie), shown only here."""
+    token = secrets.token_urlsafe(32)
+    at = now()
+    session.add(
+        UserSession(
+            token_hash=key_hash(token),
+            username=username,
+            created_at=at,
+            expires_at=at + lifetime,
+        )
+    )
+    session.flush()
+    return token
+
+
+def live_session(session: Session, token: str, username: str) -> bool:
+    """Whether ``token`` names a session of ``username`` that has not ended or expired."""
+    row = session.execute(
+        select(UserSession).where(UserSession.token_hash == key_hash(token))
+    ).scalar_one_or_none()
+    return row is not None and row.username == username and row.ended_at is None and now() < row.expires_at
+
+
+def end_session(session: Session, token: str, *, actor: str) -> bool:
+    """End the session ``token`` names (sign-out); False if it had already ended."""
+    row = session.execute(
+        select(UserSession).where(UserSession.token_hash == key_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.ended_at is not None:
+        return False
+    row.ended_at = now()
+    row.ended_by = actor
+    audit.append(session, actor=actor, action="session.end", subject=f"user:{row.username}", data={})
+    return True
+
+
+#: audit actions by which one person sets another's means of signing in (a password, an account,
+#: a key): the two are not independent for four eyes while the change is recent
+CREDENTIAL_ACTIONS = ("user.create", "user.reset_password", "key.create")
+
+
+def person_of(actor: str) -> str:
+    """The user an actor names: ``alice (key 1a2b3c4d)`` is ``alice``."""
+    return actor.split(" (key ", 1)[0].strip()
+
+
+def credential_links(session: Session, a: str, b: str, *, since: datetime) -> list[AuditRecord]:
+    """Audit records since ``since`` in which one of ``a`` and ``b`` set the other's credentials.
+
+    Counted: making the other's account (``user.create``), resetting their password
+    (``user.reset_password``), making a key for them (``key.create`` with them as owner).
+    """
+    a, b = person_of(a), person_of(b)
+    rows = session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.action.in_(CREDENTIAL_ACTIONS), AuditRecord.at >= since)
+        .order_by(AuditRecord.seq)
+    )
+    found = []
+    for row in rows:
+        by = person_of(row.actor)
+        if row.action == "key.create":
+            whom = str((row.data or {}).get("owner") or "")
+        else:
+            whom = row.subject.removeprefix("user:")
+        if by != whom and {by, whom} == {a, b}:
+            found.append(row)
+    return found
 
 
 def user_dict(user: User) -> dict[str, object]:
@@ -219,8 +309,23 @@ def set_role(session: Session, username: str, role: str, *, actor: str) -> User:
 
 
 def set_disabled(session: Session, username: str, disabled: bool, *, actor: str) -> User:
+    """Disable a user (off-boarding) or enable them again.
+
+    A disabled user cannot sign in, their sessions and keys stop working (checked at every use),
+    and their open sessions in the store are ended. Nobody disables themselves (the last admin
+    would lock everyone out).
+    """
     user = get_user(session, username)
+    if disabled and person_of(actor) == username:
+        raise InputError(f"{username} cannot disable their own account: ask another admin")
     user.disabled = disabled
+    if disabled:
+        at = now()
+        for row in session.scalars(
+            select(UserSession).where(UserSession.username == username, UserSession.ended_at.is_(None))
+        ):
+            row.ended_at = at
+            row.ended_by = actor
     audit.append(
         session,
         actor=actor,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from proscribe.enforcement import decisions, reports
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.service.auth import Caller, Principal, Role, allow
+from proscribe.service.middleware import REPORT_CSP
 from proscribe.service.routes_shared import actor_of
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store.book import Account
@@ -251,7 +252,10 @@ def _download(text: str, fmt: str, name: str) -> Response:
     return Response(
         text,
         media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+            "Content-Security-Policy": REPORT_CSP,  # an HTML report: its own inline stylesheet, no script
+        },
     )
 
 
