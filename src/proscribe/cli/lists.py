@@ -333,10 +333,12 @@ def diff(
         highlight=False,
     )
     for item in d.added:
-        console.print(f"+ {item['source_id']}  {item['caption']}", highlight=False)
+        console.print(f"+ {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
     for item in d.removed:
-        console.print(f"- {item['source_id']}  {item['caption']}", highlight=False)
+        console.print(f"- {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
     for item in d.changed:
         console.print(
-            f"~ {item['source_id']}  {item['caption']}: {', '.join(item['fields'])}", highlight=False
+            f"~ {item['source_id']}  {item['caption']}: {', '.join(item['fields'])}",
+            highlight=False,
+            soft_wrap=True,
         )
