@@ -114,3 +114,28 @@ def test_screen_filters_naming_nothing_are_errors(cli: CliRunner) -> None:
     )
     assert code == 0, err
     assert [h["entity_id"] for h in json.loads(out)][:1] == ["icc-bensouda-fatou"]
+
+
+def test_undated_file_is_date_unknown_until_its_date_is_given(cli: CliRunner, tmp_path: Path) -> None:
+    sdn = tmp_path / "sdn.csv"
+    empty = ",".join(['"-0- "'] * 7)
+    sdn.write_text(
+        "".join(f'{n},"PERSON, Number{n}","individual","SDGT",{empty},"-0- "\r\n' for n in range(1, 6))
+    )
+    code, out, err = run(cli, "lists", "import", str(sdn))
+    assert code == 0, err
+    code, out, _ = run(cli, "lists", "status")
+    [row] = [line for line in out.splitlines() if line.startswith("│ us_ofac_sdn")]
+    assert "date unknown" in row and "fresh" not in out
+    assert "the file carried no date" in out and "--as-of" in out
+    # the same file with its date: the version in force is re-dated, said so, not "unchanged"
+    code, out, err = run(cli, "lists", "import", str(sdn), "--as-of", "2021-07-01")
+    assert code == 0, err
+    assert out.strip().startswith("us_ofac_sdn: the file is unchanged; version 1 re-dated from ")
+    assert out.strip().endswith(" to 2021-07-01")
+    code, out, _ = run(cli, "lists", "status", "--json")
+    ofac = {s["dataset"]: s for s in json.loads(out)}["us_ofac_sdn"]
+    assert (ofac["as_of"], ofac["date_known"], ofac["version"]) == ("2021-07-01", True, 1)
+    # a date before nothing, after a dated version: refused in one line, exit 1
+    code, out, err = run(cli, "lists", "import", str(sdn), "--as-of", "2999-01-01")
+    assert code == 1 and err.count("\n") <= 2 and "in the future" in err

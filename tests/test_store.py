@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from followthemoney import model
@@ -123,3 +124,96 @@ def test_timestamps_are_timezone_aware(store: Store) -> None:
     store.apply(_list(_ten(), "a", date(2021, 1, 1)))
     [st] = store.status()
     assert st.imported_at.endswith("+00:00")
+
+
+def test_versions_are_numbered_per_list(store: Store) -> None:
+    first = store.apply(_list(_ten(), "a", date(2021, 1, 1)))
+    rec = _person("x", "Other Person")
+    rec.dataset = "otherlist"
+    other = ParsedList("otherlist", "ftm", "other", "o1", [rec], as_of=date(2021, 1, 1))
+    assert store.apply(other).version == 1  # not 2: numbers count within a list
+    second = store.apply(_list(_ten()[1:], "b", date(2021, 2, 1)))
+    assert (first.version, second.version) == (1, 2)
+    assert {s.dataset: s.version for s in store.status()} == {"testlist": 2, "otherlist": 1}
+
+
+def test_as_of_corrects_the_date_of_an_undated_version(store: Store) -> None:
+    today = date.today()
+    undated = store.apply(_list(_ten(), "a", None))
+    assert undated.as_of == today
+    [st] = store.status()
+    assert not st.as_of_stated
+    fixed = store.apply(_list(_ten(), "a", None), as_of=date(2021, 1, 1), user="tester")
+    assert fixed.unchanged and fixed.corrected_from == today and fixed.as_of == date(2021, 1, 1)
+    [st] = store.status()
+    assert st.as_of == date(2021, 1, 1) and st.as_of_stated and st.version == 1
+    # what the version did moved with it: the listings are designated from the corrected date
+    assert store.entity("testlist", "3", as_of=date(2021, 2, 1)).designated
+    assert [h["date"] for h in store.entity("testlist", "3").history if h["source"] == "list version"] == [
+        "2021-01-01"
+    ]
+    [correction] = store.history("testlist")[0]["as_of_corrections"]
+    assert (correction["from"], correction["to"], correction["by"]) == (
+        today.isoformat(),
+        "2021-01-01",
+        "tester",
+    )
+
+
+def test_as_of_correction_refused_when_it_would_contradict(store: Store) -> None:
+    store.apply(_list(_ten(), "a", date(2021, 1, 1)))
+    store.apply(_list(_ten()[1:], "b", None))  # undated: today
+    with pytest.raises(ImportRefused, match=r"before version 1 of 2021-01-01"):
+        store.apply(_list(_ten()[1:], "b", None), as_of=date(2020, 12, 1))
+    with pytest.raises(ImportRefused, match="in the future"):
+        store.apply(_list(_ten()[1:], "b", None), as_of=date(2999, 1, 1))
+    assert store.apply(_list(_ten()[1:], "b", None), as_of=date(2021, 6, 1)).corrected_from == date.today()
+    # a file that states its own date is not re-dated
+    store.apply(_list(_ten()[2:], "c", date(2022, 1, 1)), force=True)
+    with pytest.raises(ImportRefused, match="states its own date 2022-01-01"):
+        store.apply(_list(_ten()[2:], "c", date(2022, 1, 1)), as_of=date(2023, 1, 1))
+    assert [h["as_of"] for h in store.history("testlist")] == ["2021-01-01", "2021-06-01", "2022-01-01"]
+
+
+def test_migration_numbers_the_versions_already_stored(tmp_path: Path) -> None:
+    """A store made before per-list numbers: its versions are numbered in import order, per list."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from proscribe.store.db import MIGRATIONS, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006_ownership_control")
+        for name in ("proscribe_icc", "us_ofac_sdn", "un_sc_sanctions"):
+            conn.execute(
+                text(
+                    "INSERT INTO datasets (name, format, created_at) VALUES (:n, 'x', '2026-01-01 00:00:00')"
+                ),
+                {"n": name},
+            )
+        for vid, ds in enumerate(["proscribe_icc", "us_ofac_sdn", "un_sc_sanctions", "us_ofac_sdn"], 1):
+            conn.execute(
+                text(
+                    "INSERT INTO list_versions (id, dataset, format, source, checksum, as_of, as_of_stated,"
+                    " imported_at, imported_by, record_count, added, changed, removed, forced, counts, stats)"
+                    " VALUES (:id, :ds, 'x', 's', 'c', '2021-01-0' || :id, 1, '2026-01-01 00:00:00', 'u',"
+                    " 0, 0, 0, 0, 0, '{}', '{}')"
+                ),
+                {"id": vid, "ds": ds},
+            )
+    engine.dispose()
+    store = Store.open(url, load_registry=False)
+    numbers = {
+        (h["version_id"], h["version"])
+        for ds in ("us_ofac_sdn", "un_sc_sanctions")
+        for h in store.history(ds)
+    }
+    assert numbers == {(2, 1), (4, 2), (3, 1)}
+    assert store.history("proscribe_icc")[0]["version"] == 1
+    store.close()

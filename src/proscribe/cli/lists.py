@@ -12,7 +12,8 @@ from proscribe.cli.common import console, err_console, fail, open_store, parse_d
 from proscribe.sources.base import ListFormatError
 from proscribe.sources.formats import FORMATS, detect, read_list
 from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
-from proscribe.store import DEFAULT_MAX_REMOVED_SHARE, ImportRefused, ImportResult, Store
+from proscribe.store import DEFAULT_MAX_REMOVED_SHARE, ImportRefused, ImportResult, NotFound, Store
+from proscribe.store.replay import Step
 
 app = typer.Typer(help="Import, update and inspect the sanctions lists.", no_args_is_help=True)
 
@@ -43,13 +44,16 @@ def _import(
 
 
 def _say(result: ImportResult) -> None:
-    if result.unchanged:
+    if result.corrected_from is not None:
         console.print(
-            f"{result.dataset}: unchanged (version {result.version_id} of {result.as_of} is in force)"
+            f"{result.dataset}: the file is unchanged; version {result.version} re-dated from "
+            f"{result.corrected_from} to {result.as_of}"
         )
+    elif result.unchanged:
+        console.print(f"{result.dataset}: unchanged (version {result.version} of {result.as_of} is in force)")
     else:
         console.print(
-            f"{result.dataset}: version {result.version_id} as of {result.as_of}: {result.records} listings "
+            f"{result.dataset}: version {result.version} as of {result.as_of}: {result.records} listings "
             f"(+{result.added} added, {result.changed} changed, -{result.removed} delisted)"
         )
 
@@ -146,18 +150,23 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")
         return
     table = Table(title="Lists in force")
     table.add_column("dataset", no_wrap=True)
+    table.add_column("version", justify="right")
     table.add_column("as of", no_wrap=True)
     table.add_column("listings", justify="right")
     table.add_column("by type", min_width=20)
     table.add_column("last change", no_wrap=True)
     for r in rows:
-        as_of = r.as_of.isoformat() + ("" if r.as_of_stated else "*")
+        as_of = r.as_of.isoformat() if r.as_of_stated else "date unknown*"
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items(), key=lambda kv: -kv[1]))
         change = f"+{r.added} ~{r.changed} -{r.removed}"
-        table.add_row(r.dataset, as_of, str(r.records), by_type, change)
+        table.add_row(r.dataset, str(r.version), as_of, str(r.records), by_type, change)
     console.print(table)
     if any(not r.as_of_stated for r in rows):
-        console.print("* the file carried no date: the import date stands in (use --as-of when importing)")
+        console.print(
+            "* the file carried no date; it was imported on "
+            + ", ".join(f"{r.imported_at[:10]} ({r.dataset})" for r in rows if not r.as_of_stated)
+            + ": give its date with `lists import PATH --as-of YYYY-MM-DD`"
+        )
 
 
 @app.command()
@@ -177,3 +186,159 @@ def export(
     with open(out, "w", encoding="utf-8") as fh:
         n = write(records, fh)
     err_console.print(f"wrote {n} entities of {len(records)} listings to {out}", highlight=False)
+
+
+def _say_step(step: Step) -> None:
+    v = step.version
+    when = v.published.strftime("%Y-%m-%d %H:%M") if v.published and v.timed else (v.as_of or "no date")
+    r = step.result
+    if step.refused is not None:
+        err_console.print(
+            f"[red]refused:[/] {step.refused}; the version in force is unchanged", highlight=False
+        )
+    elif r is not None and r.unchanged:
+        console.print(f"{when}  {v.name}: unchanged (version {r.version} stays in force)", highlight=False)
+    elif r is not None:
+        console.print(
+            f"{when}  {v.name}: version {r.version}: {r.records} listings "
+            f"(+{r.added} added, {r.changed} changed, -{r.removed} removed)",
+            highlight=False,
+        )
+
+
+@app.command()
+def replay(
+    paths: list[Path] = typer.Argument(
+        ..., help="The versions of one list: a folder, an archive (.tar.gz, .tar.xz, .zip) or several files."
+    ),
+    dataset: str = typer.Option("ofac", help="The list replayed: ofac (us_ofac_sdn) or a dataset name."),
+    as_of: str | None = typer.Option(
+        None, help="The date (YYYY-MM-DD) of versions with none (no index.csv entry, no date in the name)."
+    ),
+    max_removed: float = typer.Option(
+        DEFAULT_MAX_REMOVED_SHARE, help="Largest share of the list one version may delist."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print each version's result as JSON."),
+) -> None:
+    """Import a list's successive versions in publication order, each as of its publication time.
+
+    The time comes from an index.csv beside the files (or in the archive), else the file's name,
+    else --as-of. A version that cannot be read or is refused is named and skipped; the exit code
+    is 1 if any was.
+    """
+    from proscribe.sources.history import discover
+    from proscribe.store.replay import dataset_name
+    from proscribe.store.replay import replay as run_replay
+
+    day = parse_date(as_of, "--as-of")
+    try:
+        versions = discover(paths, day)
+    except ListFormatError as exc:
+        fail(str(exc))
+    store = open_store()
+    with progress_bar(f"replaying {len(versions)} versions", total=len(versions), quiet=json_out) as advance:
+
+        def on_step(step: Step) -> None:
+            if not json_out:
+                _say_step(step)
+            advance(1)
+
+        try:
+            report = run_replay(
+                store, versions, dataset=dataset_name(dataset), max_removed_share=max_removed, on_step=on_step
+            )
+        except ListFormatError as exc:  # the archive itself is unreadable
+            fail(str(exc))
+    if json_out:
+        print_json([s.to_dict() for s in report.steps])
+    else:
+        in_force = {s.dataset: s for s in store.status()}.get(dataset_name(dataset))
+        console.print(
+            f"replayed {len(report.steps)} versions in {report.seconds:.1f} s: "
+            f"{len(report.imported)} imported, "
+            f"{len(report.unchanged)} unchanged, {len(report.refused)} refused"
+            + (f" ({', '.join(s.version.name for s in report.refused)})" if report.refused else "")
+            + (
+                f"; {in_force.records} listings in force, version {in_force.version} of {in_force.as_of}"
+                if in_force
+                else ""
+            ),
+            highlight=False,
+        )
+    if report.refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def history(
+    dataset: str = typer.Argument(..., help="The list (us_ofac_sdn, un_sc_sanctions, ...)."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Every version of a list: its number, date, and what it added, changed and removed."""
+    from proscribe.store.replay import dataset_name
+
+    try:
+        rows = open_store().history(dataset_name(dataset))
+    except NotFound as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(rows)
+        return
+    table = Table(title=f"Versions of {dataset_name(dataset)}")
+    for col, justify in (
+        ("version", "right"),
+        ("as of", "left"),
+        ("published", "left"),
+        ("listings", "right"),
+        ("added", "right"),
+        ("changed", "right"),
+        ("removed", "right"),
+        ("source", "left"),
+    ):
+        table.add_column(col, justify=justify, no_wrap=col != "source")  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(
+            str(r["version"]),
+            r["as_of"] if r["date_known"] else f"date unknown (imported {r['imported_at'][:10]})",
+            (r["published_at"] or "")[:16].replace("T", " "),
+            str(r["records"]),
+            str(r["added"]),
+            str(r["changed"]),
+            str(r["removed"]),
+            r["source"],
+        )
+    console.print(table)
+
+
+@app.command()
+def diff(
+    dataset: str = typer.Argument(..., help="The list (us_ofac_sdn, un_sc_sanctions, ...)."),
+    a: int = typer.Argument(..., help="The earlier version's number (see `lists history`)."),
+    b: int = typer.Argument(..., help="The later version's number."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """What changed in a list between two versions: listings added, removed, and changed (with fields)."""
+    from proscribe.store.replay import dataset_name
+
+    try:
+        d = open_store().diff(dataset_name(dataset), a, b)
+    except NotFound as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(d.to_dict())
+        return
+    console.print(
+        f"{d.dataset}: version {a} ({d.a['as_of']}) to version {b} ({d.b['as_of']}): "
+        f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed",
+        highlight=False,
+    )
+    for item in d.added:
+        console.print(f"+ {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
+    for item in d.removed:
+        console.print(f"- {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
+    for item in d.changed:
+        console.print(
+            f"~ {item['source_id']}  {item['caption']}: {', '.join(item['fields'])}",
+            highlight=False,
+            soft_wrap=True,
+        )

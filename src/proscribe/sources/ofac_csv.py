@@ -21,10 +21,12 @@ clauses was understood.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any
 
@@ -94,12 +96,21 @@ def _find(folder: Path, name: str) -> Path | None:
     return None
 
 
+#: a dated capture of sdn.csv, as an archive of OFAC's history names them ("sdn-2022-03-04T184805Z.csv")
+_SDN_CAPTURE = re.compile(r"^sdn[-_.].*\.csv$", re.IGNORECASE)
+
+
+def is_sdn_name(name: str) -> bool:
+    """True for ``sdn.csv`` (any case) and for a dated capture of it (``sdn-2022-03-04.csv``)."""
+    return name.lower() == SDN_FILE or _SDN_CAPTURE.match(name) is not None
+
+
 def sniff(path: Path) -> bool:
-    """True for a folder holding sdn.csv (any case), or for a file named sdn.csv."""
+    """True for a folder holding sdn.csv (any case), or for a file named sdn.csv (or sdn-DATE.csv)."""
     path = Path(path)
     if path.is_dir():
         return _find(path, SDN_FILE) is not None
-    return path.is_file() and path.name.lower() == SDN_FILE
+    return path.is_file() and is_sdn_name(path.name)
 
 
 def locate(path: Path) -> ListFiles:
@@ -111,8 +122,11 @@ def locate(path: Path) -> ListFiles:
         if sdn is None:
             raise ListFormatError(path, "no sdn.csv in this folder")
     elif path.is_file():
-        if path.name.lower() != SDN_FILE:
+        if not is_sdn_name(path.name):
             raise ListFormatError(path, "not an OFAC sdn.csv file, nor a folder holding one")
+        if path.name.lower() != SDN_FILE:
+            # a dated capture (sdn-2022-03-04.csv) stands alone: an alt.csv beside it is not its own
+            return ListFiles(path)
         folder, sdn = path.parent, path
     else:
         raise ListFormatError(path, "no such file or folder")
@@ -160,14 +174,17 @@ def _cell(value: str) -> str:
     return "" if value == _EMPTY else value
 
 
-def read_rows(path: Path, columns: int) -> Iterator[tuple[int, list[str]]]:
+def read_rows(path: Path, columns: int, data: bytes | None = None) -> Iterator[tuple[int, list[str]]]:
     """Rows of one OFAC file as (line number, cells), ``-0-`` turned into "".
+
+    ``data``, when given, is the file's content (a version read from an archive); ``path`` then
+    only names it in messages.
 
     Raises ListFormatError naming the line for a wrong number of columns, a quoted field
     that never ends (a truncated file), or a field that runs over a line end (OFAC never
     writes one; it is what an unbalanced quote looks like further on).
     """
-    with open(path, "rb") as fh:
+    with open(path, "rb") if data is None else io.BytesIO(data) as fh:
         reader = csv.reader(_decoded_lines(fh, path), strict=True)
         while True:
             start = reader.line_num + 1
@@ -235,9 +252,9 @@ class SdnRow:
         return self.remarks + self.remarks_extended
 
 
-def _read_sdn(path: Path) -> dict[str, SdnRow]:
+def _read_sdn(path: Path, data: bytes | None = None) -> dict[str, SdnRow]:
     rows: dict[str, SdnRow] = {}
-    for line, cells in read_rows(path, COLUMNS[SDN_FILE]):
+    for line, cells in read_rows(path, COLUMNS[SDN_FILE], data):
         ent_num = _ent_num(cells[0], path, line)
         if ent_num in rows:
             raise ListFormatError(
@@ -472,6 +489,15 @@ class Stats:
     kinds: Counter[str] = field(default_factory=Counter)
     unparsed: Counter[str] = field(default_factory=Counter)
     unresolved_names: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Stats) -> None:
+        """Add what ``other`` measured (the figures of a record built earlier and reused)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, Counter):
+                mine.update(theirs)
+            else:
+                setattr(self, f.name, mine + theirs)
 
     def as_dict(self, records: int) -> dict[str, Any]:
         share = self.understood / self.clauses if self.clauses else 1.0
@@ -773,20 +799,144 @@ class _Builder:
 # Entry point
 
 
+class _RecordingIndex:
+    """The name index as one builder sees it, noting every question asked and its answer."""
+
+    def __init__(self, index: NameIndex) -> None:
+        self.index = index
+        self.asked: list[tuple[str, str | None, str | None, str | None]] = []
+        self.schema = _SchemaView(self)
+
+    def resolve(self, name: str, exclude: str | None = None) -> str | None:
+        found = self.index.resolve(name, exclude)
+        self.asked.append((name, exclude, found, self.index.schema.get(found) if found else None))
+        return found
+
+
+class _SchemaView:
+    def __init__(self, owner: _RecordingIndex) -> None:
+        self.owner = owner
+
+    def __getitem__(self, ent_num: str) -> str:
+        return self.owner.index.schema[ent_num]
+
+
+@dataclass
+class _Built:
+    record: Record
+    checksum: str
+    stats: Stats
+    asked: list[tuple[str, str | None, str | None, str | None]]
+
+
+class BuildCache:
+    """Records built from earlier versions of the list, reused when a row has not changed.
+
+    Replaying hundreds of versions of sdn.csv rebuilds the same rows again and again. A row's
+    record depends on the row (with its aliases, addresses and remarks) and on the answers the
+    name index gave when the remarks named other listings; a cached record is reused only when the
+    row is the same and every such question gets the same answer from this version's index. Only
+    the rows of the last version read are kept.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[Any, ...], _Built] = {}
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(dataset: str, row: SdnRow) -> tuple[Any, ...]:
+        return (
+            dataset,
+            row.ent_num,
+            row.name,
+            row.sdn_type,
+            row.program,
+            row.title,
+            row.call_sign,
+            row.vess_type,
+            row.tonnage,
+            row.grt,
+            row.vess_flag,
+            row.vess_owner,
+            row.remarks,
+            row.remarks_extended,
+            tuple(tuple(a) for a in row.alts),
+            tuple(tuple(a) for a in row.addresses),
+        )
+
+    def build(
+        self, dataset: str, row: SdnRow, index: NameIndex, stats: Stats, keep: dict[Any, Any]
+    ) -> Record:
+        key = self.key(dataset, row)
+        built = self._built.get(key)
+        if built is not None and all(
+            index.resolve(name, exclude) == found and (found is None or index.schema.get(found) == schema)
+            for name, exclude, found, schema in built.asked
+        ):
+            self.hits += 1
+        else:
+            self.misses += 1
+            own = Stats()
+            recording = _RecordingIndex(index)
+            record = _Builder(dataset, row, recording, own).build()  # type: ignore[arg-type]
+            record.validate()
+            built = _Built(record, record.checksum(), own, recording.asked)
+        stats.merge(built.stats)
+        keep[key] = built
+        built.record.known_checksum = built.checksum
+        return built.record
+
+    def keep_only(self, kept: dict[tuple[Any, ...], _Built]) -> None:
+        self._built = kept
+
+
 def read(path: Path, *, dataset: str | None = None, progress: Progress | None = None) -> ParsedList:
     """Parse an OFAC legacy delimited list (a folder, or its sdn.csv) into records."""
     path = Path(path)
     files = locate(path)
     sdn = _read_sdn(files.sdn)
     _attach(files, sdn)
+    return _parsed(sdn, str(path), file_checksum(*files.present), dataset, progress, None)
+
+
+def read_sdn_bytes(
+    data: bytes,
+    name: str,
+    *,
+    dataset: str | None = None,
+    progress: Progress | None = None,
+    cache: BuildCache | None = None,
+) -> ParsedList:
+    """Parse the content of one sdn.csv alone (a version read from an archive, without unpacking it).
+
+    ``name`` names the version in messages and in the store. ``cache`` reuses the records of rows
+    that have not changed since the previous version read with it (see ``BuildCache``).
+    """
+    sdn = _read_sdn(Path(name), data)
+    return _parsed(sdn, name, hashlib.sha256(data).hexdigest(), dataset, progress, cache)
+
+
+def _parsed(
+    sdn: dict[str, SdnRow],
+    source: str,
+    checksum: str,
+    dataset: str | None,
+    progress: Progress | None,
+    cache: BuildCache | None,
+) -> ParsedList:
     index = NameIndex(sdn.values())
     stats = Stats()
     dataset = dataset or DATASET
     records: list[Record] = []
+    kept: dict[tuple[Any, ...], _Built] = {}
     pending = 0
     for row in sdn.values():
-        record = _Builder(dataset, row, index, stats).build()
-        record.validate()
+        if cache is not None:
+            record = cache.build(dataset, row, index, stats, kept)
+        else:
+            record = _Builder(dataset, row, index, stats).build()
+            record.validate()
         records.append(record)
         pending += 1
         if progress is not None and pending >= PROGRESS_EVERY:
@@ -794,6 +944,8 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
             pending = 0
     if progress is not None and pending:
         progress(pending)
+    if cache is not None:
+        cache.keep_only(kept)
     warnings = []
     unresolved = sum(stats.unresolved_names.values())
     if unresolved:
@@ -806,8 +958,8 @@ def read(path: Path, *, dataset: str | None = None, progress: Progress | None = 
     return ParsedList(
         dataset=dataset,
         format=FORMAT,
-        source=str(path),
-        checksum=file_checksum(*files.present),
+        source=source,
+        checksum=checksum,
         records=records,
         as_of=None,
         stats=stats.as_dict(len(records)),

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -23,10 +24,13 @@ from proscribe.store.importing import DEFAULT_MAX_REMOVED_SHARE, ImportResult, a
 from proscribe.store.reads import (
     DatasetStatus,
     EntityView,
+    ListDiff,
     current_records,
     designated_checksums,
     designated_records,
+    diff,
     get_entity,
+    history,
     iter_designated,
     status,
     version_key,
@@ -38,6 +42,7 @@ __all__ = [
     "EntityView",
     "ImportRefused",
     "ImportResult",
+    "ListDiff",
     "NotFound",
     "Store",
 ]
@@ -80,6 +85,7 @@ class Store:
         max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
         user: str | None = None,
         progress: Callable[[int], None] | None = None,
+        published_at: datetime | None = None,
     ) -> ImportResult:
         return apply_list(
             self.engine,
@@ -89,6 +95,7 @@ class Store:
             max_removed_share=max_removed_share,
             user=user,
             progress=progress,
+            published_at=published_at,
         )
 
     def import_path(
@@ -110,6 +117,14 @@ class Store:
 
     def status(self) -> list[DatasetStatus]:
         return status(self.engine)
+
+    def history(self, dataset: str) -> list[dict[str, Any]]:
+        """Every version of a list, oldest first: its number, dates and counts."""
+        return history(self.engine, dataset)
+
+    def diff(self, dataset: str, a: int, b: int) -> ListDiff:
+        """What changed in a list between its versions ``a`` and ``b`` (numbers within the list)."""
+        return diff(self.engine, dataset, a, b)
 
     def entity(self, dataset: str, source_id: str, as_of: date | None = None) -> EntityView:
         return get_entity(self.engine, dataset, source_id, as_of)

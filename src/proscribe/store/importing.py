@@ -37,12 +37,20 @@ class ImportResult:
     removed: int = 0
     unchanged: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    #: the version's number within its list (1 for the first)
+    version: int | None = None
+    published_at: datetime | None = None
+    #: when an unchanged file re-dated the version in force: the date it had before
+    corrected_from: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
+            "version": self.version,
             "version_id": self.version_id,
             "as_of": self.as_of.isoformat(),
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "corrected_from": self.corrected_from.isoformat() if self.corrected_from else None,
             "records": self.records,
             "added": self.added,
             "changed": self.changed,
@@ -91,12 +99,22 @@ def apply_list(
     max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
     user: str | None = None,
     progress: Callable[[int], None] | None = None,
+    published_at: datetime | None = None,
 ) -> ImportResult:
-    """Make ``parsed`` the current version of its dataset, or refuse and change nothing."""
+    """Make ``parsed`` the current version of its dataset, or refuse and change nothing.
+
+    The version's date is, in this order: ``as_of`` (the user's), the date of ``published_at``
+    (the publisher's time, in UTC, from a list's history), the file's own date, else today (and
+    the version is marked as having no stated date). An unchanged file given an ``as_of`` that
+    differs from the version in force re-dates that version (``_redate``) or is refused.
+    """
     _check_parsed(parsed)
     dataset = parsed.dataset
-    stated = parsed.as_of is not None or as_of is not None
-    effective = as_of or parsed.as_of or datetime.now(UTC).date()
+    if published_at is not None and published_at.tzinfo is None:
+        raise ValueError("published_at must be timezone-aware")
+    published = published_at.astimezone(UTC) if published_at else None
+    stated = parsed.as_of is not None or as_of is not None or published is not None
+    effective = as_of or (published.date() if published else None) or parsed.as_of or datetime.now(UTC).date()
     checksums = {rec.source_id: rec.checksum() for rec in parsed.records}
     counts = dict(Counter(rec.target.schema.name for rec in parsed.records))
 
@@ -110,6 +128,10 @@ def apply_list(
             select(ListVersion).where(ListVersion.dataset == dataset).order_by(ListVersion.id.desc()).limit(1)
         ).first()
         if latest is not None and latest.checksum == parsed.checksum:
+            corrected_from = None
+            if as_of is not None and as_of != latest.as_of:
+                corrected_from = latest.as_of
+                _redate(session, latest, parsed, as_of, user or _whoami())
             return ImportResult(
                 dataset,
                 latest.id,
@@ -117,11 +139,22 @@ def apply_list(
                 latest.record_count,
                 unchanged=True,
                 counts=dict(latest.counts),
+                version=latest.number,
+                published_at=latest.published_at,
+                corrected_from=corrected_from,
             )
-        if latest is not None and effective < latest.as_of:
+        if latest is not None and (
+            effective < latest.as_of
+            or (
+                effective == latest.as_of
+                and published is not None
+                and latest.published_at is not None
+                and published < latest.published_at
+            )
+        ):
             raise ImportRefused(
-                f"{parsed.source}: dated {effective.isoformat()}, older than the version in force "
-                f"({latest.as_of.isoformat()}); the store only moves forward in time"
+                f"{parsed.source}: dated {_when(effective, published)}, older than the version in force "
+                f"({_when(latest.as_of, latest.published_at)}); the store only moves forward in time"
             )
 
         current = {
@@ -148,11 +181,13 @@ def apply_list(
 
         version = ListVersion(
             dataset=dataset,
+            number=(latest.number if latest is not None else 0) + 1,
             format=parsed.format,
             source=parsed.source,
             checksum=parsed.checksum,
             as_of=effective,
             as_of_stated=stated,
+            published_at=published,
             imported_at=datetime.now(UTC),
             imported_by=user or _whoami(),
             record_count=len(parsed.records),
@@ -225,7 +260,62 @@ def apply_list(
             len(changed),
             len(removed),
             counts=counts,
+            version=version.number,
+            published_at=published,
         )
+
+
+def _when(day: date, at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at is not None else day.isoformat()
+
+
+def _redate(session: Session, latest: ListVersion, parsed: ParsedList, as_of: date, user: str) -> None:
+    """Give the version in force the date the user states for the same file, or refuse.
+
+    A file imported without a date got the import date; importing it again with ``--as-of`` is how
+    the right date is given. Everything the version did moves with it: the states it opened start on
+    the new date, the ones it closed end on it, its events carry it. Refused when the file itself or
+    the publisher's recorded time says otherwise, when the date would go before the previous version
+    of the list, or lies in the future. The correction is kept in the version's ``stats``.
+    """
+    label = f"{parsed.source}: unchanged since version {latest.number} of {latest.as_of.isoformat()}"
+    if parsed.as_of is not None and parsed.as_of != as_of:
+        raise ImportRefused(f"{label}; the file states its own date {parsed.as_of.isoformat()}, not {as_of}")
+    if latest.published_at is not None:
+        raise ImportRefused(
+            f"{label}, published {_when(latest.as_of, latest.published_at)} by its history's index; "
+            f"--as-of {as_of} would contradict it"
+        )
+    if as_of > datetime.now(UTC).date():
+        raise ImportRefused(f"{label}; --as-of {as_of} is in the future")
+    previous = session.scalars(
+        select(ListVersion)
+        .where(ListVersion.dataset == latest.dataset, ListVersion.id < latest.id)
+        .order_by(ListVersion.id.desc())
+        .limit(1)
+    ).first()
+    if previous is not None and as_of < previous.as_of:
+        raise ImportRefused(
+            f"{label}; --as-of {as_of} is before version {previous.number} of {previous.as_of} "
+            "(the versions of a list stay in time order)"
+        )
+    old = latest.as_of
+    session.execute(update(RecordRow).where(RecordRow.version_id == latest.id).values(valid_from=as_of))
+    session.execute(
+        update(RecordRow).where(RecordRow.ended_by_version_id == latest.id).values(valid_to=as_of)
+    )
+    for ev in session.scalars(select(Event).where(Event.version_id == latest.id)):
+        ev.date = as_of
+        ev.summary = ev.summary.replace(old.isoformat(), as_of.isoformat())
+    stats = dict(latest.stats or {})
+    stats["as_of_corrections"] = [
+        *stats.get("as_of_corrections", []),
+        {"from": old.isoformat(), "to": as_of.isoformat(), "by": user, "at": datetime.now(UTC).isoformat()},
+    ]
+    latest.stats = stats
+    latest.as_of = as_of
+    latest.as_of_stated = True
+    session.flush()
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:

@@ -156,6 +156,11 @@ def get_entity(engine: Engine, dataset: str, source_id: str, as_of: date | None 
             basis = (
                 "on the list, no sanction dates given" if designated else "before the first import; no dates"
             )
+        elif basis != "listed" and not any(s.start or s.end for s in states):
+            # before the list's first version in the store, sanctions without dates say nothing of
+            # that time: judged as ``_designated_on`` (screening as of a date) judges it
+            designated = False
+            basis = f"before the first version of the list in the store (from {rows[0].valid_from}); no dates"
         else:
             designated = any(s.in_force for s in states)
             when = (
@@ -208,6 +213,8 @@ class DatasetStatus:
     version_id: int
     as_of: date
     as_of_stated: bool
+    #: the number of the version in force within its list (1 for the first)
+    version: int
     imported_at: str
     source: str
     records: int
@@ -220,6 +227,7 @@ class DatasetStatus:
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["as_of"] = self.as_of.isoformat()
+        d["date_known"] = self.as_of_stated
         return d
 
 
@@ -248,6 +256,7 @@ def status(engine: Engine) -> list[DatasetStatus]:
                     version_id=v.id,
                     as_of=v.as_of,
                     as_of_stated=v.as_of_stated,
+                    version=v.number,
                     imported_at=v.imported_at.isoformat(),
                     source=v.source,
                     records=live.get(v.dataset, 0),
@@ -341,3 +350,119 @@ def version_key(engine: Engine) -> str:
             .order_by(ListVersion.dataset)
         ).all()
     return ",".join(f"{d}:{v}" for d, v in rows)
+
+
+# --- a list's history: its versions, and what changed between two of them -----------------------
+
+
+def _version_dict(v: ListVersion) -> dict[str, Any]:
+    return {
+        "version": v.number,
+        "version_id": v.id,
+        "as_of": v.as_of.isoformat(),
+        "date_known": v.as_of_stated,
+        "published_at": v.published_at.isoformat() if v.published_at else None,
+        "records": v.record_count,
+        "added": v.added,
+        "changed": v.changed,
+        "removed": v.removed,
+        "forced": v.forced,
+        "source": v.source,
+        "imported_at": v.imported_at.isoformat(),
+        "imported_by": v.imported_by,
+        "as_of_corrections": list((v.stats or {}).get("as_of_corrections", [])),
+    }
+
+
+def history(engine: Engine, dataset: str) -> list[dict[str, Any]]:
+    """Every version of ``dataset``, oldest first, with its date and what it added, changed, removed."""
+    with Session(engine) as session:
+        versions = list(
+            session.scalars(
+                select(ListVersion).where(ListVersion.dataset == dataset).order_by(ListVersion.id)
+            )
+        )
+        if not versions:
+            raise NotFound(f"no list {dataset!r} in the store")
+        return [_version_dict(v) for v in versions]
+
+
+@dataclass
+class ListDiff:
+    """What changed in a list from version ``a`` to version ``b``."""
+
+    dataset: str
+    a: dict[str, Any]
+    b: dict[str, Any]
+    added: list[dict[str, str]]
+    removed: list[dict[str, str]]
+    #: each changed listing with the fields that changed ("name", "Address.full", ...)
+    changed: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _version_by_number(session: Session, dataset: str, number: int) -> ListVersion:
+    v = session.scalars(
+        select(ListVersion).where(ListVersion.dataset == dataset, ListVersion.number == number)
+    ).first()
+    if v is None:
+        last = session.scalar(select(func.max(ListVersion.number)).where(ListVersion.dataset == dataset))
+        if last is None:
+            raise NotFound(f"no list {dataset!r} in the store")
+        raise NotFound(f"list {dataset!r} has no version {number} (its versions are 1 to {last})")
+    return v
+
+
+def _state_at(session: Session, dataset: str, version_id: int) -> dict[str, tuple[int, str, str]]:
+    """``source_id -> (row id, checksum, caption)`` of the listings in force in a version."""
+    q = select(RecordRow.id, RecordRow.source_id, RecordRow.checksum, RecordRow.caption).where(
+        RecordRow.dataset == dataset,
+        RecordRow.version_id <= version_id,
+        (RecordRow.ended_by_version_id.is_(None)) | (RecordRow.ended_by_version_id > version_id),
+    )
+    return {sid: (rid, csum, caption) for rid, sid, csum, caption in session.execute(q)}
+
+
+def _fields(data: list[Any]) -> dict[str, set[str]]:
+    """A record's values by field: the target's properties by name, the others' as ``Schema.prop``."""
+    out: dict[str, set[str]] = {}
+    for i, ent in enumerate(data):
+        prefix = "" if i == 0 else f"{ent['schema']}."
+        for prop, values in ent.get("properties", {}).items():
+            out.setdefault(prefix + prop, set()).update(values)
+    return out
+
+
+def diff(engine: Engine, dataset: str, a: int, b: int) -> ListDiff:
+    """The listings added, removed and changed (with the fields that changed) from version a to b."""
+    with Session(engine) as session:
+        va, vb = _version_by_number(session, dataset, a), _version_by_number(session, dataset, b)
+        before, after = _state_at(session, dataset, va.id), _state_at(session, dataset, vb.id)
+        added = [
+            {"source_id": s, "caption": after[s][2]} for s in sorted(after.keys() - before.keys(), key=_num)
+        ]
+        removed = [
+            {"source_id": s, "caption": before[s][2]} for s in sorted(before.keys() - after.keys(), key=_num)
+        ]
+        both = sorted((s for s in before.keys() & after.keys() if before[s][1] != after[s][1]), key=_num)
+        ids = [before[s][0] for s in both] + [after[s][0] for s in both]
+        data: dict[int, list[Any]] = {}
+        for i in range(0, len(ids), 500):
+            data.update(
+                session.execute(
+                    select(RecordRow.id, RecordRow.data).where(RecordRow.id.in_(ids[i : i + 500]))
+                ).all()
+            )
+        changed = []
+        for s in both:
+            old, new = _fields(data[before[s][0]]), _fields(data[after[s][0]])
+            fields_changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+            changed.append({"source_id": s, "caption": after[s][2], "fields": fields_changed})
+        return ListDiff(dataset, _version_dict(va), _version_dict(vb), added, removed, changed)
+
+
+def _num(source_id: str) -> tuple[int, str]:
+    """Listings in their publisher's order: numeric ids by number, others after, by text."""
+    return (int(source_id), "") if source_id.isdigit() else (1 << 62, source_id)

@@ -64,6 +64,8 @@ class ListVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dataset: Mapped[str] = mapped_column(ForeignKey("datasets.name"), index=True)
+    #: the version's number within its list, from 1 (``id`` counts across all lists)
+    number: Mapped[int] = mapped_column(Integer)
     format: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(String(64))
@@ -71,6 +73,8 @@ class ListVersion(Base):
     as_of: Mapped[date] = mapped_column(Date)
     #: False when the file carried no date and ``as_of`` was assumed
     as_of_stated: Mapped[bool] = mapped_column(Boolean)
+    #: the publisher's time, when known to the minute (an index of a list's history); else None
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     imported_by: Mapped[str] = mapped_column(String(200))
     record_count: Mapped[int] = mapped_column(Integer)
@@ -80,6 +84,8 @@ class ListVersion(Base):
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index("uq_list_versions_number", "dataset", "number", unique=True),)
 
 
 class RecordRow(Base):

@@ -96,7 +96,12 @@ def dashboard(request: Request, who: Caller) -> Response:
                 views.freshness_bars(fresh),
                 title="List freshness",
                 desc="Each list's as-of date and its age in days: "
-                + "; ".join(f"{f.dataset} as of {f.as_of}, {f.age_days} days, {f.state}" for f in fresh),
+                + "; ".join(
+                    f"{f.dataset} as of {f.as_of}, {f.age_days} days, {f.state}"
+                    if f.as_of_stated
+                    else f"{f.dataset}: date unknown (the file gives none)"
+                    for f in fresh
+                ),
                 chart_id="chart-fresh",
             ),
         }

@@ -385,6 +385,9 @@ class Freshness:
 
     @property
     def state(self) -> str:
+        # a file that carried no date is as old as nobody knows: never "fresh" for being imported today
+        if not self.as_of_stated:
+            return "date_unknown"
         if self.age_days > STALE_DAYS:
             return "stale"
         return "ageing" if self.age_days > AGEING_DAYS else "fresh"
@@ -410,13 +413,16 @@ def freshness_bars(items: list[Freshness]) -> list[Bar]:
         "fresh": STATUS_COLOURS["false_positive"],
         "ageing": STATUS_COLOURS["open"],
         "stale": "#7f1d1d",
+        "date_unknown": "#7f1d1d",
     }
     longest = max([f.age_days for f in items] + [1])
     return [
         Bar(
             label=f.dataset,
             share=max(0, f.age_days) / longest,
-            value=f"{f.age_days} days ({f.state})",
+            value=f"date unknown (imported {f.imported_at[:10]})"
+            if f.state == "date_unknown"
+            else f"{f.age_days} days ({f.state})",
             colour=colours[f.state],
             note=f"as of {f.as_of.isoformat()}",
         )
