@@ -1,7 +1,7 @@
 """Signed-in sessions kept on the server, so that signing out ends a session for good.
 
 Revision ID: 0008_user_sessions
-Revises: 0006_ownership_control
+Revises: 0007_list_version_numbers
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from proscribe.store.schema import UTCDateTime
 
 revision = "0008_user_sessions"
-down_revision = "0006_ownership_control"
+down_revision = "0007_list_version_numbers"
 branch_labels = None
 depends_on = None
 
