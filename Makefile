@@ -49,5 +49,7 @@ bench: setup
 	$(BIN)/python bench/realbench.py
 	$(BIN)/python bench/service.py
 
+# also the screening index cache (about 90 MB; Screener.from_store keeps it in the user's cache folder)
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/proscribe/index"

@@ -6,4 +6,10 @@ the command-line tool (``proscribe.cli``). The ICC program registry
 (``proscribe.registry``) is the project's own dataset, loaded like any other list.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    # one place for the version: pyproject.toml, read from the installed package's metadata
+    __version__ = version("proscribe")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
