@@ -251,7 +251,7 @@ class PaymentDecision:
 # --- the institution's own blocked parties -------------------------------------------------------
 
 
-def institution_screener(parties: list[BlockedParty], lists: Screener) -> Screener | None:
+def institution_screener(parties: list[BlockedParty]) -> Screener | None:
     """A small index over the institution's blocked parties, to screen payment names against.
 
     Companies blocked under the 50 percent rule are on no list, so the list index cannot find them.
@@ -904,7 +904,7 @@ def screen_payment(
     at = aware(at)
     if blocked is None:
         blocked = blocked_parties(session, at)
-        inst = institution_screener(blocked, screener)
+        inst = institution_screener(blocked)
     if registered is None:
         registered = specific_licenses.records(session)
     funds = locate(session, message)
@@ -1101,7 +1101,7 @@ def screen_payments(
     with Session(store.engine) as session, session.begin():
         pol = policy or load_policy(session)
         blocked = blocked_parties(session, at)
-        inst = institution_screener(blocked, screener)
+        inst = institution_screener(blocked)
         registered = specific_licenses.records(session)
         for message in messages:
             d = screen_payment(

@@ -437,7 +437,7 @@ def _describe(hit: Hit) -> str:
     return f"{hit.caption} ({hit.dataset} {hit.source_id}), score {hit.score:.2f}"
 
 
-def _family_screener(main: Screener, members: list[FamilyMember]) -> Screener:
+def _family_screener(members: list[FamilyMember]) -> Screener:
     """An index of family members whose tokens weigh what they weigh on the lists.
 
     Rarity comes from the matcher's fixed table (``matching.rarity``), so a handful of names
@@ -644,7 +644,7 @@ def _check_family(
         ).scalars()
     )
     by_id = {f"family-{m.id}": m for m in members}
-    for hit in _family_screener(screener, members).screen(query, threshold=REFER_SCORE, limit=5):
+    for hit in _family_screener(members).screen(query, threshold=REFER_SCORE, limit=5):
         member = by_id[hit.entity_id]
         caption, prog, rule = suspending[member.relative_of]
         evidence = _evidence(hit)
