@@ -186,6 +186,9 @@ def _mt(**replace: str) -> str:
         (":23B:CRED", ":23B:CRED\n:23B:CRED", "field 23B: the field appears twice"),
         ("{2:I103", "{2:I202", "field block 2: message type 202 is not an MT103"),
         (":59:/FR", ":59A:BNPAFRPP\n:59:/FR", "a second option of field 59"),
+        # one digit mistyped in the beneficiary's IBAN (check digits), one left out (length)
+        ("/FR1420041010050500013M02606", "/FR1420041010050500013M02607", "field 59: the IBAN"),
+        ("/DE89370400440532013000", "/DE8937040044053201300", "field 50K: the IBAN"),
     ],
 )
 def test_mt103_field_errors(old: str, new: str, expected: str) -> None:
@@ -209,6 +212,12 @@ _PACS_ERRORS = [
         "CdtTrfTxInf[2]/CdtrAgt: field CdtrAgt/FinInstnId/BICFI",
     ),
     (_NO_DEBTOR, _NO_DEBTOR.split("\n", 1)[1], "CdtTrfTxInf[2]: field Dbtr: the element is missing"),
+    (
+        "<IBAN>SE4550000000058398257466</IBAN>",
+        "<IBAN>SE4550000000058398257467</IBAN>",
+        "field DbtrAcct/Id/IBAN: the IBAN 'SE4550000000058398257467' has wrong check digits",
+    ),
+    ("<IBAN>FR1420041010050500013M02606</IBAN>", "<IBAN>123456</IBAN>", "'123456' is not an IBAN"),
 ]
 
 
@@ -229,3 +238,16 @@ def test_pacs008_without_namespace_and_truncated() -> None:
         parse_text(text[: len(text) // 2], "t.xml")
     with pytest.raises(InputError, match="neither an MT103"):
         parse_text("hello", "h.txt")
+
+
+def test_accounts_that_are_not_ibans_and_ibans_written_with_spaces() -> None:
+    """A domestic account number passes as written; an IBAN in groups of four is read compactly."""
+    text = (PAYMENTS / "mt103_innocent.fin").read_text()
+    us = parse_text(text.replace("/FR1420041010050500013M02606", "/US44CITI00001234567"), "m.fin")
+    assert _roles(us[0])["creditor"].account == "US44CITI00001234567"
+    spaced = parse_text(
+        text.replace("/FR1420041010050500013M02606", "/FR14 2004 1010 0505 0001 3M02 606"), "m"
+    )
+    assert _roles(spaced[0])["creditor"].account == "FR1420041010050500013M02606"
+    plain = parse_text(text.replace("/FR1420041010050500013M02606", "/00012345"), "m.fin")
+    assert _roles(plain[0])["creditor"].account == "00012345"

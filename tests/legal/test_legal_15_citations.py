@@ -20,7 +20,7 @@ SEPT_2020 = datetime(2020, 9, 10, 15, 0, tzinfo=UTC)
 NOV_2020 = datetime(2020, 11, 2, 15, 0, tzinfo=UTC)
 MAR_2025 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 AUG_2025 = datetime(2025, 8, 1, 15, 0, tzinfo=UTC)
-DEBTOR = ("NL11ABNA0481290021", "INTERNATIONAL CRIMINAL COURT")
+DEBTOR = ("NL43ABNA0481290021", "INTERNATIONAL CRIMINAL COURT")
 
 
 def _pay(store: Store, tmp_path: Path, name: str, creditor: str, at: datetime) -> tuple[str, str]:
@@ -125,7 +125,7 @@ def test_a_2020_stripping_hold_cites_the_2020_orders_evasion_section(store: Stor
     text = mt103(
         "STRIP-2020",
         "500.00",
-        debtor=("NL11ABNA0481290021", "ONE OF OUR CLIENTS"),
+        debtor=("NL43ABNA0481290021", "ONE OF OUR CLIENTS"),
         creditor=("NL91ABNA0417164300", "RIVERSIDE EVENTS LLC"),
         text="ESSAY ON FATOU BENSOUDA",
         day="201102",

@@ -65,7 +65,7 @@ def test_a_cuba_payment_at_an_eu_bank_is_not_complied_with_and_notified(
         mt103(
             "CU-1",
             "12000.00",
-            debtor=("NL11ABNA0481290021", "HOLLAND SUGAR TRADERS BV"),
+            debtor=("NL43ABNA0481290021", "HOLLAND SUGAR TRADERS BV"),
             creditor=("CU0012345678", "BANCO NACIONAL DE CUBA"),
             text="INVOICE 2025-77",
             day="250801",

@@ -32,7 +32,7 @@ def test_new_payments_to_a_person_no_longer_listed_are_held_not_blocked(store: S
         text = mt103(
             ref,
             "9120.00",
-            debtor=("NL11ABNA0481290021", "INTERNATIONAL CRIMINAL COURT"),
+            debtor=("NL43ABNA0481290021", "INTERNATIONAL CRIMINAL COURT"),
             creditor=("A-1002", "FATOU BENSOUDA"),
             text="SALARY",
             currency="EUR",

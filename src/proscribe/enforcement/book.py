@@ -32,8 +32,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.core import get_global
-from babel.numbers import get_territory_currencies
 from followthemoney import registry
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -41,7 +39,8 @@ from sqlalchemy.orm import Session
 from proscribe.enforcement import audit, blocking
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
-from proscribe.enforcement.ledger import BLOCKED_PREFIX, INTERNAL_PREFIX, minor_unit, open_account
+from proscribe.enforcement.ledger import BLOCKED_PREFIX, INTERNAL_PREFIX, open_account
+from proscribe.money import is_currency, minor_unit
 from proscribe.store.book import Account, AccountParty, Ownership, Party
 
 __all__ = [
@@ -457,15 +456,6 @@ def clean_partial_date(value: str) -> str | None:
     return value.strip()
 
 
-@lru_cache(maxsize=8)
-def currencies_in_use(on: date) -> frozenset[str]:
-    """ISO 4217 codes that are legal tender somewhere on ``on`` (CLDR data through babel)."""
-    codes: set[str] = set()
-    for territory in get_global("territory_currencies"):
-        codes.update(get_territory_currencies(territory, on))
-    return frozenset(codes)
-
-
 # --- parsing each file --------------------------------------------------------------------------------
 
 
@@ -510,10 +500,9 @@ def _parse_parties(path: Path, problems: Problems, seen: set[str]) -> list[_Part
     return out
 
 
-def _parse_accounts(path: Path, problems: Problems, on: date, seen: set[str]) -> list[_AccountRow]:
+def _parse_accounts(path: Path, problems: Problems, seen: set[str]) -> list[_AccountRow]:
     out: list[_AccountRow] = []
     first_line: dict[str, int] = {}
-    in_use = currencies_in_use(on)
     for line, cells in read_csv(path, ACCOUNT_COLUMNS, problems):
         row = CsvRow(str(path), line, cells, problems)
         aid = row.text("id", required=True, max_len=MAX_ID)
@@ -524,8 +513,8 @@ def _parse_accounts(path: Path, problems: Problems, on: date, seen: set[str]) ->
         balance = row.decimal("balance", required=True)
         if currency is not None:
             currency = currency.upper()
-            if currency not in in_use:
-                row.bad("currency", f"{currency!r} is not an ISO 4217 currency in use (USD, EUR, GBP...)")
+            if not is_currency(currency):
+                row.bad("currency", f"{currency!r} is not an ISO 4217 currency (USD, EUR, GBP...)")
                 currency = None
         if balance is not None:
             if balance < 0:
@@ -799,7 +788,7 @@ def import_book(
     seen_accounts: set[str] = set()
     try:
         p_rows = _parse_parties(parties, problems, seen_parties) if parties else []
-        a_rows = _parse_accounts(accounts, problems, at.date(), seen_accounts) if accounts else []
+        a_rows = _parse_accounts(accounts, problems, seen_accounts) if accounts else []
         r_rows = _parse_roles(roles, problems) if roles else []
         o_rows = _parse_ownership(ownership, problems) if ownership else []
         plan = _cross_check(

@@ -55,6 +55,7 @@ from proscribe.enforcement.citations import program_citation, regulation_in_forc
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import POLICY_SETTING, load_policy
+from proscribe.money import minor_unit, quantum
 from proscribe.registry import program_code
 from proscribe.store.audit import Setting
 from proscribe.store.book import Account, AccountParty, Party
@@ -170,21 +171,9 @@ _MAX_AMOUNT = Decimal(10) ** 20
 _ID_MAX = 100
 _CARRY_QUANTUM = Decimal("1e-12")
 
-#: ISO 4217 currencies whose minor unit is not the cent (every other code has two decimals)
-_MINOR_UNITS: dict[str, int] = {
-    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-    **dict.fromkeys("CLF UYW".split(), 4),
-}
-
-
-def minor_unit(currency: str) -> int:
-    """Decimal places of the currency's minor unit (ISO 4217): 2 for USD, 0 for JPY, 3 for KWD."""
-    return _MINOR_UNITS.get(currency, 2)
-
 
 def _quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_unit(currency))
+    return quantum(currency)
 
 
 def internal_account_id(purpose: str, currency: str) -> str:

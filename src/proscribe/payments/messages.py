@@ -13,7 +13,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from stdnum import iban, numdb
+from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+
 from proscribe.enforcement.errors import InputError
+from proscribe.money import CURRENCIES, minor_unit
 
 __all__ = [
     "AGENT_ROLES",
@@ -23,6 +27,7 @@ __all__ = [
     "Party",
     "PaymentMessage",
     "bic_country",
+    "check_account",
     "check_amount",
     "check_bic",
     "check_currency",
@@ -50,23 +55,6 @@ AGENT_ROLES = frozenset(
         "receivers_correspondent",
         "third_reimbursement_institution",
     }
-)
-
-#: ISO 4217 active codes with their minor units (digits after the point); 2 when not listed here
-_MINOR_UNITS: dict[str, int] = {
-    "BHD": 3, "BIF": 0, "CLF": 4, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3,
-    "JPY": 0, "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3,
-    "UGX": 0, "UYI": 0, "UYW": 4, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-}  # fmt: skip
-#: ISO 4217 active currency codes (funds and precious-metal codes left out: they are not paid by wire)
-CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
-    BYN BZD CAD CDF CHF CLF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
-    GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
-    KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN
-    MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR
-    SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
-    USD UYU UYI UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL""".split()
 )
 
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
@@ -102,7 +90,7 @@ def check_amount(
         raise input_error(source, where, field_name, f"the amount {raw!r} is not a number") from exc
     if amount <= 0:
         raise input_error(source, where, field_name, f"the amount {raw!r} must be greater than zero")
-    digits = _MINOR_UNITS.get(currency, 2)
+    digits = minor_unit(currency)
     # the digits as written count (SWIFT rule C03, ISO 4217 minor units): "100,00" is not a JPY amount
     written = len(re.split(r"[.,]", raw, maxsplit=1)[1]) if re.search(r"[.,]", raw) else 0
     if written > digits:
@@ -110,6 +98,53 @@ def check_amount(
             source, where, field_name, f"the amount {raw} has {written} decimals; {currency} has {digits}"
         )
     return amount
+
+
+#: the shape of an IBAN once spaces are taken out: country, two check digits, the national account
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+
+
+def _iban_country(text: str) -> bool:
+    """True when ``text`` starts with the code of a country that issues IBANs (ISO 13616 registry)."""
+    first = numdb.get("iban").info(text)[0]
+    return bool(first[1])
+
+
+def check_account(
+    text: str | None, source: str, where: str, field_name: str, *, iban_only: bool = False
+) -> str | None:
+    """An account as written; an IBAN, or what has an IBAN's shape and country, must be a valid one.
+
+    A mistyped IBAN is refused rather than screened: the account is evidence of who is paid, and
+    a payment whose beneficiary account cannot be read is held for a person, never passed.
+    ``iban_only`` is for fields that can only hold an IBAN (pacs.008 ``Acct/Id/IBAN``).
+    """
+    if not text:
+        return None
+    compact = re.sub(r"[\s-]", "", text).upper()
+    shaped = bool(_IBAN_SHAPE.fullmatch(compact))
+    if not iban_only and not (shaped and _iban_country(compact)):
+        return text
+    if not shaped:
+        raise input_error(
+            source,
+            where,
+            field_name,
+            f"{text!r} is not an IBAN (a country code, two check digits, the account)",
+        )
+    try:
+        iban.validate(compact)
+    except InvalidChecksum as exc:
+        raise input_error(
+            source, where, field_name, f"the IBAN {text!r} has wrong check digits (a typing error?)"
+        ) from exc
+    except InvalidLength as exc:
+        raise input_error(
+            source, where, field_name, f"the IBAN {text!r} has the wrong length for its country"
+        ) from exc
+    except ValidationError as exc:
+        raise input_error(source, where, field_name, f"{text!r} is not an IBAN") from exc
+    return compact
 
 
 def check_bic(text: str, source: str, where: str, field_name: str) -> str:

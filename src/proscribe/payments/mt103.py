@@ -22,6 +22,7 @@ from proscribe.payments.messages import (
     Party,
     PaymentMessage,
     bic_country,
+    check_account,
     check_amount,
     check_bic,
     check_currency,
@@ -183,7 +184,7 @@ def _party_50f_59f(role: str, f: _Field, source: str) -> Party:
     if lines and not re.match(r"^\d/", lines[0]):
         first = lines.pop(0)
         if first.startswith("/"):
-            account = first[1:].strip() or None
+            account = check_account(first[1:].strip() or None, source, f.where, f.tag)
         else:
             identifiers.append(first.strip())  # e.g. NIDN/BE/12345678
     names: list[str] = []
@@ -239,6 +240,7 @@ def _party(f: _Field, source: str) -> Party:
         return _party_50f_59f(role, f, source)
     lines = [x for x in f.lines if x.strip()]
     account, rest = _account_and_rest(lines)
+    account = check_account(account, source, f.where, f.tag)
     if option == "A":
         if not rest:
             raise input_error(source, f.where, f.tag, "option A needs a BIC")

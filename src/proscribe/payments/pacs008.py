@@ -25,6 +25,7 @@ from proscribe.payments.messages import (
     Party,
     PaymentMessage,
     bic_country,
+    check_account,
     check_amount,
     check_bic,
     check_currency,
@@ -164,11 +165,14 @@ def _address(elem: Element | None) -> tuple[tuple[str, ...], str | None]:
     return tuple(parts), country.upper() if country else None
 
 
-def _account(tx: Element, name: str) -> str | None:
+def _account(tx: Element, name: str, source: str, where: str) -> str | None:
     acct = _child(tx, name)
     if acct is None:
         return None
-    return _text(acct, "Id", "IBAN") or _text(acct, "Id", "Othr", "Id") or None
+    iban = _text(acct, "Id", "IBAN")
+    if iban:
+        return check_account(iban, source, where, f"{name}/Id/IBAN", iban_only=True)
+    return _text(acct, "Id", "Othr", "Id") or None
 
 
 def _party(tx: Element, tag: str, role: str, where: str, source: str) -> Party | None:
@@ -199,7 +203,7 @@ def _party(tx: Element, tag: str, role: str, where: str, source: str) -> Party |
         birth = _text(prv, "DtAndPlcOfBirth", "BirthDt") or None
         identifiers.extend(_text(o, "Id") for o in _children(prv, "Othr") if _text(o, "Id"))
     country = country or (_text(inner, "CtryOfRes").upper() or None)
-    account = _account(tx, f"{tag}Acct")
+    account = _account(tx, f"{tag}Acct", source, field)
     return Party(
         role, field, _text(inner, "Nm"), address, country, bic, account, tuple(identifiers), kind, birth
     )
@@ -223,7 +227,7 @@ def _agent(
     identifiers = [
         v for v in (_text(fin, "ClrSysMmbId", "MmbId"), _text(fin, "LEI"), _text(fin, "Othr", "Id")) if v
     ]
-    account = _account(tx, f"{tag}Acct") if tx is not None else None
+    account = _account(tx, f"{tag}Acct", source, field) if tx is not None else None
     return Party(
         role,
         field,
