@@ -26,7 +26,6 @@ says so. See docs/reports.md for the fields and the rules behind them.
 
 from __future__ import annotations
 
-import html
 import io
 import json
 from dataclasses import asdict, dataclass, field
@@ -34,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+import jinja2
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -1251,89 +1251,18 @@ def _csv(content: ReportContent) -> str:
     return out.getvalue()
 
 
-_CSS = """
-body { font-family: Georgia, 'Times New Roman', serif; color: #111; margin: 2em; }
-.report { page-break-after: always; break-after: page; max-width: 60em; }
-.report:last-child { page-break-after: auto; break-after: auto; }
-.confidential { border: 2px solid #900; color: #900; font-weight: bold; padding: .4em .6em; }
-h1 { font-size: 1.5em; margin: .6em 0 .2em; }
-h2 { font-size: 1.1em; border-bottom: 1px solid #999; margin-top: 1.4em; }
-table { border-collapse: collapse; width: 100%; margin: .3em 0 .8em; }
-th, td { text-align: left; vertical-align: top; padding: .25em .5em; border: 1px solid #ccc; }
-th { width: 32%; background: #f3f3f3; font-weight: normal; }
-td.missing { color: #900; font-style: italic; }
-td.empty { color: #777; }
-pre { white-space: pre-wrap; word-break: break-all; font-size: .85em; border: 1px solid #ccc;
-  padding: .5em; background: #fafafa; }
-.meta { color: #444; font-size: .9em; }
-.warn { border: 1px solid #c60; color: #c60; padding: .4em .6em; }
-@page { size: A4; margin: 18mm 15mm; }
-@media print { body { margin: 0; } .report { max-width: none; } th { background: none; } }
-"""
-
-
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _html_section(section: Section) -> str:
-    parts = [f'<section class="section" id="{_esc(section.key)}"><h2>{_esc(section.title)}</h2>']
-    if not section.rows or (len(section.rows) == 1 and not section.rows[0]):
-        parts.append('<p class="meta">None.</p>')
-    for index, row in enumerate(section.rows, start=1):
-        if section.repeating:
-            parts.append(f'<p class="meta">{index} of {len(section.rows)}</p>')
-        parts.append("<table>")
-        for f in row:
-            if f.key == "raw":
-                cell = f"<td><pre>{_esc(f.value)}</pre></td>"
-            elif f.value is None and f.required:
-                cell = '<td class="missing">missing: required, not in the store</td>'
-            elif f.value is None:
-                cell = '<td class="empty">&mdash;</td>'
-            else:
-                cell = f"<td>{_esc(f.value)}</td>"
-            parts.append(
-                f'<tr data-field="{_esc(section.key)}.{_esc(f.key)}"><th>{_esc(f.label)}</th>{cell}</tr>'
-            )
-        parts.append("</table>")
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _html_report(content: ReportContent) -> str:
-    head = content.header()
-    meta = (
-        f"To: {_esc(content.regulator)}<br>Rule: {_esc(content.rule)}<br>"
-        f"Event: {_esc(head['trigger_date'])} &middot; Due: <strong>{_esc(head['due_date'])}</strong> "
-        f"&middot; Status: {_esc(content.status)}"
-        + (f" &middot; Report {content.report_id}" if content.report_id is not None else "")
-        + f"<br>Generated {_esc(head['generated_at'])}"
-    )
-    parts = [
-        '<article class="report">',
-        f'<p class="confidential">{_esc(content.confidential)}</p>',
-        f"<h1>{_esc(content.title)}</h1>",
-        f'<p class="meta">{meta}</p>',
-    ]
-    if content.missing:
-        items = "".join(f"<li>{_esc(m)}</li>" for m in content.missing)
-        parts.append(
-            f'<div class="warn">Required but not in the store; complete before filing:<ul>{items}</ul></div>'
-        )
-    parts.extend(_html_section(s) for s in content.sections)
-    parts.append("</article>")
-    return "\n".join(parts)
+#: the printable report page (templates/report.html); autoescaped, so a name from a payment
+#: message cannot become markup
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("proscribe.enforcement", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 def render_html(contents: list[ReportContent]) -> str:
     """A printable page, one report per printed page; no scripts, nothing loaded from elsewhere."""
     title = contents[0].title if len(contents) == 1 else f"{len(contents)} reports"
-    body = "\n".join(_html_report(c) for c in contents)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">\n'
-        '<meta name="robots" content="noindex">\n'
-        f"<title>{_esc(title)} (confidential)</title>\n<style>{_CSS}</style></head>\n"
-        f"<body>\n{body}\n</body></html>\n"
-    )
+    return _TEMPLATES.get_template("report.html").render(title=title, contents=contents)
