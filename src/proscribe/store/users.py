@@ -15,6 +15,7 @@ Every change here is appended to the audit trail in the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -367,7 +368,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         # hash anyway, so a wrong username takes as long as a wrong password
-        check_password(_DUMMY_HASH, password)
+        check_password(_dummy_hash(), password)
         return None
     if user.disabled or not check_password(user.password_hash, password):
         return None
@@ -377,7 +378,10 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+@functools.cache
+def _dummy_hash() -> str:
+    # made on first use, not at import: an Argon2 hash costs tens of milliseconds at every start
+    return _hasher.hash("not a password anyone has")
 
 
 def key_hash(key: str) -> str:
