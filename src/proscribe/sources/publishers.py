@@ -6,7 +6,9 @@ connection never reaches the store.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,8 +86,14 @@ def download(pub: Publication, into: Path, *, timeout: float = 30.0) -> Path:
                         for chunk in resp.iter_bytes():
                             fh.write(chunk)
                 os.replace(tmp, folder / name)
-    except httpx.HTTPError as exc:
-        raise DownloadFailed(f"{pub.title}: {exc.__class__.__name__}: {exc}") from exc
+    except BaseException as exc:
+        # a failed download leaves nothing behind: no empty or half-written folder in the cache
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.parent.rmdir()  # only when it is empty
+        if isinstance(exc, httpx.HTTPError):
+            raise DownloadFailed(f"{pub.title}: {exc.__class__.__name__}: {exc}") from exc
+        raise
     return folder / pub.target_name
 
 
