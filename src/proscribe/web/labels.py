@@ -141,7 +141,9 @@ def explanation(text: str | None) -> str:
         return ""
     out = _COUNTRY_AGREES.sub(lambda m: f"country {country_name(m.group(1))} agrees", text)
     return _COUNTRY_AMONG.sub(
-        lambda m: f"country {country_name(m.group(1))} not among "
-        + ", ".join(country_name(c) for c in m.group(2).split(", ")),
+        lambda m: (
+            f"country {country_name(m.group(1))} not among "
+            + ", ".join(country_name(c) for c in m.group(2).split(", "))
+        ),
         out,
     )
