@@ -421,6 +421,22 @@ def test_traveller_check_form_and_history(pages: dict[str, Page], server: LiveSe
     expect(page.get_by_role("alert")).to_contain_text("birth_date")  # a clear error naming the field
 
 
+def test_a_traveller_checked_for_another_day_waits_for_that_days_lists(pages: dict[str, Page]) -> None:
+    """Bensouda on 2021-01-15, when EO 13928 named her: the form waits for that day's lists (no 503)."""
+    page = pages["alice"]
+    page.goto("/ui/travel")
+    page.get_by_label("Full name (required)").fill("Fatou Bensouda")
+    page.get_by_label("Birth date (YYYY-MM-DD)").fill("1961-01-31")
+    page.get_by_label("Day of travel").fill("2021-01-15")
+    with page.expect_response(
+        lambda r: r.url.endswith("/ui/travel") and r.request.method == "POST"
+    ) as answer:
+        page.get_by_role("button", name="Check").click()
+    assert answer.value.status == 303
+    expect(page.get_by_role("status")).to_contain_text("DENY (Fatou Bensouda)")
+    expect(page.locator("table tbody tr").first).to_contain_text("2021-01-15")
+
+
 def test_pages_for_payments_entities_lists_and_the_keyboard(
     pages: dict[str, Page], server: LiveServer, shots: Path
 ) -> None:
