@@ -469,6 +469,11 @@ def test_pages_for_payments_entities_lists_and_the_keyboard(
         "/ui/travel",
         "/ui/reports",
         "/ui/payments",
+        "/ui/screen",
+        "/ui/customers",
+        "/ui/uploads",
+        "/ui/rescreen",
+        "/ui/keys",
     ):
         page = pages["alice"]
         page.goto(path)
