@@ -719,7 +719,7 @@ def test_a_customer_uploaded_and_rescreened_opens_an_alert_shown_in_words(
     expect(page.get_by_role("status")).to_contain_text("Re-screening of 1 party started")
     jobs = page.locator("table.jobs tbody tr").first
     expect(jobs).to_contain_text("1 alert opened", timeout=20000)  # the page reloads itself while it runs
-    expect(jobs).to_contain_text("1 of 1 parties")
+    expect(jobs).to_contain_text("1 of 1 party")
     page.screenshot(path=str(shots / "rescreen.png"), full_page=True)
 
     page.goto("/ui/customers/C-9001")
