@@ -5,7 +5,9 @@ Debian Chromium against a live server on the fixture book) with ``PROSCRIBE_SCRE
 at ``docs/screenshots``; the tests take each picture at the moment the page shows something worth
 seeing (a decision waiting for a second person, a blocked account with a release requested).
 The pictures: ``dashboard.png``, ``alert-queue.png``, ``alert-page.png``, ``blocked-account.png``,
-``reports.png``, ``payments.png``, ``entity.png``, ``travel.png``.
+``reports.png``, ``payments.png``, ``payment-review.png``, ``approvals.png``, ``entity.png``,
+``travel.png``, ``screen.png``, ``customers.png``, ``uploads-refused.png``, ``rescreen.png``,
+``users.png``, ``keys.png``, ``audit.png``.
 """
 
 from __future__ import annotations

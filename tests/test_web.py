@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from proscribe.enforcement.alerts import rescreen
@@ -30,8 +30,9 @@ from proscribe.enforcement.payments import screen_payments
 from proscribe.service import ServiceConfig
 from proscribe.service.live import LiveServer
 from proscribe.store import Store, users
-from proscribe.store.book import Account
-from proscribe.store.casework import Alert, Decision
+from proscribe.store.book import Account, Party
+from proscribe.store.casework import Alert, Decision, Payment
+from proscribe.store.users import User
 
 CHROMIUM = "/usr/bin/chromium"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,8 +41,23 @@ PASSWORD = "correct horse battery staple"
 USERS = {"alice": "analyst", "bob": "approver", "ada": "admin", "vera": "viewer"}
 
 
+#: OFAC entries the workspace shows: a Cuban official (birth date, nationality, passport, address),
+#: the National Bank of Cuba and two other Cuban companies
+OFAC_ROWS = frozenset({"30042", "306", "36", "173"})
+
+
+def ofac_rows(source: Path, target: Path, keep: frozenset[str]) -> Path:
+    """The rows of the real OFAC files about the entries ``keep`` (by ent_num), byte for byte."""
+    target.mkdir()
+    wanted = {k.encode() for k in keep}
+    for name in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"):
+        rows = [r for r in (source / name).read_bytes().split(b"\r\n") if r.split(b",", 1)[0] in wanted]
+        (target / name).write_bytes(b"".join(r + b"\r\n" for r in rows))
+    return target
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{tmp / 'store.db'}"
     store = Store.open(url)
@@ -72,6 +88,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     (tmp / "held.fin").write_text(near.replace("KARIM AHMAD KHAN", "KIMBERLY PROSTE"))
     [held] = screen_payments(store, tmp / "held.fin", actor="payments-job")
     assert held.decision == "hold", held.reasons
+    # and a few real OFAC listings (rows of the July 2021 files, after the screenings above, so the
+    # queue stays as the tests expect): the workspace must show them in words, not FtM data
+    store.import_path(
+        ofac_rows(shared_data / "ofac-sdn-2021-07", tmp / "ofac", OFAC_ROWS), as_of=date(2021, 7, 1)
+    )
     store.close()
     (tmp / "mirror").mkdir()
     config = ServiceConfig(
@@ -400,6 +421,22 @@ def test_traveller_check_form_and_history(pages: dict[str, Page], server: LiveSe
     expect(page.get_by_role("alert")).to_contain_text("birth_date")  # a clear error naming the field
 
 
+def test_a_traveller_checked_for_another_day_waits_for_that_days_lists(pages: dict[str, Page]) -> None:
+    """Bensouda on 2021-01-15, when EO 13928 named her: the form waits for that day's lists (no 503)."""
+    page = pages["alice"]
+    page.goto("/ui/travel")
+    page.get_by_label("Full name (required)").fill("Fatou Bensouda")
+    page.get_by_label("Birth date (YYYY-MM-DD)").fill("1961-01-31")
+    page.get_by_label("Day of travel").fill("2021-01-15")
+    with page.expect_response(
+        lambda r: r.url.endswith("/ui/travel") and r.request.method == "POST"
+    ) as answer:
+        page.get_by_role("button", name="Check").click()
+    assert answer.value.status == 303
+    expect(page.get_by_role("status")).to_contain_text("DENY (Fatou Bensouda)")
+    expect(page.locator("table tbody tr").first).to_contain_text("2021-01-15")
+
+
 def test_pages_for_payments_entities_lists_and_the_keyboard(
     pages: dict[str, Page], server: LiveServer, shots: Path
 ) -> None:
@@ -432,6 +469,11 @@ def test_pages_for_payments_entities_lists_and_the_keyboard(
         "/ui/travel",
         "/ui/reports",
         "/ui/payments",
+        "/ui/screen",
+        "/ui/customers",
+        "/ui/uploads",
+        "/ui/rescreen",
+        "/ui/keys",
     ):
         page = pages["alice"]
         page.goto(path)
@@ -544,3 +586,335 @@ def test_admin_starts_a_list_update(pages: dict[str, Page], server: LiveServer) 
     page.get_by_role("button", name="Update the lists now").click()
     expect(page.get_by_role("status")).to_contain_text("List update started")
     expect(page.get_by_text("Recent updates")).to_be_visible()
+
+
+# --- no raw data reaches a person ---------------------------------------------------------------------
+
+#: what a person must never read on a page: Python's writing of values, FtM property names, our folders
+RAW = re.compile(
+    r"\{'|'\}|\bTrue\b|\bFalse\b|\bNone\b(?!\.| recorded| of)|\[\d+\]|"
+    r"\b(?:birthDate|programId|addressEntity|idNumber|passportNumber|birthPlace|firstName|lastName)\b|"
+    r"ofac-addr-|/tmp/|proscribe-upload-"
+)
+
+
+def assert_words_only(page: Page) -> None:
+    """The page's main text shows no Python repr, no FtM property name, no server path."""
+    text = page.locator("main").inner_text()
+    found = RAW.findall(text)
+    assert not found, (page.url, found)
+
+
+def test_a_listing_is_shown_with_labels_country_names_and_addresses(pages: dict[str, Page]) -> None:
+    page = pages["vera"]
+    page.goto("/ui/listings/ofac-30042")
+    expect(page.locator("h1")).to_contain_text("Luis Alberto RODRIGUEZ LOPEZ-CALLEJA")
+    facts = page.locator("dl.props")
+    for label, value in (
+        ("Birth date", "1960-01-19"),
+        ("Nationality", "Cuba"),
+        ("Program ID", "CUBA"),
+        ("Passport number", "A009956"),
+        ("Address", "Calle 49 A Nro. 3626, Playa, Havana, Cuba"),
+    ):
+        expect(facts.locator("dt", has_text=re.compile(f"^{label}$")).locator("+ dd")).to_have_text(value)
+    expect(facts.locator("dt", has_text="Address")).to_have_count(1)  # address and addressEntity: one line
+    # no value is a bare ISO code: every country is named
+    values = facts.locator("dd").all_inner_texts()
+    assert not [v for v in values if re.fullmatch(r"[a-z]{2}", v)], values
+    assert_words_only(page)
+
+
+def test_the_sanctions_timeline_labels_neither_overlap_nor_are_cut(pages: dict[str, Page]) -> None:
+    page = pages["vera"]
+    page.goto("/ui/entities/proscribe_icc/icc-bensouda-fatou")
+    chart = page.get_by_role("img", name="Sanctions timeline of Fatou Bensouda")
+    boxes = chart.evaluate(
+        """svg => { const s = svg.getBoundingClientRect();
+             return [...svg.querySelectorAll('text')].map(t => { const r = t.getBoundingClientRect();
+               return {text: t.textContent, l: r.left - s.left, r: r.right - s.left, t: r.top - s.top,
+                       b: r.bottom - s.top, w: s.width, h: s.height}; }); }"""
+    )
+    for box in boxes:  # inside the chart
+        assert box["l"] >= 0 and box["r"] <= box["w"] + 0.5 and box["b"] <= box["h"] + 0.5, box
+    for i, one in enumerate(boxes):  # no two texts on one another
+        for other in boxes[i + 1 :]:
+            apart = (
+                one["r"] <= other["l"]
+                or other["r"] <= one["l"]
+                or one["b"] <= other["t"]
+                or other["b"] <= one["t"]
+            )
+            assert apart, (one["text"], other["text"])
+    # the delisting's whole summary is there, not cut with an ellipsis
+    words = " ".join(b["text"] for b in boxes)
+    assert "removed from the SDN list" in words and "…" not in words
+
+
+def test_an_unknown_address_is_a_page_and_an_unknown_api_path_json(pages: dict[str, Page]) -> None:
+    page = pages["vera"]
+    answer = page.goto("/ui/no-such-page")
+    assert answer is not None and answer.status == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    expect(page.locator("h1")).to_have_text("Not found")
+    expect(page.get_by_role("alert")).to_contain_text("there is no page at /ui/no-such-page")
+    api = page.request.get("/api/no-such-thing", headers={"accept": "text/html,application/json"})
+    assert api.status == 404 and api.headers["content-type"].startswith("application/json")
+    assert api.json() == {"detail": "Not Found"}
+
+
+# --- uploads, re-screening, an alert on a real listing ------------------------------------------------
+
+PARTIES_HEADER = (
+    "id,kind,name,aliases,birth_date,nationality,country,gender,id_number,id_country,address,customer\n"
+)
+
+
+def test_a_bad_customer_file_is_refused_line_by_line_and_nothing_is_imported(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    page = pages["alice"]
+    page.goto("/ui/uploads")
+    page.get_by_label(re.compile("^Parties file")).set_input_files(BOOK / "bad" / "parties.csv")
+    page.get_by_label(re.compile("^Roles file")).set_input_files(BOOK / "bad" / "roles.csv")
+    with page.expect_response(lambda r: r.url.endswith("/ui/uploads/customers")) as answer:
+        page.get_by_role("button", name="Check and import").click()
+    assert answer.value.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported")
+    problems = page.locator("table.problems tbody tr")
+    expect(problems.first).to_be_visible()
+    rows = problems.all_inner_texts()
+    assert any(r.startswith("parties.csv\t2\tbirth_date") for r in rows), rows  # 1970-02-30
+    assert any(r.startswith("parties.csv\t4") for r in rows), rows  # C-2 twice
+    assert any(r.startswith("roles.csv") for r in rows), rows
+    assert_words_only(page)
+    page.screenshot(path=str(shots / "uploads-refused.png"), full_page=True)
+    with Session(server.runtime.store.engine) as s:
+        assert s.get(Party, "C-1") is None and s.get(Party, "C-3") is None
+    # a viewer may not upload, even with the form's token
+    viewer = pages["vera"]
+    viewer.goto("/ui/uploads")
+    expect(viewer.get_by_text("Uploading needs the analyst role; you are viewer")).to_be_visible()
+    files = {"parties": {"name": "parties.csv", "mimeType": "text/csv", "buffer": PARTIES_HEADER.encode()}}
+    answer = viewer.request.post("/ui/uploads/customers", multipart={"csrf": csrf(viewer), **files})
+    assert answer.status == 403
+
+
+def test_a_customer_uploaded_and_rescreened_opens_an_alert_shown_in_words(
+    pages: dict[str, Page], server: LiveServer, shots: Path, tmp_path: Path
+) -> None:
+    parties = tmp_path / "parties.csv"
+    parties.write_text(
+        PARTIES_HEADER + "C-9001,person,Luis Alberto Rodriguez Lopez-Calleja,,1960-01-19,CU,CU,male,,,"
+        '"Calle 49 A, Havana",yes\n'
+    )
+    page = pages["alice"]
+    page.goto("/ui/uploads")
+    page.get_by_label(re.compile("^Parties file")).set_input_files(parties)
+    page.get_by_role("button", name="Check and import").click()
+    counts = page.locator("table.counts")
+    expect(counts).to_contain_text("parties.csv (parties)")
+    expect(page.get_by_text("1 party is new or changed and need screening: C-9001")).to_be_visible()
+    page.get_by_role("button", name="Screen it now").click()
+    expect(page.get_by_role("status")).to_contain_text("Re-screening of 1 party started")
+    jobs = page.locator("table.jobs tbody tr").first
+    expect(jobs).to_contain_text("1 alert opened", timeout=20000)  # the page reloads itself while it runs
+    expect(jobs).to_contain_text("1 of 1 party")
+    page.screenshot(path=str(shots / "rescreen.png"), full_page=True)
+
+    page.goto("/ui/customers/C-9001")
+    expect(page.locator(".lead")).to_contain_text("imported from parties.csv")
+    page.get_by_role("link", name=re.compile("^Alert ")).click()
+    compare = page.locator("table.compare")
+    expect(compare.locator("tr", has_text="Nationality").locator("td")).to_have_text(["Cuba", "Cuba"])
+    expect(compare.locator("tr", has_text="Birth date").locator("td")).to_have_text(
+        ["1960-01-19", "1960-01-19"]
+    )
+    expect(page.locator("#customer")).to_contain_text("imported from parties.csv")
+    expect(page.locator(".explanation")).to_contain_text("country Cuba agrees")
+    assert_words_only(page)
+    # a viewer may not start a run
+    viewer = pages["vera"]
+    viewer.goto("/ui/rescreen")
+    expect(viewer.get_by_text("Re-screening needs the analyst role; you are viewer")).to_be_visible()
+    assert viewer.request.post("/ui/rescreen", form={"csrf": csrf(viewer), "mode": "delta"}).status == 403
+
+
+def test_customers_are_searched_by_name_or_id(pages: dict[str, Page], shots: Path) -> None:
+    page = pages["vera"]
+    page.goto("/ui/customers")
+    page.get_by_label("Name or id contains").fill("lopez")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("table.parties tbody tr")
+    expect(rows).to_have_count(2)  # Maria Fernanda Lopez Garcia and the Cuban customer uploaded above
+    expect(rows.filter(has_text="C-9001")).to_contain_text("Cuba")
+    expect(rows.filter(has_text="C-1004")).to_contain_text("Mexico")
+    assert_words_only(page)
+    page.screenshot(path=str(shots / "customers.png"), full_page=True)
+    page.get_by_label("Name or id contains").fill("nobody by that name")
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_text(["No party matches “nobody by that name”."])
+
+
+def test_screening_a_name_shows_the_hits_and_why(pages: dict[str, Page], shots: Path) -> None:
+    page = pages["vera"]
+    page.goto("/ui/screen")
+    page.get_by_label("Name (required)").fill("Luis Alberto Rodriguez Lopez Calleja")
+    page.get_by_label("Country (name or code)").fill("Cuba")
+    page.get_by_label("Birth date (YYYY, YYYY-MM or YYYY-MM-DD)").fill("1960")
+    page.get_by_role("button", name="Screen").click()
+    best = page.locator("section.hit").first
+    expect(best.get_by_role("heading")).to_contain_text("Luis Alberto RODRIGUEZ LOPEZ-CALLEJA")
+    expect(best).to_contain_text("Person on us_ofac_sdn")
+    expect(best.locator(".explanation")).to_contain_text("country Cuba agrees")
+    best.get_by_text("How the score was made").click()
+    expect(best.locator("table")).to_be_visible()
+    assert_words_only(page)
+    page.screenshot(path=str(shots / "screen.png"), full_page=True)
+    # an unknown list is an error naming the lists that exist, not an empty answer
+    answer = page.request.post(
+        "/ui/screen", form={"csrf": csrf(page), "name": "Banco Nacional de Cuba", "dataset": "ofac"}
+    )
+    assert answer.status == 400
+    assert "us_ofac_sdn" in answer.text() and "ofac" in answer.text()
+    assert page.request.post("/ui/screen", form={"name": "Banco Nacional de Cuba"}).status == 403  # no token
+    page.get_by_label("Name (required)").fill("Zzyzx Qwertyuiop")
+    page.get_by_label("Country (name or code)").fill("")
+    page.get_by_label("Birth date (YYYY, YYYY-MM or YYYY-MM-DD)").fill("")
+    page.get_by_role("button", name="Screen").click()
+    expect(page.get_by_role("status")).to_contain_text("No listing scores")
+
+
+def test_a_payment_file_is_refused_by_line_or_screened(
+    pages: dict[str, Page], server: LiveServer, tmp_path: Path
+) -> None:
+    page = pages["alice"]
+    with Session(server.runtime.store.engine) as s:
+        before = s.scalar(select(func.count()).select_from(Payment))
+    page.goto("/ui/uploads")
+    page.get_by_label("Payment file", exact=True).set_input_files(
+        FIXTURES / "payments" / "malformed_bad_date.fin"
+    )
+    with page.expect_response(lambda r: r.url.endswith("/ui/uploads/payments")) as answer:
+        page.get_by_role("button", name="Check and screen").click()
+    assert answer.value.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was stored")
+    expect(page.locator("ul.problems")).to_contain_text(
+        "malformed_bad_date.fin: line 4: field 32A: '251340' is not a date as YYMMDD"
+    )
+    assert_words_only(page)
+    with Session(server.runtime.store.engine) as s:
+        assert s.scalar(select(func.count()).select_from(Payment)) == before
+    good = tmp_path / "spare-parts.fin"
+    good.write_text(
+        (FIXTURES / "payments" / "mt103_innocent.fin").read_text().replace("INV2025-0042", "INV2025-0999")
+    )
+    page.get_by_label("Payment file", exact=True).set_input_files(good)
+    page.get_by_role("button", name="Check and screen").click()
+    result = page.locator("table.payments-result tbody tr")
+    expect(result).to_have_count(1)
+    expect(result).to_contain_text("INV2025-0999")
+    expect(result).to_contain_text("EUR 12,500.00")
+    expect(result).to_contain_text("ATELIERS DURAND SARL")
+    assert_words_only(page)
+    with Session(server.runtime.store.engine) as s:
+        assert s.scalar(select(func.count()).select_from(Payment)) == before + 1
+
+
+# --- users, keys, the audit trail ---------------------------------------------------------------------
+
+
+def test_an_admin_adds_disables_and_enables_a_user(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    page = pages["ada"]
+    page.goto("/ui/users")
+    page.get_by_label("User name").fill("zoe")
+    page.get_by_label("Role", exact=True).select_option("analyst")
+    page.get_by_role("button", name="Add the user").click()
+    secret = page.locator(".secret-value")
+    expect(secret).to_be_visible()
+    password = secret.inner_text()
+    assert len(password) >= 12
+    row = page.locator("#user-zoe")
+    expect(row).to_contain_text("analyst")
+    expect(row).to_contain_text("must change the password")
+    page.screenshot(path=str(shots / "users.png"), full_page=True)
+    # zoe signs in with the one-time password and is asked to change it first
+    context = page.context.browser.new_context(base_url=server.url)  # type: ignore[union-attr]
+    zoe = context.new_page()
+    zoe.goto("/login")
+    zoe.get_by_label("User name").fill("zoe")
+    zoe.get_by_label("Password").fill(password)
+    zoe.get_by_role("button", name="Sign in").click()
+    assert zoe.url.endswith("/ui/password")
+    page.goto("/ui/users")
+    page.get_by_role("button", name="Disable zoe").click()
+    expect(page.get_by_role("status")).to_contain_text("zoe is disabled")
+    expect(page.locator("#user-zoe")).to_contain_text("disabled")
+    assert zoe.goto("/ui/password").url.endswith("/login?next=/ui/password")  # her session ended
+    context.close()
+    page.get_by_role("button", name="Enable zoe").click()
+    expect(page.locator("#user-zoe")).to_contain_text("active")
+    # the same name twice is refused in words; an analyst may not see the page nor post to it
+    page.get_by_label("User name").fill("zoe")
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.get_by_role("alert")).to_contain_text("user 'zoe' exists already")
+    analyst = pages["alice"]
+    assert analyst.goto("/ui/users").status == 403  # type: ignore[union-attr]
+    expect(analyst.get_by_role("alert")).to_contain_text("admin role")
+    answer = analyst.request.post(
+        "/ui/users", form={"csrf": csrf(analyst), "username": "eve", "role": "admin"}
+    )
+    assert answer.status == 403
+    with Session(server.runtime.store.engine) as s:
+        assert s.scalars(select(User).where(User.username == "eve")).first() is None
+
+
+def test_keys_are_made_used_and_revoked_by_their_owner(
+    pages: dict[str, Page], server: LiveServer, shots: Path
+) -> None:
+    page = pages["alice"]
+    page.goto("/ui/keys")
+    assert page.get_by_label("Role").locator("option").all_inner_texts() == ["viewer", "analyst"]
+    page.get_by_label("What it is for").fill("core banking")
+    page.get_by_role("button", name="Make the key").click()
+    key = page.locator(".secret-value").inner_text()
+    me = page.request.get("/api/me", headers={"Authorization": f"ApiKey {key}"})
+    assert me.status == 200 and me.json()["username"] == "alice" and me.json()["role"] == "analyst"
+    prefix = me.json()["key"]
+    # more rights than she has: refused
+    answer = page.request.post("/ui/keys", form={"csrf": csrf(page), "name": "x", "role": "admin"})
+    assert answer.status == 403
+    # another analyst cannot revoke it; the admin sees it
+    admin = pages["ada"]
+    admin.goto("/ui/keys")
+    expect(admin.locator(f"#key-{prefix}")).to_contain_text("alice")
+    admin.screenshot(path=str(shots / "keys.png"), full_page=True)
+    assert (
+        pages["bob"].request.post(f"/ui/keys/{prefix}/revoke", form={"csrf": csrf(pages["bob"])}).status
+        == 404
+    )
+    page.goto("/ui/keys")
+    page.get_by_role("button", name=f"Revoke key {prefix}").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Key {prefix} is revoked")
+    assert page.request.get("/api/me", headers={"Authorization": f"ApiKey {key}"}).status == 401
+
+
+def test_the_audit_trail_is_filtered_and_verified(pages: dict[str, Page], shots: Path) -> None:
+    page = pages["bob"]
+    page.goto("/ui/audit")
+    page.get_by_label("Person").fill("ada")
+    page.get_by_label("Action (e.g. decision, user.create)").fill("user")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("table.audit tbody tr")
+    expect(rows.filter(has_text="user:zoe").first).to_be_visible()
+    actions = {r.split("\t")[3] for r in rows.all_inner_texts()}
+    assert actions <= {"user.create", "user.disable", "user.enable", "user.set_role", "user.reset_password"}
+    assert {"user.create", "user.disable"} <= actions, actions
+    assert_words_only(page)
+    page.screenshot(path=str(shots / "audit.png"), full_page=True)
+    page.get_by_role("link", name="Verify the whole chain").click()
+    expect(page.locator(".verdict")).to_contain_text("The chain is whole")
+    analyst = pages["alice"]
+    assert analyst.goto("/ui/audit").status == 403  # type: ignore[union-attr]

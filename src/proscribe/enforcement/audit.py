@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, Numeric, Table, event, func, select, text, update
+from sqlalchemy import Engine, Numeric, Table, event, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -724,12 +724,25 @@ def _check_balances(session: Session, report: ChainReport) -> None:
             )
 
 
-def trail(engine: Engine, subject: str | None = None, limit: int = 200) -> list[AuditRecord]:
-    """The newest records, for one subject (``party:C001``, ``account:A1``...) or all."""
+def trail(
+    engine: Engine,
+    subject: str | None = None,
+    limit: int = 200,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+) -> list[AuditRecord]:
+    """The newest records, for one subject (``party:C001``, ``account:A1``...) or all; of one person
+    (``alice``, also through her API keys: ``alice (key prs_1a2b)``); of one action (``decision.approve``)
+    or family of actions (``decision``)."""
     with Session(engine) as session:
         q = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
         if subject:
             q = q.where(AuditRecord.subject == subject)
+        if actor:
+            q = q.where(or_(AuditRecord.actor == actor, AuditRecord.actor.startswith(f"{actor} (key ")))
+        if action:
+            q = q.where(or_(AuditRecord.action == action, AuditRecord.action.startswith(f"{action}.")))
         return list(session.execute(q).scalars())
 
 

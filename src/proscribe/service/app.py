@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from proscribe import __version__
@@ -20,6 +21,7 @@ from proscribe.service.config import ServiceConfig
 from proscribe.service.middleware import DOCS_CSP, ServiceMiddleware
 from proscribe.service.runtime import Runtime
 from proscribe.web import router as web_router
+from proscribe.web.pages import page_for_error
 
 #: a signed-in session lasts a working day
 
@@ -102,8 +104,8 @@ def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = No
         page.headers["content-security-policy"] = DOCS_CSP
         return page
 
-    @app.exception_handler(HTTPException)
-    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # a browser that is not signed in is sent to the sign-in page rather than shown JSON
         if (
             exc.status_code == 401
@@ -111,6 +113,10 @@ def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = No
             and "text/html" in request.headers.get("accept", "")
         ):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        # an unknown address typed in a browser: a page saying so (an API path answers JSON)
+        page = page_for_error(request, exc.status_code, str(exc.detail))
+        if page is not None:
+            return page
         return await http_exception_handler(request, exc)
 
     check_guarded(app)

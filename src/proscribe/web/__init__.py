@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from proscribe.web import routes_cases, routes_desk, routes_money
+from proscribe.web import routes_admin, routes_cases, routes_desk, routes_money, routes_work
 
 __all__ = ["router"]
 
@@ -18,3 +18,5 @@ router = APIRouter(include_in_schema=False)
 router.include_router(routes_cases.router)
 router.include_router(routes_money.router)
 router.include_router(routes_desk.router)
+router.include_router(routes_work.router)
+router.include_router(routes_admin.router)

@@ -139,6 +139,21 @@ def stacked_columns(
     return _svg(width, height, title, desc, body, chart_id)
 
 
+def _wrap(text: str, chars: int) -> list[str]:
+    """``text`` in lines of at most ``chars`` characters, broken between words (a longer word alone)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def timeline(
     events: Sequence[tuple[date, str, str]],
     *,
@@ -148,49 +163,70 @@ def timeline(
     chart_id: str,
     width: int = 640,
 ) -> Markup:
-    """Events (date, kind, short label) on one time axis ending today; each marked by shape and word."""
-    height = 90 + 18 * max(0, len(events) - 1)
-    left, right = 20, width - 20
+    """Events (date, kind, label) on one time axis ending today, each marked by shape and number.
+
+    The axis carries each event's mark and its number (a number moves down a step when the one
+    before is too close to read apart); under the axis the events are listed in date order, each
+    with its number, its mark, its date, kind and label, wrapped to the chart's width: no label is
+    cut, and none crosses another or a line.
+    """
     if not events:
         return _svg(width, 40, title, desc, ['<text x="0" y="20" class="empty">no events</text>'], chart_id)
-    first = min(e[0] for e in events)
-    last = max(today, max(e[0] for e in events))
+    ordered = sorted(events, key=lambda e: e[0])
+    first = ordered[0][0]
+    last = max(today, ordered[-1][0])
     span = max(1, (last - first).days)
+    left, right = 20, width - 20
+    char_px = 6.6  # a character of the 12 px font, generously: the wrap keeps every line inside
 
     def x_of(day: date) -> float:
         return left + (right - left) * (day - first).days / span
 
     axis_y = 30
+    shapes = {"designated": "#b91c1c", "listed": "#b91c1c", "changed": "#b45309", "delisted": "#15803d"}
+
+    def mark(kind: str, x: float, y: float, size: float = 6) -> str:
+        colour = shapes.get(kind, "#1d4ed8")
+        if kind in ("designated", "listed"):
+            return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size}" fill="{colour}"/>'
+        return (
+            f'<rect x="{x - size:.1f}" y="{y - size:.1f}" width="{2 * size}" height="{2 * size}" '
+            f'fill="{colour}"/>'
+        )
+
     end_label = f"{last.isoformat()} (today)" if last == today else last.isoformat()
     body = [
         f'<line x1="{left}" x2="{right}" y1="{axis_y}" y2="{axis_y}" class="axis"/>',
-        f'<text x="{left}" y="{axis_y - 10}" class="tick">{first.isoformat()}</text>',
-        f'<text x="{right}" y="{axis_y - 10}" text-anchor="end" class="tick">{end_label}</text>',
+        f'<text x="{left}" y="{axis_y - 12}" class="tick">{first.isoformat()}</text>',
+        f'<text x="{right}" y="{axis_y - 12}" text-anchor="end" class="tick">{end_label}</text>',
     ]
-    shapes = {"designated": "#b91c1c", "listed": "#b91c1c", "changed": "#b45309", "delisted": "#15803d"}
-    for i, (day, kind, label) in enumerate(sorted(events, key=lambda e: e[0])):
+    # the marks and their numbers: a number steps down when it would touch the one before
+    levels: list[tuple[float, int]] = []  # (right edge, level) of the numbers placed so far
+    deepest = 0
+    for i, (day, kind, _label) in enumerate(ordered, start=1):
         x = x_of(day)
-        colour = shapes.get(kind, "#1d4ed8")
-        marker = (
-            f'<circle cx="{x:.1f}" cy="{axis_y}" r="6" fill="{colour}"/>'
-            if kind in ("designated", "listed")
-            else f'<rect x="{x - 6:.1f}" y="{axis_y - 6}" width="12" height="12" fill="{colour}"/>'
+        number = str(i)
+        half = char_px * len(number) / 2 + 2
+        level = 0
+        while any(level == lv and x - half < edge for edge, lv in levels):
+            level += 1
+        levels.append((x + half, level))
+        deepest = max(deepest, level)
+        body.append(mark(kind, x, axis_y))
+        ny = axis_y + 22 + 14 * level
+        body.append(f'<text x="{x:.1f}" y="{ny}" text-anchor="middle" class="tick">{number}</text>')
+    # the list under the axis: number, mark, date, kind and label, wrapped
+    y = axis_y + 22 + 14 * deepest + 26
+    text_x = left + 44
+    chars = max(20, int((width - text_x - 4) / char_px))
+    for i, (day, kind, label) in enumerate(ordered, start=1):
+        lines = _wrap(f"{day.isoformat()} {kind}: {label}" if label else f"{day.isoformat()} {kind}", chars)
+        body.append(f'<text x="{left + 16}" y="{y}" text-anchor="end" class="tick">{i}</text>')
+        body.append(mark(kind, left + 28, y - 4, 5))
+        spans = "".join(
+            f'<tspan x="{text_x}" dy="{0 if n == 0 else 16}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
         )
-        y = axis_y + 26 + 18 * i
-        text = f"{day.isoformat()} {kind}: {label}"
-        if len(text) > 70:
-            text = text[:69] + "…"
-        # about 6.5 px a character at 12 px: the label goes where it fits, right of its mark if it can
-        span_px = 6.5 * len(text)
-        if x + span_px <= width - 4:
-            anchor, tx = "start", x
-        elif x - span_px >= 4:
-            anchor, tx = "end", x
-        else:
-            anchor, tx = "start", 4.0
-        body.append(
-            marker
-            + f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y + 6}" y2="{y - 12}" class="grid"/>'
-            + f'<text x="{tx:.1f}" y="{y}" text-anchor="{anchor}" class="label">{escape(text)}</text>'
-        )
-    return _svg(width, height, title, desc, body, chart_id)
+        body.append(f'<text x="{text_x}" y="{y}" class="label">{spans}</text>')
+        y += 16 * len(lines) + 6
+    return _svg(width, int(y), title, desc, body, chart_id)

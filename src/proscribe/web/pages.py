@@ -16,12 +16,13 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from followthemoney import model
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from proscribe.enforcement.ledger import minor_unit
 from proscribe.service.auth import Principal, Role
 from proscribe.store.casework import Decision
 from proscribe.web.csrf import csrf_token
+from proscribe.web.labels import countries, country_name, explanation, prop_label, say
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_KEY = "flash"
@@ -82,7 +84,36 @@ def percent(rate: Decimal) -> str:
     return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
+def source_file(source: str | None) -> str:
+    """Where a party came from, as a person needs it: the file's name, never the server's folders."""
+    if not source:
+        return "source not recorded"
+    name = PurePath(source.replace("\\", "/")).name
+    return f"imported from {name}" if name != source or source.endswith(".csv") else f"source: {source}"
+
+
+def share(value: Decimal | str | None) -> str:
+    """A share as written: 35, not the column's 35.0000."""
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
+def schema_label(schema: str) -> str:
+    """A FollowTheMoney schema by the model's label (``LegalEntity`` as ``Legal entity``)."""
+    found = model.get(schema)
+    return str(found.label) if found is not None else schema
+
+
 env.filters["money"] = money
+env.filters["country"] = country_name
+env.filters["countries"] = countries
+env.filters["say"] = say
+env.filters["explain"] = explanation
+env.filters["share"] = share
+env.filters["source"] = source_file
+env.filters["schema_label"] = schema_label
+env.filters["prop_label"] = prop_label
 env.filters["percent"] = percent
 env.filters["when"] = when
 env.globals["version"] = __version__
@@ -152,6 +183,37 @@ def redirect(url: str) -> RedirectResponse:
 def _wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "text/html" in accept or (request.method == "POST" and "application/json" not in accept)
+
+
+#: paths whose answers are JSON for every client (the API, yente's endpoints, the probes)
+API_PREFIXES = (
+    "/api/",
+    "/match",
+    "/search",
+    "/entities",
+    "/catalog",
+    "/algorithms",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/updatez",
+    "/statement",
+)
+
+
+def page_for_error(request: Request, code: int, detail: str) -> HTMLResponse | None:
+    """An unknown address (404) or a refused method (405) asked for by a browser, outside the
+    API's paths, as a page; ``None`` for anything else (the API's JSON answer stands)."""
+    path = request.url.path
+    if (
+        code not in (404, 405)
+        or path.startswith(API_PREFIXES)
+        or "text/html" not in request.headers.get("accept", "")
+    ):
+        return None
+    text = f"there is no page at {path}" if code == 404 else f"{path} does not answer {request.method}"
+    return render(request, "error.html", None, status_code=code, detail=text, code=code)
 
 
 class PageRoute(APIRoute):

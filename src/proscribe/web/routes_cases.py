@@ -27,6 +27,7 @@ from proscribe.store.schema import RecordRow
 from proscribe.web import views
 from proscribe.web.charts import STATUS_LABELS, hbars, stacked_columns, timeline
 from proscribe.web.csrf import csrf_checked
+from proscribe.web.labels import say
 from proscribe.web.pages import PageRoute, flash, redirect, render, same_person
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -292,7 +293,7 @@ def approve(
         raise HTTPException(404, str(exc)) from None
     except EnforcementError as exc:
         raise HTTPException(409, str(exc)) from None
-    done = ", ".join(f"{k}: {v}" for k, v in effect.items() if k != "policy")
+    done = ", ".join(f"{k.replace('_', ' ')}: {say(v)}" for k, v in effect.items() if k != "policy")
     flash(
         request,
         f"Decision {decision_id} ({what}) approved and carried out" + (f" ({done})." if done else "."),
@@ -350,7 +351,7 @@ def entity_page(request: Request, who: Caller, dataset: str, source_id: str) -> 
             day = date.fromisoformat(str(item["date"])[:10])
         except ValueError:
             continue
-        events.append((day, str(item["kind"]), str(item.get("summary", ""))[:70]))
+        events.append((day, str(item["kind"]), str(item.get("summary", ""))))
     chart = timeline(
         events,
         today=today,

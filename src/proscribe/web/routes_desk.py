@@ -2,7 +2,8 @@
 
 A traveller is checked against the lists as they stand on the day of travel: today's check uses
 the index the server already holds; another day's uses the enforcement API's cache of indexes by
-day (``routes_shared.screener_as_of``: built once, a 503 asking to retry while it loads).
+day (``routes_shared.screener_as_of``: built once), and the form waits for it to load (up to
+``TRAVEL_WAIT``; beyond that it says the lists are still loading and keeps what was typed).
 The list update runs as a background job, as ``POST /api/lists/update`` does, and the page shows
 its progress; only an admin may start it.
 """
@@ -39,6 +40,9 @@ STATIC_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 FIELD = Annotated[str, Form(max_length=200)]
+#: seconds a traveller check for another day waits for that day's lists to load (a few with small
+#: lists; the full lists take longer, and the form then says so and keeps what was typed)
+TRAVEL_WAIT = 60.0
 
 
 def _session(request: Request) -> Session:
@@ -106,13 +110,22 @@ def travel_check(
     )
     try:
         clean_traveller(traveller)  # a field that cannot be used is refused before any list is loaded
-        screener = screener_as_of(request, day)
+        # another day's lists are loaded for it: the form waits for them rather than asking to retry
+        screener = screener_as_of(request, day, TRAVEL_WAIT)
         with _session(request) as session, session.begin():
             result = check_traveller(session, screener, traveller, on=day, actor=actor_of(who))
     except InputError as exc:
         return _travel_page(request, who, form=form, status_code=400, error=str(exc))
     except EnforcementError as exc:
         return _travel_page(request, who, form=form, status_code=409, error=str(exc))
+    except HTTPException as exc:
+        if exc.status_code != 503:
+            raise
+        # still loading after the wait (a large store): the form keeps what was typed
+        note = (
+            f"{exc.detail}. Nothing was checked yet: press Check again in a moment (the lists keep loading)."
+        )
+        return _travel_page(request, who, form=form, status_code=503, error=note)
     flash(request, f"Traveller check {result.check_id}: {result.decision.upper()} ({result.traveller.name}).")
     return redirect(f"/ui/travel#check-{result.check_id}")
 

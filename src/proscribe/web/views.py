@@ -24,6 +24,7 @@ from proscribe.store.casework import Alert, Block, Decision, Payment, TravelChec
 from proscribe.store.errors import NotFound
 from proscribe.store.reads import EntityView
 from proscribe.web.charts import STATUS_COLOURS, Bar
+from proscribe.web.labels import Fact, facts
 from proscribe.web.pages import money
 
 ALERT_STATUSES = ("open", "pending", "true_match", "false_positive", "closed")
@@ -121,6 +122,8 @@ class Listed:
     names: list[str]
     aliases: list[str]
     properties: dict[str, list[str]]
+    #: every property by its label, values written out (countries by name, addresses in full)
+    facts: list[Fact] = field(default_factory=list)
 
     def get(self, prop: str) -> list[str]:
         return self.properties.get(prop, [])
@@ -150,6 +153,7 @@ def listed_entity(store: Store, dataset: str, source_id: str) -> Listed:
         names=props.get("name", []),
         aliases=props.get("alias", []) + props.get("weakAlias", []) + props.get("previousName", []),
         properties=props,
+        facts=facts(target, view.record.adjacent),
     )
 
 
