@@ -30,8 +30,10 @@ run: setup
 example: setup
 	$(BIN)/python examples/icc_bank/run.py
 
+# two processes (the machine has two cores); each file runs whole in one of them, so a module's
+# server or store is built once
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check src tests bench examples
