@@ -394,7 +394,9 @@ def _recorded_time(session: Session, last_seq: int, at: datetime) -> tuple[datet
     clock = aware(None)
     last_at = None
     if last_seq > 0:
-        last_at = session.execute(select(AuditRecord.at).where(AuditRecord.seq == last_seq)).scalar_one_or_none()
+        last_at = session.execute(
+            select(AuditRecord.at).where(AuditRecord.seq == last_seq)
+        ).scalar_one_or_none()
         if last_at is not None and last_at.tzinfo is None:
             last_at = last_at.replace(tzinfo=UTC)
     if (last_at is None or at >= last_at) and at <= clock + CLOCK_SKEW:
