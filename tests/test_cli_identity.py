@@ -78,7 +78,7 @@ def decide(url: str, env: dict[str, str] | None, *extra: str) -> tuple[int, str,
 def test_a_decision_without_an_identity_is_refused_in_one_line(bank: tuple[str, dict[str, str]]) -> None:
     url, _ = bank
     code, out, err = decide(url, None)
-    assert code == 3 and out == "" and err.count("\n") == 1
+    assert code == 1 and out == "" and err.count("\n") == 1
     assert "deciding an alert needs to know who you are" in err and "PROSCRIBE_API_KEY" in err
     assert f"proscribe users map-os {getpass.getuser()} USER" in err
     # free text is no way in any more
@@ -92,20 +92,20 @@ def test_a_decision_without_an_identity_is_refused_in_one_line(bank: tuple[str, 
         ("policy", "use", "eu-bank", "--reason", "r"),
     ):
         code, _, err = run(url, *args)
-        assert code == 3 and "needs to know who you are" in err, args
+        assert code == 1 and "needs to know who you are" in err, args
 
 
 def test_a_key_names_its_owner_and_carries_their_role(bank: tuple[str, dict[str, str]]) -> None:
     url, keys = bank
     code, _, err = decide(url, as_(keys["vic"]))
-    assert code == 3 and "needs the analyst role; vic (key " in err and "is viewer" in err
+    assert code == 1 and "needs the analyst role; vic (key " in err and "is viewer" in err
     code, out, err = decide(url, as_(keys["ann"]))
     assert code == 0, err
     decision = json.loads(out)
     assert decision["decided_by"] == "ann"
     # ann's own key is still ann: no approving her own decision, nor with an analyst's rights
     code, _, err = run(url, "alerts", "approve", str(decision["id"]), env=as_(keys["ann"]))
-    assert code == 3 and "needs the approver role" in err
+    assert code == 1 and "needs the approver role" in err
     code, out, err = run(url, "alerts", "approve", str(decision["id"]), "--json", env=as_(keys["pat"]))
     assert code == 0, err
     assert json.loads(out)["reviewed_by"] == "pat"
@@ -141,7 +141,7 @@ def test_an_admin_maps_an_os_user(bank: tuple[str, dict[str, str]]) -> None:
     url, keys = bank
     me = getpass.getuser()
     code, _, err = run(url, "users", "map-os", me, "ann", env=as_(keys["pat"]))
-    assert code == 3 and "mapping an OS user needs the admin role" in err
+    assert code == 1 and "mapping an OS user needs the admin role" in err
     code, _, err = run(url, "users", "map-os", me, "ann", env=as_(keys["ada"]))
     assert code == 0, err
     code, out, err = decide(url, None)
@@ -154,7 +154,7 @@ def test_an_admin_maps_an_os_user(bank: tuple[str, dict[str, str]]) -> None:
     assert code == 2 and "user.map_os" in err
     code, _, err = run(url, "users", "map-os", me, "--remove", env=as_(keys["ada"]))
     assert code == 0, err
-    assert decide(url, None)[0] == 3
+    assert decide(url, None)[0] == 1
 
 
 def test_user_administration_needs_an_admin_once_there_is_one(tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_user_administration_needs_an_admin_once_there_is_one(tmp_path: Path) ->
     code, _, err = run(url, "users", "map-os", me, "--remove")
     assert code == 0, err
     code, _, err = run(url, "users", "add", "mallory", "--role", "approver")
-    assert code == 3 and "adding a user needs to know who you are" in err
+    assert code == 1 and "adding a user needs to know who you are" in err
     code, _, err = run(url, "users", "add", "system", "--role", "viewer", env=as_(out.strip()))
     assert code == 1 and "name of the tool's own actions" in err
 
@@ -194,7 +194,7 @@ def test_at_is_an_admins_backfill_with_a_reason(bank: tuple[str, dict[str, str]]
     code, _, err = decide(url, as_(keys["ann"]), "--at", "2020-10-02T09:00+00:00")
     assert code == 2 and "give the reason with --backfill" in err
     code, _, err = decide(url, as_(keys["ann"]), "--at", "2020-10-02T09:00+00:00", "--backfill", "outage")
-    assert code == 3 and "backfilling deciding an alert (--at) needs the admin role" in err
+    assert code == 1 and "backfilling deciding an alert (--at) needs the admin role" in err
     code, _, err = decide(url, as_(keys["ada"]), "--at", "2100-01-01T00:00+00:00", "--backfill", "outage")
     assert code == 2 and "is in the future" in err
     code, out, err = decide(

@@ -125,9 +125,9 @@ def person(session: Session, role: str, doing: str) -> str:
     """The actor for a person's action that needs ``role``; refused in one line otherwise."""
     who = identify(session)
     if who is None:
-        fail(f"{doing} needs to know who you are: {how_to_identify()}", code=3)
+        fail(f"{doing} needs to know who you are: {how_to_identify()}")
     if users.rank(who.role) < users.rank(role):
-        fail(f"{doing} needs the {role} role; {who.username} ({who.via}) is {who.role}", code=3)
+        fail(f"{doing} needs the {role} role; {who.username} ({who.via}) is {who.role}")
     return who.username
 
 
