@@ -155,3 +155,35 @@ def test_a_damaged_sqlite_page_fails(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     report = audit.verify(Store.open(url, load_registry=False).engine)
     assert not report.ok
+
+
+def test_a_record_dated_before_the_last_one_carries_the_real_time(store: Store) -> None:
+    """The trail only moves forward in time: a record dated before the chain's last record (an
+    approval backdated to before what was recorded since) carries the time it was written, and the
+    time it claimed separately; so does one dated in the future. In order, a past time is kept."""
+    earlier = T.replace(month=7)
+    before = datetime.now(UTC)
+    with Session(store.engine) as s, s.begin():
+        seq = audit.append(s, actor="bob", action="decision.approve", subject="d:1", at=earlier).seq
+    with Session(store.engine) as s:
+        rec = s.get_one(AuditRecord, seq)
+        assert rec.at.astimezone(UTC) >= before
+        assert rec.data["claimed_at"] == "2025-07-01T12:00:00+00:00"
+        last_at = rec.at.astimezone(UTC)
+    future = datetime(2100, 1, 1, tzinfo=UTC)
+    with Session(store.engine) as s, s.begin():
+        seq = audit.append(s, actor="bob", action="decision.approve", subject="d:2", at=future).seq
+    with Session(store.engine) as s:
+        rec = s.get_one(AuditRecord, seq)
+        assert last_at <= rec.at.astimezone(UTC) < future and rec.data["claimed_at"].startswith("2100-01-01")
+        times = [r.astimezone(UTC) for r in s.scalars(select(AuditRecord.at).order_by(AuditRecord.seq))]
+    assert times == sorted(times)
+    assert audit.verify(store.engine).ok
+
+
+def test_a_past_time_in_order_is_kept(db_url: str) -> None:
+    store = Store.open(db_url, load_registry=False)
+    _write(store, 2)
+    with Session(store.engine) as s:
+        assert [r.at.astimezone(UTC) for r in s.scalars(select(AuditRecord))] == [T, T]
+        assert all("claimed_at" not in r.data for r in s.scalars(select(AuditRecord)))

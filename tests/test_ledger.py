@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cli_people import as_, keys_for
 from proscribe.cli.app import app
 from proscribe.enforcement import audit, decisions, ledger, specific_licenses
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError, NotFoundError
@@ -689,19 +690,20 @@ def test_cli_accounts(tmp_path: Path) -> None:
         add_party(s, "P1", "Fatou Bensouda")
     store.close()
     cli = CliRunner(env={"PROSCRIBE_DB": url})
+    keys = keys_for(url, ann="analyst", bob="approver")
 
-    def run(*args: str) -> tuple[int, str, str]:
-        result = cli.invoke(app, ["accounts", *args])
+    def run(*args: str, who: str = "ann") -> tuple[int, str, str]:
+        result = cli.invoke(app, ["accounts", *args], env=as_(keys[who]))
         return result.exit_code, result.stdout, result.stderr
 
-    code, out, err = run("open", "A1", "--owner", "P1", "--opening", "1000.00", "--actor", "ann", "--json")
+    code, out, err = run("open", "A1", "--owner", "P1", "--opening", "1000.00", "--json")
     assert code == 0, err
     assert json.loads(out)["balance"] == "1000.00"
-    assert run("deposit", "A1", "25.50", "--reason", "salary", "--actor", "ann")[0] == 0
-    code, out, err = run("block", "A1", "--reason", "listed", "--rate", "0.03", "--actor", "ann", "--json")
+    assert run("deposit", "A1", "25.50", "--reason", "salary")[0] == 0
+    code, out, err = run("block", "A1", "--reason", "listed", "--rate", "0.03", "--json")
     assert code == 0, err
     assert json.loads(out)["id"] == "BLK-A1"
-    code, _, err = run("withdraw", "BLK-A1", "10", "--reason", "cash", "--actor", "bob")
+    code, _, err = run("withdraw", "BLK-A1", "10", "--reason", "cash", who="bob")
     assert code == 1 and "refused" in err and "blocked property" in err
     # a normal service charge: proposed by one person, taken when another approves it
     code, out, err = run(
@@ -711,8 +713,6 @@ def test_cli_accounts(tmp_path: Path) -> None:
         "account_maintenance",
         "--reason",
         "June fee",
-        "--actor",
-        "ann",
         "--json",
     )
     assert code == 0, err
@@ -720,9 +720,9 @@ def test_cli_accounts(tmp_path: Path) -> None:
     assert (proposed["amount"], proposed["currency"], proposed["status"]) == ("15.00", "USD", "pending")
     assert run("charge", "BLK-A1", "--item", "lunch", "--reason", "a lunch")[0] == 1
     assert run("withdraw", "BLK-A1", "1.25", "--reason", "fee", "--service-charge")[0] == 2  # gone
-    result = cli.invoke(app, ["alerts", "approve", str(proposed["decision"]), "--actor", "ann"])
+    result = cli.invoke(app, ["alerts", "approve", str(proposed["decision"])], env=as_(keys["ann"]))
     assert result.exit_code != 0  # four eyes
-    result = cli.invoke(app, ["alerts", "approve", str(proposed["decision"]), "--actor", "bob"])
+    result = cli.invoke(app, ["alerts", "approve", str(proposed["decision"])], env=as_(keys["bob"]))
     assert result.exit_code == 0, result.stderr
     code, _, err = run("withdraw", "BLK-A1", "abc", "--reason", "x")
     assert code == 2 and "AMOUNT" in err
@@ -767,9 +767,10 @@ def test_cli_specific_licences_as_documented(tmp_path: Path) -> None:
         ledger.block_funds(s, account_id="A-1001", actor="officer", reason="listed", at=T0)
     store.close()
     cli = CliRunner(env={"PROSCRIBE_DB": url})
+    keys = keys_for(url, alice="approver", bob="approver", ops="analyst")
 
-    def run(*args: str) -> tuple[int, str, str]:
-        result = cli.invoke(app, list(args))
+    def run(*args: str, who: str = "alice") -> tuple[int, str, str]:
+        result = cli.invoke(app, list(args), env=as_(keys[who]))
         return result.exit_code, result.stdout, result.stderr
 
     register = [
@@ -800,8 +801,6 @@ def test_cli_specific_licences_as_documented(tmp_path: Path) -> None:
         "licence letter, file CF-2025-118",
         "--reason",
         "OFAC licensed invoice 2025/44",
-        "--actor",
-        "alice",
     ]
     code, out, err = run(*register)
     assert code == 0, err
@@ -817,13 +816,11 @@ def test_cli_specific_licences_as_documented(tmp_path: Path) -> None:
         "Temple Chambers LLP",
         "--reason",
         "invoice 2025/44",
-        "--actor",
-        "ops",
     ]
-    code, _, err = run(*withdraw)
+    code, _, err = run(*withdraw, who="ops")
     assert code == 1 and "waits for a second person's approval" in " ".join(err.split())
-    assert run("alerts", "approve", "1", "--actor", "alice")[0] != 0  # four eyes
-    code, _, err = run("alerts", "approve", "1", "--actor", "bob")
+    assert run("alerts", "approve", "1")[0] != 0  # four eyes
+    code, _, err = run("alerts", "approve", "1", who="bob")
     assert code == 0, err
     code, out, err = run("licenses", "list", "--status", "active", "--json")
     assert code == 0, err
@@ -831,7 +828,7 @@ def test_cli_specific_licences_as_documented(tmp_path: Path) -> None:
     assert listed == [("ICC-EO14203-1380001-1", "3500.00")]
     code, out, _ = run("licenses", "list")
     assert code == 0 and "specific licences" in out  # a table, however narrow the terminal
-    code, out, err = run(*withdraw)
+    code, out, err = run(*withdraw, who="ops")
     assert code == 0, err
     code, out, err = run("licenses", "show", "ICC-EO14203-1380001-1", "--json")
     assert code == 0, err

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cli_people import as_, keys_for
 from proscribe.cli.app import app
 from proscribe.enforcement import audit, decisions, reports
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
@@ -720,6 +721,7 @@ def test_cli_due_show_filed_annual(tmp_path: Path) -> None:
         report_id = report.id
     store.close()
     cli = CliRunner(env={"PROSCRIBE_DB": url})
+    officer = as_(keys_for(url, **{"officer.b": "approver"})["officer.b"])
 
     result = cli.invoke(app, ["reports", "due", "--on", "2026-12-11", "--json"])
     assert result.exit_code == 0, result.stderr
@@ -746,13 +748,13 @@ def test_cli_due_show_filed_annual(tmp_path: Path) -> None:
     assert json.loads(annual.stdout)["sections"]["properties"]["items"][0]["value"] == "1003.36"
 
     filed = cli.invoke(
-        app, ["reports", "filed", str(report_id), "--reference", "ORS-1", "--actor", "officer.b", "--json"]
+        app, ["reports", "filed", str(report_id), "--reference", "ORS-1", "--json"], env=officer
     )
     assert filed.exit_code == 0, filed.stderr
     assert json.loads(filed.stdout)["status"] == "filed"
-    again = cli.invoke(app, ["reports", "filed", str(report_id)])
+    again = cli.invoke(app, ["reports", "filed", str(report_id)], env=officer)
     assert again.exit_code == 1 and "already filed" in again.stderr
-    filed_annual = cli.invoke(app, ["reports", "filed", "--annual", "2025", "--actor", "officer.b"])
+    filed_annual = cli.invoke(app, ["reports", "filed", "--annual", "2025"], env=officer)
     assert filed_annual.exit_code == 0, filed_annual.stderr
     left = json.loads(cli.invoke(app, ["reports", "due", "--on", "2026-12-11", "--json"]).stdout)
     assert [(d["kind"], d["subject_id"]) for d in left] == [("annual_blocked_property", "2026")]

@@ -23,7 +23,10 @@ when they are there (the ICC program registry is always loaded), and tells the s
    eyes; the annual report of blocked property is due.
 6. The audit trail is verified end to end.
 
-Every step goes through proscribe's Python API, exactly as the CLI and the service do.
+Every step goes through proscribe's Python API, exactly as the CLI and the service do once they
+have established who acts (an API key, a mapped OS user, a signed-in session; docs/security.md):
+the example names its people directly, and the tool's own runs ``system``. Each step is dated on
+the story's timeline, in order, as the audit trail requires of dates in the past.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from proscribe.enforcement.book import import_book
 from proscribe.enforcement.payments import screen_payments
 from proscribe.enforcement.travel import Traveller, check_traveller, import_family
 from proscribe.screening import Screener
-from proscribe.store import Store
+from proscribe.store import Store, users
 from proscribe.store.book import Account
 from proscribe.store.casework import Alert, Payment
 
@@ -56,6 +59,8 @@ SHARED = ROOT.parent / "shared" / "data"
 
 ANALYST = "alice.analyst"
 APPROVER = "bob.approver"
+#: the tool's own automated work (screening runs, payment screening, interest accrual)
+SYSTEM = users.SYSTEM_ACTOR
 
 #: who the bank's investigators confirmed each customer to be (the look-alikes are other people)
 CONFIRMED = {
@@ -130,7 +135,7 @@ def check_travellers(store: Store, day: date, people: list[Traveller]) -> None:
 
 
 def pay(store: Store, path: Path, at: datetime) -> None:
-    for d in screen_payments(store, path, actor="payments-gateway", at=at, screener=None):
+    for d in screen_payments(store, path, actor=SYSTEM, at=at, screener=None):
         extra = f" -> {d.blocked_account}" if d.blocked_account else ""
         lic = f" [{d.license}]" if d.license else ""
         print(f"  {d.message.reference}: {d.decision.upper()}{lic}{extra} ({d.rule})")
@@ -252,9 +257,7 @@ def main(argv: list[str]) -> int:
     )
 
     say("3 September 2020: the daily screen after the designations of 2 September")
-    run = rescreen(
-        store, mode="delta", actor="screening-job", at=when("2020-09-03", 6), cache_dir=OUT / "index"
-    )
+    run = rescreen(store, mode="delta", actor=SYSTEM, at=when("2020-09-03", 6), cache_dir=OUT / "index")
     print(f"  run {run.run_id}: {run.note}; {run.alerts_opened} alerts")
     decide_open_alerts(store, when("2020-09-03"))
     show_blocks(store)
@@ -289,14 +292,12 @@ def main(argv: list[str]) -> int:
 
     say("31 March 2021: interest on the blocked accounts")
     with Session(store.engine) as s, s.begin():
-        for tx in ledger.accrue_all(s, until=when("2021-03-31", 23), actor="treasury"):
+        for tx in ledger.accrue_all(s, until=when("2021-03-31", 23), actor=SYSTEM):
             print(f"  interest posted: transaction {tx.id} {tx.reason[:90]}")
     show_blocks(store)
 
     say("6 April 2021: EO 14022 revoked EO 13928 on 1 April; the delta screen asks to release")
-    run = rescreen(
-        store, mode="delta", actor="screening-job", at=when("2021-04-06", 6), cache_dir=OUT / "index"
-    )
+    run = rescreen(store, mode="delta", actor=SYSTEM, at=when("2021-04-06", 6), cache_dir=OUT / "index")
     print(f"  run {run.run_id}: {run.note}")
     decide_open_alerts(store, when("2021-04-06"))
     show_blocks(store)
@@ -309,9 +310,7 @@ def main(argv: list[str]) -> int:
     check_travellers(store, date(2021, 4, 10), travellers(HERE / "travellers-2020.csv")[1:2])
 
     say("10 February 2025: EO 14203 designated the Prosecutor on 6 February")
-    run = rescreen(
-        store, mode="delta", actor="screening-job", at=when("2025-02-10", 6), cache_dir=OUT / "index"
-    )
+    run = rescreen(store, mode="delta", actor=SYSTEM, at=when("2025-02-10", 6), cache_dir=OUT / "index")
     print(f"  run {run.run_id}: {run.note}; {run.alerts_opened} alerts")
     decide_open_alerts(store, when("2025-02-10"))
     show_blocks(store)

@@ -13,7 +13,8 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, default_actor, err_console, fail, open_store, parse_date, print_json
+from proscribe.cli import identity
+from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json
 from proscribe.enforcement import decisions, ledger
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError
 from proscribe.store.book import Account
@@ -25,7 +26,6 @@ app = typer.Typer(help="The ledger: accounts, blocked funds, interest, releases.
 T = TypeVar("T")
 
 
-ACTOR = typer.Option(None, "--actor", help="Who does this (default: your OS user name).")
 JSON = typer.Option(False, "--json", help="Print as JSON.")
 
 
@@ -210,7 +210,6 @@ def open_cmd(
     owner: str = typer.Option(..., "--owner", help="The party holding it (its id)."),
     currency: str = typer.Option("USD", "--currency", help="ISO 4217 code."),
     opening: str = typer.Option("0", "--opening", help="Opening balance."),
-    actor: str | None = ACTOR,
     json_out: bool = JSON,
 ) -> None:
     """Open a customer account."""
@@ -223,7 +222,7 @@ def open_cmd(
             owner_id=owner,
             currency=currency.upper(),
             opening_balance=amount,
-            actor=actor or default_actor(),
+            actor=identity.person(session, "analyst", "opening an account"),
             source="proscribe accounts open",
         )
         return _account_dict(session, acct)
@@ -240,7 +239,6 @@ def deposit(
     account_id: str = typer.Argument(..., help="The account to credit."),
     amount: str = typer.Argument(..., help="The amount, e.g. 125.50."),
     reason: str = typer.Option(..., "--reason", help="Why (kept with the transaction)."),
-    actor: str | None = ACTOR,
     json_out: bool = JSON,
 ) -> None:
     """Credit an account; a blocked account holder's credit goes into the blocked account."""
@@ -248,7 +246,11 @@ def deposit(
     tx = _run(
         lambda s: _tx_dict(
             ledger.deposit(
-                s, account_id=account_id, amount=value, actor=actor or default_actor(), reason=reason
+                s,
+                account_id=account_id,
+                amount=value,
+                actor=identity.person(s, "analyst", "a deposit"),
+                reason=reason,
             )
         )
     )
@@ -266,7 +268,6 @@ def withdraw(
     payee: str | None = typer.Option(None, "--payee", help="Who is paid (a licence names its payee)."),
     payee_account: str | None = typer.Option(None, "--payee-account", help="The payee's account."),
     purpose: str | None = typer.Option(None, "--purpose", help="The debit's purpose, e.g. legal_fees."),
-    actor: str | None = ACTOR,
     json_out: bool = JSON,
 ) -> None:
     """Debit an account; blocked property only as a registered specific licence allows."""
@@ -277,7 +278,7 @@ def withdraw(
                 s,
                 account_id=account_id,
                 amount=value,
-                actor=actor or default_actor(),
+                actor=identity.person(s, "analyst", "a withdrawal"),
                 reason=reason,
                 authority=license,
                 purpose=purpose,
@@ -294,14 +295,17 @@ def charge(
     account_id: str = typer.Argument(..., help="The account the charge is owed from."),
     item: str = typer.Option(..., "--item", help="The charge's code in the policy's schedule."),
     reason: str = typer.Option(..., "--reason", help="Why (kept with the decision)."),
-    actor: str | None = ACTOR,
     json_out: bool = JSON,
 ) -> None:
     """Propose a normal service charge from the policy's schedule; a second person approves it."""
     info = _run(
         lambda s: _decision_dict(
             decisions.propose_charge(
-                s, account_id=account_id, item=item, reason=reason, actor=actor or default_actor()
+                s,
+                account_id=account_id,
+                item=item,
+                reason=reason,
+                actor=identity.person(s, "analyst", "proposing a charge"),
             )
         )
     )
@@ -334,7 +338,6 @@ def block(
     rate: str | None = typer.Option(
         None, "--rate", help="Annual interest rate, e.g. 0.04 (default: setting)."
     ),
-    actor: str | None = ACTOR,
     json_out: bool = JSON,
 ) -> None:
     """Move an account's whole balance into its blocked account."""
@@ -344,7 +347,7 @@ def block(
         blk = ledger.block_funds(
             session,
             account_id=account_id,
-            actor=actor or default_actor(),
+            actor=identity.person(session, "analyst", "blocking an account"),
             reason=reason,
             block_id=block_id,
             interest_rate=interest,
@@ -366,7 +369,6 @@ def accrue(
     until: str = typer.Option(
         ..., "--until", help="Accrue for every day before this date (YYYY-MM-DD) or up to this datetime."
     ),
-    actor: str | None = ACTOR,
     json_out: bool = JSON,
 ) -> None:
     """Credit interest to every blocked account."""
@@ -375,7 +377,7 @@ def accrue(
 
     def work(session: Session) -> list[dict[str, Any]]:
         out = []
-        for tx in ledger.accrue_all(session, until=when, actor=actor or default_actor()):
+        for tx in ledger.accrue_all(session, until=when, actor=identity.automated(session)):
             # the credit leg is the blocked account's; the debit is SYS-INTEREST's
             credit = session.execute(
                 select(LedgerEntry).where(LedgerEntry.transaction_id == tx.id, LedgerEntry.amount > 0)

@@ -9,9 +9,9 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from proscribe.cli import identity
 from proscribe.cli.common import (
     console,
-    default_actor,
     fail,
     open_store,
     parse_when,
@@ -25,8 +25,15 @@ from proscribe.store.casework import Alert, Decision
 
 app = typer.Typer(help="Alerts: possible matches in the book, and decisions.", no_args_is_help=True)
 
-ACTOR = typer.Option(None, "--actor", help="Who does this (default: your OS user name).")
-AT = typer.Option(None, "--at", help="When (YYYY-MM-DD or ISO time with offset; default now).")
+AT = typer.Option(
+    None,
+    "--at",
+    help="Backfill: when it happened (YYYY-MM-DD or ISO time with offset); admins, with --backfill.",
+)
+BACKFILL = typer.Option(None, "--backfill", help="Why this is recorded at --at rather than now.")
+SCREEN_AT = typer.Option(
+    None, "--at", help="The time the run is dated (YYYY-MM-DD or ISO time with offset; default now)."
+)
 JSON = typer.Option(False, "--json", help="Print as JSON.")
 
 
@@ -34,8 +41,7 @@ def rescreen(
     full: bool = typer.Option(False, "--full", help="Screen every party against every listing."),
     delta: bool = typer.Option(True, "--delta/--no-delta", help="Only listings changed since the last run."),
     party: list[str] = typer.Option([], "--party", help="Screen only these parties (repeatable)."),
-    actor: str | None = ACTOR,
-    at: str | None = AT,
+    at: str | None = SCREEN_AT,
     as_json: bool = JSON,
 ) -> None:
     """Screen the book against the lists and open alerts for possible matches."""
@@ -52,7 +58,7 @@ def rescreen(
             result = alerts_mod.rescreen(
                 store,
                 mode=mode,
-                actor=actor or default_actor(),
+                actor=identity.of_store(store, identity.automated),
                 at=parse_when(at, "--at"),
                 parties=party or None,
                 progress=tick,
@@ -160,11 +166,25 @@ def show(alert_id: int, as_json: bool = JSON) -> None:
         )
 
 
-def _run(action: str, fn: Any, as_json: bool) -> None:
+def _run(
+    action: str,
+    fn: Any,
+    as_json: bool,
+    *,
+    role: str,
+    doing: str,
+    at: str | None,
+    backfill: str | None,
+) -> None:
+    """``fn(session, actor, at)`` as the identified person with ``role``, at now or a backfilled time."""
     store = open_store()
     try:
         with Session(store.engine) as s, s.begin():
-            decision = fn(s)
+            who = identity.person(s, role, doing)
+            when = identity.backfill(s, parse_when(at, "--at"), backfill, doing)
+            decision = fn(s, who, when)
+            if when is not None and backfill:
+                identity.record_backfill(s, who, f"decision:{decision.id}", when, backfill)
             data = _decision_dict(decision)
     except EnforcementError as exc:
         fail(str(exc), code=2)
@@ -184,17 +204,21 @@ def decide(
         ..., help="true_match | false_positive (release | keep on a delisted alert)"
     ),
     reason: str = typer.Option(..., "--reason", help="Why: recorded with the decision."),
-    actor: str | None = ACTOR,
     at: str | None = AT,
+    backfill: str | None = BACKFILL,
     as_json: bool = JSON,
 ) -> None:
     """Propose a decision on an alert; a second person approves it."""
-    who = actor or default_actor()
-    when = parse_when(at, "--at")
     _run(
         "waiting for a second person's approval",
-        lambda s: decisions.decide(s, alert_id=alert_id, outcome=outcome, reason=reason, actor=who, at=when),
+        lambda s, who, when: decisions.decide(
+            s, alert_id=alert_id, outcome=outcome, reason=reason, actor=who, at=when
+        ),
         as_json,
+        role="analyst",
+        doing="deciding an alert",
+        at=at,
+        backfill=backfill,
     )
 
 
@@ -202,17 +226,19 @@ def decide(
 def approve(
     decision_id: int,
     note: str | None = typer.Option(None, "--note"),
-    actor: str | None = ACTOR,
     at: str | None = AT,
+    backfill: str | None = BACKFILL,
     as_json: bool = JSON,
 ) -> None:
     """Approve someone else's decision; it takes effect now."""
-    who = actor or default_actor()
-    when = parse_when(at, "--at")
     _run(
         "approved and carried out",
-        lambda s: decisions.approve(s, decision_id=decision_id, actor=who, note=note, at=when),
+        lambda s, who, when: decisions.approve(s, decision_id=decision_id, actor=who, note=note, at=when),
         as_json,
+        role="approver",
+        doing="approving a decision",
+        at=at,
+        backfill=backfill,
     )
 
 
@@ -220,17 +246,19 @@ def approve(
 def reject(
     decision_id: int,
     note: str = typer.Option(..., "--note", help="Why the decision is sent back."),
-    actor: str | None = ACTOR,
     at: str | None = AT,
+    backfill: str | None = BACKFILL,
     as_json: bool = JSON,
 ) -> None:
     """Send someone else's decision back; the alert opens again."""
-    who = actor or default_actor()
-    when = parse_when(at, "--at")
     _run(
         "rejected; the alert is open again",
-        lambda s: decisions.reject(s, decision_id=decision_id, actor=who, note=note, at=when),
+        lambda s, who, when: decisions.reject(s, decision_id=decision_id, actor=who, note=note, at=when),
         as_json,
+        role="approver",
+        doing="rejecting a decision",
+        at=at,
+        backfill=backfill,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from proscribe import __version__
 from proscribe.cli import alerts, audit, blocks, entity, lists, payments, policy, screen
 from proscribe.cli.accounts import app as accounts_app
-from proscribe.cli.common import state
+from proscribe.cli.common import err_console, state, system_error
 from proscribe.cli.customers import app as customers_app
 from proscribe.cli.licenses import app as licenses_app
 from proscribe.cli.programs import programs
@@ -54,12 +56,28 @@ def root(
         help="Store URL (sqlite:///path.db or postgresql://user@host/db). "
         "Default: a SQLite file in your data folder.",
     ),
+    key_file: Path | None = typer.Option(
+        None,
+        "--key-file",
+        envvar="PROSCRIBE_KEY_FILE",
+        help="A file (mode 0600) holding your API key: who you are for commands that record an action "
+        "(else $PROSCRIBE_API_KEY, else your OS user if an admin mapped it).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
     ),
 ) -> None:
     state.db = db
+    state.key_file = key_file
 
 
 def main() -> None:
-    app()
+    """The ``proscribe`` command: a full disk or a damaged store is one line on stderr, not a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        message = system_error(exc)
+        if message is None:
+            raise
+        err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+        raise SystemExit(1) from None

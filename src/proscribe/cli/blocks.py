@@ -9,7 +9,9 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, default_actor, fail, open_store, parse_when, print_json
+from proscribe.cli import identity
+from proscribe.cli.alerts import AT, BACKFILL
+from proscribe.cli.common import console, fail, open_store, parse_when, print_json
 from proscribe.enforcement import decisions
 from proscribe.enforcement.errors import EnforcementError
 from proscribe.store.casework import Block
@@ -77,23 +79,21 @@ def release(
     kind: str = typer.Option(..., "--kind", help="license | compliance_release | delisting"),
     reason: str = typer.Option(..., "--reason"),
     license: str | None = typer.Option(None, "--license", help="The licence (or OFAC's 501.806 answer)."),
-    actor: str | None = typer.Option(None, "--actor"),
-    at: str | None = typer.Option(None, "--at"),
+    at: str | None = AT,
+    backfill: str | None = BACKFILL,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Propose releasing a block; a second person approves it with ``alerts approve``."""
     store = open_store()
     try:
         with Session(store.engine) as s, s.begin():
+            who = identity.person(s, "analyst", "releasing a block")
+            when = identity.backfill(s, parse_when(at, "--at"), backfill, "releasing a block")
             d = decisions.request_release(
-                s,
-                block_id=block_id,
-                kind=kind,
-                reason=reason,
-                actor=actor or default_actor(),
-                authority=license,
-                at=parse_when(at, "--at"),
+                s, block_id=block_id, kind=kind, reason=reason, actor=who, authority=license, at=when
             )
+            if when is not None and backfill:
+                identity.record_backfill(s, who, f"decision:{d.id}", when, backfill)
             data = {"decision": d.id, "status": d.status, "block": block_id, "kind": kind}
     except EnforcementError as exc:
         fail(str(exc), code=2)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -53,16 +54,43 @@ err_console = _Console(stderr=True, soft_wrap=True)
 
 class State:
     db: str | None = None
+    #: ``--key-file``: the API key that says who runs the command (see ``identity``)
+    key_file: Path | None = None
 
 
 state = State()
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line a person can act on: the driver's message, without SQL, parameters or links."""
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def open_store() -> Store:
     try:
         return Store.open(state.db)
     except Exception as exc:  # a bad URL or an unreachable server: say which, not a traceback
-        fail(f"cannot open the store {state.db or '(default)'}: {exc}")
+        fail(f"cannot open the store {state.db or '(default)'}: {one_line(exc)}")
+
+
+def system_error(exc: BaseException) -> str | None:
+    """The one line for an error of the machine rather than of the command (a full disk, a damaged
+    store, a file that cannot be written), or None for a bug, which keeps its traceback."""
+    import errno
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        return f"the store {state.db or '(default)'} cannot be used: {one_line(exc)}"
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            where = f" writing {exc.filename}" if exc.filename else ""
+            return f"the disk is full{where}: free some space and run the command again"
+        if exc.strerror:
+            return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return None
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -102,16 +130,6 @@ def progress_bar(description: str, total: int | None = None, quiet: bool = False
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)
-
-
-def default_actor() -> str:
-    """Who is acting, when ``--actor`` is not given: the OS user name."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container with an unnamed uid)
-        return "unknown"
 
 
 def parse_when(value: str | None, option: str) -> Any:

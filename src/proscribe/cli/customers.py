@@ -9,7 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, default_actor, err_console, fail, open_store, print_json
+from proscribe.cli import identity
+from proscribe.cli.common import console, err_console, fail, open_store, print_json
 from proscribe.enforcement.book import BookInputError, get_party, import_book, list_parties, party_dict
 from proscribe.enforcement.errors import InputError, NotFoundError
 
@@ -26,7 +27,6 @@ def import_(
         None, "--roles", help="Account roles CSV (beneficial owners, directors...)."
     ),
     ownership: Path | None = typer.Option(None, "--ownership", help="Ownership CSV (owner, owned, share)."),
-    actor: str | None = typer.Option(None, "--actor", help="Who is importing (default: your user name)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Import customers and accounts from CSV files: all checked first, then applied at once or not at all.
@@ -44,7 +44,7 @@ def import_(
                 accounts=accounts,
                 roles=roles,
                 ownership=ownership,
-                actor=actor or default_actor(),
+                actor=identity.person(session, "analyst", "importing customers"),
             )
     except BookInputError as exc:
         if json_out:

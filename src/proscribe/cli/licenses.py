@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, default_actor, fail, open_store, parse_date, parse_when, print_json
+from proscribe.cli import identity
+from proscribe.cli.common import console, fail, open_store, parse_date, parse_when, print_json
 from proscribe.enforcement import specific_licenses
 from proscribe.enforcement.errors import EnforcementError
 
@@ -45,7 +46,6 @@ def register(
     ),
     reference: str = typer.Option(..., "--reference", help="Where the institution keeps its copy."),
     reason: str = typer.Option(..., "--reason", help="Why it is recorded (kept with the decision)."),
-    actor: str | None = typer.Option(None, "--actor", help="Who does this (default: your OS user name)."),
     json_out: bool = JSON,
 ) -> None:
     """Record a specific licence; it authorises nothing until a second person approves the decision."""
@@ -77,7 +77,7 @@ def register(
                 unblocking_report=unblocking_report,
                 reference=reference,
                 reason=reason,
-                actor=actor or default_actor(),
+                actor=identity.person(s, "analyst", "recording a licence"),
             )
             info = specific_licenses.record_of(row).to_dict() | {"decision": decision.id}
     except (EnforcementError, ValueError) as exc:

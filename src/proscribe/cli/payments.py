@@ -10,7 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from proscribe.cli.common import console, default_actor, fail, open_store, print_json, progress_bar
+from proscribe.cli import identity
+from proscribe.cli.alerts import AT, BACKFILL
+from proscribe.cli.common import console, fail, open_store, print_json, progress_bar
 from proscribe.enforcement.errors import EnforcementError, InputError
 from proscribe.enforcement.payments import PaymentDecision, screen_payments
 from proscribe.screening import Screener
@@ -73,7 +75,6 @@ def screen(
         ..., help="An MT103 (FIN text) or pacs.008 (XML) file; one or more messages."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the decisions as JSON."),
-    actor: str | None = typer.Option(None, "--actor", help="Who screens (default: your OS user name)."),
     at: str | None = typer.Option(
         None, "--at", help="When the payment is handled (ISO date-time with offset; default now)."
     ),
@@ -88,7 +89,8 @@ def screen(
         # the first run after a list changes builds the index (some seconds); later runs load it
         with progress_bar("loading the screening index", quiet=json_out):
             screener = Screener.from_store(store, as_of=(when.date() if when else None))
-        decisions = screen_payments(store, file, actor=actor or default_actor(), at=when, screener=screener)
+        actor = identity.of_store(store, identity.automated)
+        decisions = screen_payments(store, file, actor=actor, at=when, screener=screener)
     except InputError as exc:
         fail(str(exc), code=2)
     except EnforcementError as exc:
@@ -152,8 +154,8 @@ def review(
     outcome: str = typer.Argument(..., help="release | block | reject"),
     reason: str = typer.Option(..., "--reason", help="Why: recorded with the decision."),
     owner: str | None = typer.Option(None, "--owner", help="For block: the party whose interest is blocked."),
-    actor: str | None = typer.Option(None, "--actor", help="Who decides (default: your OS user name)."),
-    at: str | None = typer.Option(None, "--at", help="When (ISO date-time with offset; default now)."),
+    at: str | None = AT,
+    backfill: str | None = BACKFILL,
 ) -> None:
     """Propose what to do with a held payment; another person approves it with ``alerts approve``."""
     from sqlalchemy.orm import Session
@@ -163,16 +165,14 @@ def review(
     store = open_store()
     try:
         with Session(store.engine) as s, s.begin():
+            who = identity.person(s, "analyst", "reviewing a payment")
+            when = identity.backfill(s, _at(at), backfill, "reviewing a payment")
             d = decisions.decide_payment(
-                s,
-                payment_id=payment_id,
-                outcome=outcome,
-                reason=reason,
-                actor=actor or default_actor(),
-                owner=owner,
-                at=_at(at),
+                s, payment_id=payment_id, outcome=outcome, reason=reason, actor=who, owner=owner, at=when
             )
             decision_id = d.id
+            if when is not None and backfill:
+                identity.record_backfill(s, who, f"decision:{d.id}", when, backfill)
     except EnforcementError as exc:
         fail(str(exc), code=2)
     console.print(

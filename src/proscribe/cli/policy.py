@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, default_actor, fail, open_store, print_json
+from proscribe.cli import identity
+from proscribe.cli.common import console, fail, open_store, print_json
 from proscribe.enforcement.errors import InputError
 from proscribe.enforcement.policy import PRESETS, load_policy, preset, propose_policy, read_policy
 
@@ -38,14 +39,15 @@ def show(as_json: bool = typer.Option(False, "--json")) -> None:
 def use(
     name: str = typer.Argument(..., help=f"One of: {', '.join(PRESETS)}; or a YAML file."),
     reason: str = typer.Option(..., "--reason", help="Why the policy changes (for the record)."),
-    actor: str | None = typer.Option(None, "--actor"),
 ) -> None:
     """Propose a preset (or a policy file); a second person approves it with `alerts approve`."""
     store = open_store()
     try:
         policy = read_policy(Path(name)) if name.endswith((".yaml", ".yml")) else preset(name)
         with Session(store.engine) as s, s.begin():
-            decision = propose_policy(s, policy, actor=actor or default_actor(), reason=reason)
+            decision = propose_policy(
+                s, policy, actor=identity.person(s, "admin", "proposing a policy"), reason=reason
+            )
             decision_id = decision.id
     except InputError as exc:
         fail(str(exc), code=2)

@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from proscribe.cli.common import console, default_actor, err_console, fail, open_store, parse_date, print_json
+from proscribe.cli import identity
+from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json
 from proscribe.enforcement import reports
 from proscribe.enforcement.errors import EnforcementError
 
@@ -23,10 +24,6 @@ _SHORT = {
     reports.ANNUAL: "annual (ARBP)",
     reports.UNBLOCKING: "unblocking",
 }
-
-
-def _actor(value: str | None) -> str:
-    return value or default_actor()
 
 
 @app.command("due")
@@ -119,7 +116,6 @@ def filed(
     report_id: int | None = typer.Argument(None, help="The report's id."),
     annual: int | None = typer.Option(None, "--annual", help="Mark the annual report of this year filed."),
     reference: str | None = typer.Option(None, "--reference", help="The regulator's filing reference."),
-    actor: str | None = typer.Option(None, "--actor", help="Who filed it (default: your user name)."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Record that a report was filed: it leaves the list of what is due."""
@@ -128,10 +124,11 @@ def filed(
     store = open_store()
     with Session(store.engine) as session:
         try:
+            who = identity.person(session, "approver", "recording a filed report")
             if annual is not None:
-                report_id = reports.record_annual(session, annual, actor=_actor(actor)).id
+                report_id = reports.record_annual(session, annual, actor=who).id
             assert report_id is not None
-            report = reports.mark_filed(session, report_id, actor=_actor(actor), reference=reference)
+            report = reports.mark_filed(session, report_id, actor=who, reference=reference)
             session.commit()
         except EnforcementError as exc:
             fail(str(exc))

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from proscribe.cli import identity
 from proscribe.cli.common import console, err_console, fail, open_store, print_json, state
 from proscribe.enforcement.errors import EnforcementError
 from proscribe.store import users
@@ -23,8 +24,6 @@ keys_app = typer.Typer(help="API keys for other systems.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 
-#: who the audit trail names for changes made at the command line
-CLI_ACTOR = "cli"
 ROLE_HELP = "viewer, analyst, approver or admin."
 
 
@@ -42,6 +41,12 @@ def serve(
     ),
     rate: float | None = typer.Option(None, help="Requests a second each user or key may make."),
     workers_log: str = typer.Option("warning", "--log-level", help="Uvicorn's log level."),
+    trusted_proxy: list[str] = typer.Option(
+        [],
+        "--trusted-proxy",
+        help="Address of a reverse proxy whose X-Forwarded-For is believed (repeat for several; "
+        "default: PROSCRIBE_TRUSTED_PROXIES, else none).",
+    ),
 ) -> None:
     """Run the HTTP service (yente-compatible API, proscribe's API, sign-in) on Uvicorn."""
     import uvicorn
@@ -56,6 +61,7 @@ def serve(
         lists_mirror=lists_mirror,
         lists_fallback=lists_fallback,
         rate=rate,
+        trusted_proxies=tuple(trusted_proxy) or None,
     )
     try:
         runtime = Runtime.open(config)
@@ -72,7 +78,14 @@ def serve(
             highlight=False,
         )
     err_console.print(f"proscribe serving on http://{host}:{port} (API docs at /docs)", highlight=False)
-    uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level=workers_log, access_log=False)
+    uvicorn.run(
+        create_app(runtime=runtime),
+        host=host,
+        port=port,
+        log_level=workers_log,
+        access_log=False,
+        proxy_headers=False,  # X-Forwarded-For is believed only from PROSCRIBE_TRUSTED_PROXIES (the app)
+    )
 
 
 def _session() -> Session:
@@ -88,13 +101,20 @@ def users_add(
     username: str = typer.Argument(..., help="The user's sign-in name."),
     role: str = typer.Option("viewer", help=ROLE_HELP),
     password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
+    map_os: str | None = typer.Option(
+        None, "--map-os", help="And make this OS user act as the new user at the command line."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
-    """Add a user. Without --password-stdin a one-time password is made and shown once."""
+    """Add a user (admins only; on a store with no admin yet, anyone who can run the command may add
+    the first one). Without --password-stdin a one-time password is made and shown once."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
         with _session() as session, session.begin():
-            user, secret = users.create_user(session, username, role, actor=CLI_ACTOR, password=password)
+            actor = identity.admin(session, "adding a user")
+            user, secret = users.create_user(session, username, role, actor=actor, password=password)
+            if map_os:
+                users.map_os_user(session, map_os, username, actor=actor)
             out = users.user_dict(user)
     except EnforcementError as exc:
         fail(str(exc))
@@ -111,10 +131,13 @@ def users_list(json_out: bool = typer.Option(False, "--json", help="Print as JSO
     """Every user, with role and last sign-in."""
     with _session() as session:
         rows = [users.user_dict(u) for u in users.list_users(session)]
+        mapped = users.os_users(session)
+    for r in rows:
+        r["os_users"] = ", ".join(sorted(o for o, u in mapped.items() if u == r["username"]))
     if json_out:
         print_json(rows)
         return
-    table = Table("user", "role", "must change password", "disabled", "last sign-in")
+    table = Table("user", "role", "must change password", "disabled", "last sign-in", "OS users")
     for r in rows:
         table.add_row(
             str(r["username"]),
@@ -122,6 +145,7 @@ def users_list(json_out: bool = typer.Option(False, "--json", help="Print as JSO
             "yes" if r["must_change_password"] else "",
             "yes" if r["disabled"] else "",
             str(r["last_login_at"] or ""),
+            str(r["os_users"]),
         )
     console.print(table)
 
@@ -133,7 +157,7 @@ def users_set_role(
     """Change a user's role (their keys are capped to it at once)."""
     try:
         with _session() as session, session.begin():
-            users.set_role(session, username, role, actor=CLI_ACTOR)
+            users.set_role(session, username, role, actor=identity.admin(session, "changing a role"))
     except EnforcementError as exc:
         fail(str(exc))
     console.print(f"{username} is now {role}")
@@ -147,7 +171,8 @@ def users_reset_password(
     """Give a user a new one-time password (shown once; to be changed at sign-in)."""
     try:
         with _session() as session, session.begin():
-            password = users.reset_password(session, username, actor=CLI_ACTOR)
+            actor = identity.admin(session, "resetting a password")
+            password = users.reset_password(session, username, actor=actor)
     except EnforcementError as exc:
         fail(str(exc))
     if json_out:
@@ -156,12 +181,33 @@ def users_reset_password(
         console.print(f"new one-time password for {username}: {password}", highlight=False)
 
 
+@users_app.command("map-os")
+def users_map_os(
+    os_user: str = typer.Argument(..., help="The OS login name (as `whoami` prints it)."),
+    username: str | None = typer.Argument(None, help="The proscribe user it acts as."),
+    remove: bool = typer.Option(False, "--remove", help="Remove the OS user's mapping."),
+) -> None:
+    """Make an OS user act as a proscribe user at the command line (admins only).
+
+    Commands that record a person's action then name that user when this OS user runs them without
+    an API key. Mapping someone else counts as setting their credentials (four eyes: 30 days).
+    """
+    if (username is None) != remove:
+        fail("give the proscribe USER to map to, or --remove", code=2)
+    try:
+        with _session() as session, session.begin():
+            users.map_os_user(session, os_user, username, actor=identity.admin(session, "mapping an OS user"))
+    except EnforcementError as exc:
+        fail(str(exc))
+    console.print(f"OS user {os_user} " + (f"acts as {username}" if username else "is not mapped any more"))
+
+
 @users_app.command("disable")
 def users_disable(username: str = typer.Argument(...)) -> None:
     """Disable a user (off-boarding): they cannot sign in; their sessions and keys stop working."""
     try:
         with _session() as session, session.begin():
-            users.set_disabled(session, username, True, actor=CLI_ACTOR)
+            users.set_disabled(session, username, True, actor=identity.admin(session, "disabling a user"))
     except EnforcementError as exc:
         fail(str(exc))
     console.print(f"{username} is disabled")
@@ -172,7 +218,7 @@ def users_enable(username: str = typer.Argument(...)) -> None:
     """Enable a disabled user again (a new password may be needed: reset-password)."""
     try:
         with _session() as session, session.begin():
-            users.set_disabled(session, username, False, actor=CLI_ACTOR)
+            users.set_disabled(session, username, False, actor=identity.admin(session, "enabling a user"))
     except EnforcementError as exc:
         fail(str(exc))
     console.print(f"{username} is enabled")
@@ -187,17 +233,21 @@ def keys_create(
         None, help="Requests a second for this key (default: the service's)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the key (for a variable or a file)."),
 ) -> None:
-    """Make an API key. The key is shown once; only its prefix and a hash are kept."""
+    """Make an API key (admins only). The key is shown once; only its prefix and a hash are kept."""
     try:
         with _session() as session, session.begin():
+            actor = identity.admin(session, "making an API key")
             key, secret = users.create_key(
-                session, owner, actor=CLI_ACTOR, role=role, name=name, rate_limit=rate_limit
+                session, owner, actor=actor, role=role, name=name, rate_limit=rate_limit
             )
             out = key.to_dict()
     except EnforcementError as exc:
         fail(str(exc))
-    if json_out:
+    if quiet:
+        sys.stdout.write(secret + "\n")
+    elif json_out:
         print_json(out | {"key": secret})
     else:
         console.print(f"key {out['prefix']} for {owner} ({out['role']}): {secret}", highlight=False)
@@ -211,7 +261,7 @@ def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix (from k
     """Revoke a key: it stops working within seconds."""
     try:
         with _session() as session, session.begin():
-            users.revoke_key(session, prefix, actor=CLI_ACTOR)
+            users.revoke_key(session, prefix, actor=identity.admin(session, "revoking a key"))
     except EnforcementError as exc:
         fail(str(exc))
     console.print(f"revoked key {prefix}")

@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from proscribe.cli import identity
 from proscribe.cli.common import (
     console,
-    default_actor,
     err_console,
     fail,
     open_store,
@@ -94,7 +94,6 @@ def check(
         help="citizen, national or lpr (lawful permanent resident) of the United States, when known.",
     ),
     on: str | None = typer.Option(None, "--on", help="Day of travel (default: today)."),
-    actor: str | None = typer.Option(None, "--actor", help="Who checks (default: your user name)."),
     json_out: bool = typer.Option(False, "--json", help="Print the decision as JSON."),
 ) -> None:
     """Check one traveller. Exit code 0 admit, 3 refer, 4 deny (2 bad input)."""
@@ -113,7 +112,7 @@ def check(
     try:
         screener = _screener(store, day, quiet=json_out)
         with Session(store.engine) as session, session.begin():
-            result = check_traveller(session, screener, traveller, on=day, actor=actor or default_actor())
+            result = check_traveller(session, screener, traveller, on=day, actor=identity.automated(session))
     except InputError as exc:
         fail(str(exc), code=2)
     except EnforcementError as exc:
@@ -162,7 +161,6 @@ def _passengers(path: Path) -> list[tuple[int, Traveller]]:
 def check_file(
     path: Path = typer.Argument(..., help="Passenger list CSV (APIS-like columns; see docs/travel.md)."),
     on: str | None = typer.Option(None, "--on", help="Day of travel (default: today)."),
-    actor: str | None = typer.Option(None, "--actor", help="Who checks (default: your user name)."),
     json_out: bool = typer.Option(False, "--json", help="Print the decisions as JSON."),
 ) -> None:
     """Check every passenger of a carrier's list; one stored check each.
@@ -177,7 +175,7 @@ def check_file(
     store = open_store()
     results: list[TravelDecision] = []
     invalid: list[tuple[int, str | None, str]] = []
-    who = actor or default_actor()
+    who = identity.of_store(store, identity.automated)
     try:
         screener = _screener(store, day, quiet=json_out)
         with progress_bar(f"checking {path.name}", total=len(passengers), quiet=json_out) as advance:
@@ -230,14 +228,15 @@ def check_file(
 @app.command("family-import")
 def family_import(
     path: Path = typer.Argument(..., help="Family members CSV (relative_of, relationship, name, ...)."),
-    actor: str | None = typer.Option(None, "--actor", help="Who imports (default: your user name)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Record listed persons' immediate family members (checked first; all or nothing)."""
     store = open_store()
     try:
         with Session(store.engine) as session, session.begin():
-            result = import_family(session, path, actor=actor or default_actor())
+            result = import_family(
+                session, path, actor=identity.person(session, "admin", "importing family members")
+            )
     except BookInputError as exc:
         for problem in exc.problems:
             err_console.print(f"[red]-[/] {escape(str(problem))}", highlight=False)
@@ -297,7 +296,6 @@ def set_rule(
     ),
     family: bool = typer.Option(False, "--family/--no-family", help="...and of their immediate family."),
     basis: str = typer.Option(..., "--basis", help="The legal basis, quoted in every reason."),
-    actor: str | None = typer.Option(None, "--actor", help="Who changes it (default: your user name)."),
 ) -> None:
     """Override the entry rule of one program or one list (stored in the settings, audited)."""
     store = open_store()
@@ -310,7 +308,7 @@ def set_rule(
                 suspends_entry=suspends,
                 family=family,
                 basis=basis,
-                actor=actor or default_actor(),
+                actor=identity.person(session, "admin", "changing an entry rule"),
             )
     except InputError as exc:
         fail(str(exc), code=2)

@@ -42,7 +42,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -378,6 +378,32 @@ def _seal_existing(session: Session) -> dict[str, str | None]:
     return rows
 
 
+#: how far ahead of this server's clock a record's time may be (another server's clock may be ahead)
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _recorded_time(session: Session, last_seq: int, at: datetime) -> tuple[datetime, datetime | None]:
+    """The time a record carries, and the time it claimed when that is not the one it carries.
+
+    The trail only moves forward in time. A record may carry a time in the past (a batch of the
+    day's work entered in order, a worked example's timeline), but not one before the chain's last
+    record, nor one in the future: such a record carries the time it was written (the clock, or the
+    last record's time if that is later) and keeps the time it claimed in ``claimed_at``, so a
+    backdated approval can never read as if it had been taken before the records written since.
+    """
+    clock = aware(None)
+    last_at = None
+    if last_seq > 0:
+        last_at = session.execute(
+            select(AuditRecord.at).where(AuditRecord.seq == last_seq)
+        ).scalar_one_or_none()
+        if last_at is not None and last_at.tzinfo is None:
+            last_at = last_at.replace(tzinfo=UTC)
+    if (last_at is None or at >= last_at) and at <= clock + CLOCK_SKEW:
+        return at, None
+    return (max(clock, last_at) if last_at is not None else clock), at
+
+
 def append(
     session: Session,
     *,
@@ -400,12 +426,15 @@ def append(
     head = _lock_head(session, at, actor)
     seq = int(head.value["seq"]) + 1
     prev = str(head.value["hash"])
+    at, claimed = _recorded_time(session, seq - 1, at)
     key, store_id, new_anchor = _anchor(session, seq, at, actor)
     covered = _seal_existing(session) if new_anchor else _digests(session, _take_pending(session))
     if new_anchor:
         session.info.pop(_PENDING, None)
     rows = dict(sorted(covered.items())) if covered else None
     payload = _canonical(data or {})
+    if claimed is not None:
+        payload["claimed_at"] = claimed.isoformat()
     # microseconds are kept: the hash is computed over what the database gives back
     digest = record_hash(seq, at, actor, action, subject, payload, prev, rows)
     rec = AuditRecord(

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from proscribe import __version__
 from proscribe.service import routes_api, routes_enforcement, routes_session, routes_yente
@@ -129,4 +130,7 @@ def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = No
         https_only=runtime.config.secure_cookies,
     )
     app.add_middleware(ServiceMiddleware, runtime=runtime)
+    # outermost: the client's address from X-Forwarded-For only when the connection comes from a
+    # proxy named in the settings (servers run with uvicorn's own proxy handling off)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(runtime.config.trusted_proxies))
     return app

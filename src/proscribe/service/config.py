@@ -61,6 +61,10 @@ class ServiceConfig:
     max_batch: int = 100
     #: how much screening one request may ask for (names, words, characters): see ``bounds``
     bounds: Bounds = field(default_factory=Bounds)
+    #: addresses of reverse proxies whose ``X-Forwarded-For`` is believed (the client's address then
+    #: comes from that header, for the sign-in limit and the audit trail); empty: believed from nobody,
+    #: the connection's address counts, loopback included
+    trusted_proxies: tuple[str, ...] = ()
     #: the first admin's name, made on the first start of an empty store
     admin_username: str = "admin"
     extra: dict[str, str] = field(default_factory=dict)
@@ -81,6 +85,9 @@ class ServiceConfig:
             lists_mirror=_env_path("PROSCRIBE_LISTS_MIRROR"),
             lists_fallback=_env_path("PROSCRIBE_LISTS_FALLBACK"),
             secure_cookies=os.environ.get("PROSCRIBE_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            trusted_proxies=tuple(
+                p.strip() for p in os.environ.get("PROSCRIBE_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
             bounds=Bounds(
                 name_chars=_env_int("PROSCRIBE_MAX_NAME_CHARS", Bounds.name_chars),
                 name_tokens=_env_int("PROSCRIBE_MAX_NAME_WORDS", Bounds.name_tokens),

@@ -35,7 +35,14 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = uvicorn.Server(
-            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                access_log=False,
+                proxy_headers=False,  # the app believes X-Forwarded-For only from trusted_proxies
+            )
         )
         self._thread = threading.Thread(target=self._server.run, name="proscribe-live", daemon=True)
 

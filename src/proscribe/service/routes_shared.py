@@ -111,6 +111,8 @@ Text = Annotated[str, AfterValidator(_clean_text)]
 RowId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 #: the id of a party or an account, as the institution gave it
 Key = Annotated[Text, PathParam(min_length=1, max_length=100)]
+#: a calendar year of the annual report of blocked property
+Year = Annotated[int, PathParam(ge=1990, le=2200)]
 #: how far into a listing to start
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 

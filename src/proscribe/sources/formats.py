@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -31,5 +32,24 @@ def read_list(
     fmt = format or detect(path)
     if fmt not in FORMATS:
         raise ListFormatError(path, f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    if dataset is not None:
+        check_dataset_name(path, dataset, "--dataset")
     parsed: ParsedList = FORMATS[fmt].read(path, dataset=dataset, progress=progress)
+    check_dataset_name(path, parsed.dataset, "the file's 'datasets'")
     return parsed
+
+
+#: a dataset's name: lower-case letters, digits and underscores, as OpenSanctions names them
+#: (``us_ofac_sdn``); it is a key in the store, a part of index file names and of URLs
+DATASET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def check_dataset_name(path: Path, name: str, where: str) -> None:
+    """Refuse a dataset name that is not ``DATASET_NAME`` (one from a file is data, not trusted)."""
+    if not DATASET_NAME.match(name):
+        shown = name if len(name) <= 80 else name[:77] + "..."
+        raise ListFormatError(
+            path,
+            f"dataset name {shown!r} ({where}): use lower-case letters, digits and '_', "
+            "starting with a letter, at most 64 characters",
+        )

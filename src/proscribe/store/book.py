@@ -26,10 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from proscribe.store.schema import Base, UTCDateTime
+from proscribe.store.schema import Base, Money, UTCDateTime
 
-#: money columns: 20 digits before the point, 4 after (every ISO 4217 currency fits)
-MONEY = Numeric(24, 4)
+#: money columns: 20 digits before the point, 4 after (every ISO 4217 currency fits), exact on
+#: every backend (on SQLite, whole ten-thousandths: see ``Money``)
+MONEY = Money()
 #: ownership shares in percent, 0 to 100 with four decimals
 SHARE = Numeric(7, 4)
 

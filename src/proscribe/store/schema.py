@@ -10,9 +10,23 @@ delisted history in the order it happened, so nothing is ever overwritten.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -41,6 +55,51 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+#: money is stored to the ten-thousandth of a unit (every ISO 4217 currency's minor unit fits)
+MONEY_SCALE = 4
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+_SQLITE_INT_MAX = 2**63 - 1
+
+
+class Money(TypeDecorator[Decimal]):
+    """An amount of money, exact on every backend.
+
+    PostgreSQL keeps ``NUMERIC(24, 4)``. SQLite has no exact decimal type: its ``NUMERIC`` columns
+    turn a decimal into a binary float, which keeps only about 15 significant digits
+    (123456789012345.67 comes back as 123456789012345.67 only by luck), so there the amount is stored
+    as a whole number of ten-thousandths (a 64-bit integer, exact to 922,337,203,685,477.5807).
+    An amount with more than 4 decimals, or too large for the column, is refused, never rounded.
+    """
+
+    impl = Numeric(24, MONEY_SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(24, MONEY_SCALE))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not amount.is_finite() or amount != amount.quantize(_MONEY_QUANTUM):
+            raise ValueError(f"an amount of money with more than {MONEY_SCALE} decimals: {amount}")
+        if dialect.name != "sqlite":
+            return amount
+        units = int(amount.scaleb(MONEY_SCALE))
+        if abs(units) > _SQLITE_INT_MAX:
+            raise ValueError(f"an amount of money too large for a SQLite store: {amount}")
+        return units
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-MONEY_SCALE)
+        return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 class Base(DeclarativeBase):

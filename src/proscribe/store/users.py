@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from proscribe.enforcement import audit
 from proscribe.enforcement.clock import now
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
-from proscribe.store.audit import AuditRecord
+from proscribe.store.audit import AuditRecord, Setting
 from proscribe.store.schema import Base, UTCDateTime
 
 #: lowest to highest; each role can do everything the roles before it can
@@ -39,6 +39,12 @@ MIN_PASSWORD_LENGTH = 12
 KEY_PREFIX = "prs"
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _hasher = PasswordHasher()
+#: the actor of the tool's own automated actions (screening runs, the first admin)
+SYSTEM_ACTOR = "system"
+#: the actor of user administration done on the server's command line before any admin is known
+CLI_ACTOR = "cli"
+#: names the tool records as its own actors: no person may have one (it would read as the tool)
+RESERVED_NAMES = frozenset({SYSTEM_ACTOR, CLI_ACTOR, "proscribe"})
 
 
 class User(Base):
@@ -150,7 +156,7 @@ def end_session(session: Session, token: str, *, actor: str) -> bool:
 
 #: audit actions by which one person sets another's means of signing in (a password, an account,
 #: a key): the two are not independent for four eyes while the change is recent
-CREDENTIAL_ACTIONS = ("user.create", "user.reset_password", "key.create")
+CREDENTIAL_ACTIONS = ("user.create", "user.reset_password", "key.create", "user.map_os")
 
 
 def person_of(actor: str) -> str:
@@ -175,6 +181,8 @@ def credential_links(session: Session, a: str, b: str, *, since: datetime) -> li
         by = person_of(row.actor)
         if row.action == "key.create":
             whom = str((row.data or {}).get("owner") or "")
+        elif row.action == "user.map_os":
+            whom = str((row.data or {}).get("user") or "")
         else:
             whom = row.subject.removeprefix("user:")
         if by != whom and {by, whom} == {a, b}:
@@ -233,6 +241,8 @@ def _check_username(username: str) -> None:
         raise InputError(
             f"username {username!r}: use letters, digits, '.', '_', '@' or '-' (at most 100 characters)"
         )
+    if username.lower() in RESERVED_NAMES:
+        raise InputError(f"username {username!r} is the name of the tool's own actions: choose another")
 
 
 def get_user(session: Session, username: str) -> User:
@@ -290,7 +300,7 @@ def ensure_admin(session: Session, username: str = "admin") -> str | None:
     """On a store with no users, make an admin and return its one-time password; else None."""
     if count_users(session):
         return None
-    _, password = create_user(session, username, "admin", actor="system", must_change_password=True)
+    _, password = create_user(session, username, "admin", actor=SYSTEM_ACTOR, must_change_password=True)
     return password
 
 
@@ -481,3 +491,56 @@ def find_key(session: Session, plaintext: str) -> tuple[ApiKey, User] | None:
     if key.revoked_at is not None or user.disabled:
         return None
     return key, user
+
+
+# --- the command line: which proscribe user an OS user is ----------------------------------------
+
+#: the settings row holding ``{OS user name: proscribe user name}``
+OS_USERS_SETTING = "cli_os_users"
+
+
+def os_users(session: Session) -> dict[str, str]:
+    """Which proscribe user each mapped OS user is, at the command line."""
+    row = session.get(Setting, OS_USERS_SETTING)
+    return dict(row.value) if row is not None else {}
+
+
+def map_os_user(session: Session, os_user: str, username: str | None, *, actor: str) -> None:
+    """Make ``os_user`` act as ``username`` at the command line (None: remove the mapping).
+
+    Giving someone an OS user's identity sets their credentials: it links the two for four eyes
+    (``user.map_os`` is one of ``CREDENTIAL_ACTIONS``) unless they map themselves.
+    """
+    if not os_user or len(os_user) > 100 or any(c.isspace() for c in os_user):
+        raise InputError(f"OS user {os_user!r}: a login name, without spaces, at most 100 characters")
+    mapping = os_users(session)
+    if username is None:
+        if os_user not in mapping:
+            raise NotFoundError(f"OS user {os_user!r} is not mapped to a proscribe user")
+        old = mapping.pop(os_user)
+        data: dict[str, object] = {"os_user": os_user, "user": None, "was": old}
+        subject = f"user:{old}"
+    else:
+        get_user(session, username)
+        mapping[os_user] = username
+        data = {"os_user": os_user, "user": username}
+        subject = f"user:{username}"
+    at = now()
+    row = session.get(Setting, OS_USERS_SETTING)
+    if row is None:
+        session.add(Setting(key=OS_USERS_SETTING, value=mapping, updated_at=at, updated_by=actor))
+    else:
+        row.value = mapping
+        row.updated_at = at
+        row.updated_by = actor
+    audit.append(session, actor=actor, action="user.map_os", subject=subject, data=data, at=at)
+
+
+def has_admin(session: Session) -> bool:
+    """Whether an enabled admin exists (until then the command line may make the first one)."""
+    return (
+        session.execute(
+            select(User.id).where(User.role == "admin", User.disabled.is_(False)).limit(1)
+        ).first()
+        is not None
+    )

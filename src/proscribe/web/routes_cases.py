@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from proscribe.enforcement import decisions, reports
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.service.auth import Caller, Principal, Role, allow, session_stamp
-from proscribe.service.routes_shared import actor_of
+from proscribe.service.routes_shared import RowId, actor_of
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store import users
 from proscribe.store.casework import Decision, Payment
@@ -207,7 +207,7 @@ def _alert_page(
 
 
 @router.get("/ui/alerts/{alert_id}", response_class=HTMLResponse, dependencies=[allow(Role.viewer)])
-def alert_page(request: Request, who: Caller, alert_id: int) -> Response:
+def alert_page(request: Request, who: Caller, alert_id: RowId) -> Response:
     return _alert_page(request, who, alert_id)
 
 
@@ -217,7 +217,7 @@ def alert_page(request: Request, who: Caller, alert_id: int) -> Response:
     dependencies=[allow(Role.analyst), csrf_checked()],
 )
 def decide(
-    request: Request, who: Caller, alert_id: int, outcome: Annotated[str, Form()], reason: REASON
+    request: Request, who: Caller, alert_id: RowId, outcome: Annotated[str, Form()], reason: REASON
 ) -> Response:
     try:
         with _session(request) as session, session.begin():
@@ -278,7 +278,7 @@ def _refuse_own(who: Principal, request: Request, decision_id: int) -> None:
     dependencies=[allow(Role.approver), csrf_checked()],
 )
 def approve(
-    request: Request, who: Caller, decision_id: int, note: Annotated[str, Form(max_length=4000)] = ""
+    request: Request, who: Caller, decision_id: RowId, note: Annotated[str, Form(max_length=4000)] = ""
 ) -> Response:
     target = _review_target(request, decision_id)
     _refuse_own(who, request, decision_id)
@@ -306,7 +306,7 @@ def approve(
     response_class=HTMLResponse,
     dependencies=[allow(Role.approver), csrf_checked()],
 )
-def reject(request: Request, who: Caller, decision_id: int, note: REASON) -> Response:
+def reject(request: Request, who: Caller, decision_id: RowId, note: REASON) -> Response:
     target = _review_target(request, decision_id)
     _refuse_own(who, request, decision_id)
     try:

@@ -23,7 +23,7 @@ from proscribe.enforcement import decisions, reports
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.service.auth import Caller, Principal, Role, allow
 from proscribe.service.middleware import REPORT_CSP
-from proscribe.service.routes_shared import actor_of
+from proscribe.service.routes_shared import RowId, Year, actor_of
 from proscribe.service.routes_yente import runtime_of
 from proscribe.store.book import Account
 from proscribe.store.casework import Block, Decision, Payment
@@ -260,7 +260,7 @@ def _download(text: str, fmt: str, name: str) -> Response:
 
 
 @router.get("/ui/reports/{report_id}/download", dependencies=[allow(Role.viewer)])
-def report_download(request: Request, report_id: int, format: str = "html") -> Response:
+def report_download(request: Request, report_id: RowId, format: str = "html") -> Response:
     if format not in MEDIA:
         raise HTTPException(400, "format must be csv, json or html")
     with _session(request) as session:
@@ -274,7 +274,7 @@ def report_download(request: Request, report_id: int, format: str = "html") -> R
 
 
 @router.get("/ui/reports/annual/{year}/download", dependencies=[allow(Role.viewer)])
-def annual_download(request: Request, year: int, format: str = "html") -> Response:
+def annual_download(request: Request, year: Year, format: str = "html") -> Response:
     if format not in MEDIA:
         raise HTTPException(400, "format must be csv, json or html")
     with _session(request) as session:
@@ -288,7 +288,7 @@ def annual_download(request: Request, year: int, format: str = "html") -> Respon
     dependencies=[allow(Role.approver), csrf_checked()],
 )
 def report_filed(
-    request: Request, who: Caller, report_id: int, reference: Annotated[str, Form(max_length=200)] = ""
+    request: Request, who: Caller, report_id: RowId, reference: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     try:
         with _session(request) as session, session.begin():
@@ -307,7 +307,7 @@ def report_filed(
     dependencies=[allow(Role.approver), csrf_checked()],
 )
 def annual_filed(
-    request: Request, who: Caller, year: int, reference: Annotated[str, Form(max_length=200)] = ""
+    request: Request, who: Caller, year: Year, reference: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
     try:
         with _session(request) as session, session.begin():
