@@ -74,7 +74,7 @@ def test_two_workers_share_one_postgresql_store_and_one_rate_limit(
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # each worker starts a Python and loads its index
         while True:  # ready when many fresh connections in a row (spread over both workers) say so
             assert proc.poll() is None, log_path.read_text()
             try:
@@ -82,7 +82,7 @@ def test_two_workers_share_one_postgresql_store_and_one_rate_limit(
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "the workers were not ready in 120 s"
+            assert time.monotonic() < deadline, "the workers were not ready in 300 s"
             time.sleep(0.2)
         body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Karim Asad Ahmad Khan"]}}}}
         started = time.monotonic()

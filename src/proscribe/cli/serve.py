@@ -133,6 +133,9 @@ def serve(
         workers=config.workers,
         log_config=uvicorn_logs,
         access_log=False,
+        # a worker loading its index keeps its interpreter busy; Uvicorn's default of 5 s to answer
+        # the supervisor's health check would have it killed and started again, over and over
+        timeout_worker_healthcheck=120,
     )
 
 

@@ -35,7 +35,7 @@ class LiveServer:
         )
         self._thread = threading.Thread(target=self._server.run, name="proscribe-live", daemon=True)
 
-    def start(self, timeout: float = 120.0) -> LiveServer:
+    def start(self, timeout: float = 300.0) -> LiveServer:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
