@@ -56,9 +56,10 @@ def test_two_workers_share_one_postgresql_store_and_one_rate_limit(
 ) -> None:
     url = pg_databases()
     key = make_key(url, "scale-viewer", "viewer", rate_limit=0.2)  # a burst of 1, then one each 5 s
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = dict(
         os.environ,
+        PROSCRIBE_METRICS_PORT=str(metrics_port),
         PROSCRIBE_REDIS_URL=REDIS_URL,
         PROSCRIBE_INDEX_CACHE=str(tmp_path / "index"),
         PROSCRIBE_JOBS_DIR=str(tmp_path / "jobs"),
@@ -97,6 +98,18 @@ def test_two_workers_share_one_postgresql_store_and_one_rate_limit(
         # one bucket for both processes: the burst of 1 and what refilled; a bucket in each worker's
         # memory would let at least one more through
         assert len(ok) <= 1 + int(0.2 * elapsed), (len(ok), elapsed)
+        # the metrics port (no key) adds up both workers' counts
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+        counted = {
+            status: sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in scraped.splitlines()
+                if line.startswith('proscribe_http_requests_total{method="POST",route="/match/{dataset}"')
+                and f'status="{status}"' in line
+            )
+            for status in (200, 429)
+        }
+        assert counted == {200: len(ok), 429: len(answers) - len(ok)}, counted
     finally:
         proc.terminate()
         proc.wait(timeout=30)
