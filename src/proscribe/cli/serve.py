@@ -103,6 +103,11 @@ def serve(
             access_log=False,
         )
         return
+    if not config.redis_url:
+        err_console.print(
+            "note: PROSCRIBE_REDIS_URL is not set, so each worker keeps its own rate limits and jobs",
+            highlight=False,
+        )
     # several workers: each is a new process that makes its app from the environment, so what the
     # options said is handed over there; the store, the first admin and the session key are set
     # up above, once
