@@ -23,16 +23,21 @@ users_app = typer.Typer(help="People who sign in to the service, and their roles
 keys_app = typer.Typer(help="API keys for other systems.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+jobs_app = typer.Typer(help="The service's batch jobs (the durable queue on Redis).", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 ROLE_HELP = "viewer, analyst, approver or admin."
 
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    host: str | None = typer.Option(None, help="Address to listen on (PROSCRIBE_HOST, else 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port to listen on (PROSCRIBE_PORT, else 8000)."),
+    workers: int | None = typer.Option(
+        None, help="Worker processes (PROSCRIBE_WORKERS, else 1); more than one wants PostgreSQL and Redis."
+    ),
     db: str | None = typer.Option(None, "--db", help="Store URL (default: the global --db or PROSCRIBE_DB)."),
-    refresh: float = typer.Option(30.0, help="Seconds between checks for changed lists."),
+    refresh: float | None = typer.Option(None, help="Seconds between checks for changed lists (30)."),
     lists_mirror: Path | None = typer.Option(
         None, help="Lists update reads this folder instead of downloading."
     ),
@@ -40,7 +45,9 @@ def serve(
         None, help="Lists update reads this folder when a download fails."
     ),
     rate: float | None = typer.Option(None, help="Requests a second each user or key may make."),
-    workers_log: str = typer.Option("warning", "--log-level", help="Uvicorn's log level."),
+    log_level: str | None = typer.Option(
+        None, "--log-level", help="Level of the JSON logs: debug, info, warning, error (PROSCRIBE_LOG_LEVEL)."
+    ),
     trusted_proxy: list[str] = typer.Option(
         [],
         "--trusted-proxy",
@@ -49,10 +56,14 @@ def serve(
     ),
 ) -> None:
     """Run the HTTP service (yente-compatible API, proscribe's API, sign-in) on Uvicorn."""
+    import os
+
     import uvicorn
 
     from proscribe.private_files import KeyFileError
     from proscribe.service import ServiceConfig, create_app
+    from proscribe.service.logs import configure, log_config
+    from proscribe.service.metrics import serve_metrics
     from proscribe.service.runtime import Runtime
 
     config = ServiceConfig.from_env(
@@ -62,7 +73,14 @@ def serve(
         lists_fallback=lists_fallback,
         rate=rate,
         trusted_proxies=tuple(trusted_proxy) or None,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level.lower() if log_level else None,
     )
+    if config.workers < 1:
+        fail(f"--workers: {config.workers} is not a number of processes; give 1 or more")
+    configure(config.log_level)
     try:
         runtime = Runtime.open(config)
     except KeyFileError as exc:
@@ -77,15 +95,81 @@ def serve(
             "it will not be shown again; sign in at /login and change it.",
             highlight=False,
         )
-    err_console.print(f"proscribe serving on http://{host}:{port} (API docs at /docs)", highlight=False)
-    uvicorn.run(
-        create_app(runtime=runtime),
-        host=host,
-        port=port,
-        log_level=workers_log,
-        access_log=False,
-        proxy_headers=False,  # X-Forwarded-For is believed only from PROSCRIBE_TRUSTED_PROXIES (the app)
+    where = f"http://{config.host}:{config.port}"
+    err_console.print(
+        f"proscribe serving on {where} (API docs at /docs), {config.workers} worker(s)", highlight=False
     )
+    uvicorn_logs = log_config(config.log_level)
+    if config.workers == 1:
+        uvicorn.run(
+            create_app(runtime=runtime),
+            host=config.host,
+            port=config.port,
+            log_config=uvicorn_logs,
+            access_log=False,
+            proxy_headers=False,  # X-Forwarded-For only from PROSCRIBE_TRUSTED_PROXIES (the app)
+        )
+        return
+    if not config.redis_url:
+        err_console.print(
+            "note: PROSCRIBE_REDIS_URL is not set, so each worker keeps its own rate limits and jobs",
+            highlight=False,
+        )
+    # several workers: each is a new process that makes its app from the environment, so what the
+    # options said is handed over there; the store, the first admin and the session key are set
+    # up above, once
+    runtime.store.close()
+    settings = {
+        "PROSCRIBE_DB": config.db,
+        "PROSCRIBE_REFRESH_SECONDS": str(config.refresh_seconds),
+        "PROSCRIBE_LISTS_MIRROR": str(config.lists_mirror) if config.lists_mirror else None,
+        "PROSCRIBE_LISTS_FALLBACK": str(config.lists_fallback) if config.lists_fallback else None,
+        "PROSCRIBE_RATE": str(config.rate),
+        "PROSCRIBE_HOST": config.host,
+        "PROSCRIBE_PORT": str(config.port),
+        "PROSCRIBE_WORKERS": str(config.workers),
+        "PROSCRIBE_LOG_LEVEL": config.log_level,
+        "PROSCRIBE_TRUSTED_PROXIES": ",".join(config.trusted_proxies) or None,
+    }
+    os.environ.update({k: v for k, v in settings.items() if v is not None})
+    if config.metrics_port:
+        import tempfile
+
+        # the workers' metrics in files the metrics port adds up (prometheus_client's multiprocess mode)
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="proscribe-metrics-"))
+        serve_metrics(config.metrics_port, config.host)
+    uvicorn.run(
+        "proscribe.service.app:app_from_env",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers,
+        log_config=uvicorn_logs,
+        access_log=False,
+        proxy_headers=False,
+        # a worker loading its index keeps its interpreter busy; Uvicorn's default of 5 s to answer
+        # the supervisor's health check would have it killed and started again, over and over
+        timeout_worker_healthcheck=120,
+    )
+
+
+@jobs_app.command("worker")
+def jobs_worker(
+    burst: bool = typer.Option(False, help="Stop when the queue is empty (instead of waiting for jobs)."),
+    log_level: str | None = typer.Option(None, "--log-level", help="Level of the JSON logs."),
+) -> None:
+    """Run the batch jobs queued by the service (PROSCRIBE_REDIS_URL): loads the screening index once,
+    then runs each job in a process forked from it."""
+    from proscribe.service import ServiceConfig
+    from proscribe.service.logs import configure
+    from proscribe.service.tasks import run_worker
+
+    config = ServiceConfig.from_env(db=state.db, log_level=log_level.lower() if log_level else None)
+    if not config.redis_url:
+        fail("PROSCRIBE_REDIS_URL is not set: the job worker takes its jobs from Redis")
+    configure(config.log_level)
+    store = open_store()
+    run_worker(store, config.redis_url, config.queue_name, cache_dir=config.index_cache, burst=burst)
 
 
 def _session() -> Session:

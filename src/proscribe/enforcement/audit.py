@@ -457,6 +457,11 @@ def append(
     session.info.pop(_PENDING, None)  # the flush above tracked nothing covered, but be exact
     session.info[_CHECKPOINT] = (store_id, seq, digest, store_fingerprint(session.get_bind().engine.url))
     session.info["audit_last_actor"] = actor
+    # decisions, releases, sign-ins, requests that change something: each also a structured log line
+    # (written when appended; the record itself is kept only if the caller's transaction commits)
+    log.info(
+        action, extra={"event": "audit", "action": action, "actor": actor, "subject": subject, "seq": seq}
+    )
     return rec
 
 

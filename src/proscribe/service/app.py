@@ -4,27 +4,32 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from proscribe import __version__
 from proscribe.service import routes_api, routes_enforcement, routes_session, routes_yente
 from proscribe.service.auth import SESSION_SECONDS, Role, allow, check_guarded
 from proscribe.service.config import ServiceConfig
+from proscribe.service.logs import configure as configure_logs
 from proscribe.service.middleware import DOCS_CSP, ServiceMiddleware
 from proscribe.service.runtime import Runtime
 from proscribe.web import router as web_router
 from proscribe.web.pages import page_for_error
 
-#: a signed-in session lasts a working day
+#: Swagger UI's and ReDoc's scripts and stylesheets (fastapi-offline's copies)
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 DESCRIPTION = """Sanctions screening and enforcement. The `/match`, `/search`, `/entities`, `/catalog`
 and `/algorithms` endpoints answer as yente does, so yente's clients work unchanged.
@@ -99,9 +104,31 @@ def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = No
     async def openapi() -> JSONResponse:
         return JSONResponse(app.openapi())
 
+    # Swagger UI and ReDoc from the files the fastapi-offline package ships (MIT), served here:
+    # the documentation works without the internet and loads nothing from anyone else
+    app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
     @app.get("/docs", include_in_schema=False, dependencies=[allow(Role.viewer)])
     async def docs() -> HTMLResponse:
-        page = get_swagger_ui_html(openapi_url="/openapi.json", title="proscribe API")
+        page = get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="proscribe API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
+        page.headers["content-security-policy"] = DOCS_CSP
+        return page
+
+    @app.get("/redoc", include_in_schema=False, dependencies=[allow(Role.viewer)])
+    async def redoc() -> HTMLResponse:
+        page = get_redoc_html(
+            openapi_url="/openapi.json",
+            title="proscribe API",
+            redoc_js_url="/static/docs/redoc.standalone.js",
+            redoc_favicon_url="/static/docs/favicon.png",
+            with_google_fonts=False,
+        )
         page.headers["content-security-policy"] = DOCS_CSP
         return page
 
@@ -134,3 +161,11 @@ def create_app(config: ServiceConfig | None = None, runtime: Runtime | None = No
     # proxy named in the settings (servers run with uvicorn's own proxy handling off)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(runtime.config.trusted_proxies))
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker of ``proscribe serve --workers N``: settings from ``PROSCRIBE_*``
+    (the command sets them from its options before starting the workers), JSON logs."""
+    config = ServiceConfig.from_env()
+    configure_logs(config.log_level)
+    return create_app(config)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
+import redis
 from fastapi import Depends, HTTPException, Request
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
@@ -41,6 +42,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CACHE_SECONDS = 10.0
 #: how long a signed-in session lasts (the cookie's age and the session's end in the store)
 SESSION_SECONDS = 8 * 3600
+#: Redis key prefix of sessions signed out (by digest), seen by every worker at once
+ENDED_SESSION = "proscribe:session-ended:"
 #: a key's last use is written at most this often, so API calls do not each write to the store
 LAST_USED_EVERY = 60.0
 
@@ -78,6 +81,8 @@ class Authenticator:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        url = runtime.config.redis_url
+        self.redis: redis.Redis | None = redis.Redis.from_url(url) if url else None
         self._keys: dict[str, tuple[float, Principal | None]] = {}
         self._users: dict[str, tuple[float, Principal | None, str | None]] = {}
         self._last_used: dict[str, float] = {}
@@ -92,9 +97,13 @@ class Authenticator:
             self._sessions.clear()
 
     def forget_session(self, sid: str) -> None:
-        """Drop one session from the cache (it was ended in this process)."""
+        """Drop one session from the cache (it was ended in this process); with Redis, from every
+        worker's cache at once (the end is kept there for the session's longest life)."""
+        digest = users.key_hash(sid)
         with self._lock:
-            self._sessions.pop(users.key_hash(sid), None)
+            self._sessions.pop(digest, None)
+        if self.redis is not None:
+            self.redis.set(ENDED_SESSION + digest, b"1", ex=SESSION_SECONDS)
 
     def live_session(self, username: str, sid: object) -> bool:
         """Whether the cookie's session id names a session of ``username`` still going in the store.
@@ -107,7 +116,12 @@ class Authenticator:
         digest = users.key_hash(sid)
         clock = time.monotonic()
         seen = self._sessions.get(digest)
-        if seen is not None and clock - seen < CACHE_SECONDS:
+        # signed out through another worker: Redis says so before this worker's cache expires
+        if (
+            seen is not None
+            and clock - seen < CACHE_SECONDS
+            and (self.redis is None or not self.redis.exists(ENDED_SESSION + digest))
+        ):
             return True
         with Session(self.runtime.store.engine) as session:
             alive = users.live_session(session, sid, username)
@@ -264,7 +278,7 @@ class Require:
             raise HTTPException(403, "change your password first (POST /api/me/password)")
         if principal.role < self.role:
             raise HTTPException(403, f"this needs the {self.role.name} role; you are {principal.role.name}")
-        wait = runtime.limiter.take(principal.bucket, principal.rate_limit)
+        wait = await runtime.limiter.take_async(principal.bucket, principal.rate_limit)
         if wait > 0:
             raise HTTPException(429, "too many requests", {"Retry-After": str(max(1, round(wait + 0.5)))})
         return principal

@@ -8,7 +8,9 @@ state began, ``last_seen`` the as-of date of its list's version in force.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -18,6 +20,7 @@ from followthemoney import model
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from proscribe.matching.normalize import tokens
 from proscribe.store.reads import DatasetStatus, status
 from proscribe.store.schema import RecordRow
 
@@ -49,23 +52,28 @@ class EntityDoc:
         return props
 
     @cached_property
-    def search_text(self) -> str:
+    def search_words(self) -> frozenset[str]:
+        """The words of every name of the listing (names, aliases, previous names), folded as the
+        matcher folds them (lower case, Latin letters), for the catalog's word index."""
         props = self.properties
-        return " ".join(
-            v for p in ("name", "alias", "weakAlias", "previousName") for v in props.get(p, [])
-        ).lower()
+        names = [v for p in ("name", "alias", "weakAlias", "previousName") for v in props.get(p, [])]
+        return frozenset(w for name in [self.caption, *names] for w in tokens(name))
+
+    @cached_property
+    def caption_words(self) -> str:
+        return " ".join(tokens(self.caption))
 
     @property
     def topics(self) -> list[str]:
         return self.properties.get("topics") or ["sanction"]
 
-    @property
-    def countries(self) -> set[str]:
+    @cached_property
+    def countries(self) -> frozenset[str]:
         props = self.properties
         out: set[str] = set()
         for prop in ("country", "nationality", "citizenship", "jurisdiction", "birthCountry", "flag"):
             out.update(props.get(prop, []))
-        return out
+        return frozenset(out)
 
 
 @dataclass
@@ -78,6 +86,53 @@ class Catalog:
     built_at: datetime
     #: an adjacent entity's id -> the target it hangs off
     adjacent: dict[str, str] = field(default_factory=dict)
+    #: ``/search`` without a name: its filters -> (listings, facet counts); see ``routes_yente``
+    browse_memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def by_caption(self) -> list[EntityDoc]:
+        """Every listing in caption order (the order of a search without a name), sorted once."""
+        return sorted(self.docs.values(), key=lambda d: d.caption)
+
+    @cached_property
+    def _words(self) -> tuple[list[str], list[list[int]]]:
+        """The words of the listings' names in order, each with the positions (in ``by_caption``)
+        of the listings carrying it: an inverted index, built once per catalog."""
+        postings: dict[str, list[int]] = defaultdict(list)
+        for pos, doc in enumerate(self.by_caption):
+            for word in doc.search_words:
+                postings[word].append(pos)
+        words = sorted(postings)
+        return words, [postings[w] for w in words]
+
+    def with_words(self, words: Iterable[str]) -> list[EntityDoc]:
+        """Listings whose names have a word starting with each of ``words`` (any name or alias; words
+        folded by ``proscribe.matching.normalize.tokens``), in caption order; answered from the
+        inverted index, never by reading every listing."""
+        vocab, postings = self._words
+        found: set[int] | None = None
+        wanted = set(words)
+        if not wanted:
+            return []
+        for word in sorted(wanted, key=len, reverse=True):  # longest first: the smallest sets
+            start = bisect.bisect_left(vocab, word)
+            stop = bisect.bisect_left(vocab, word + "\U0010ffff", lo=start)
+            hits: set[int] = set()
+            for i in range(start, stop):
+                hits.update(postings[i])
+            found = hits if found is None else found & hits
+            if not found:
+                return []
+        ordered = self.by_caption
+        return [ordered[i] for i in sorted(found or ())]
+
+    def prepare(self) -> Catalog:
+        """Build the caption order and the word index now (on the index thread), not at the first
+        search."""
+        _ = self._words
+        for doc in self.docs.values():
+            _ = doc.countries, doc.caption_words
+        return self
 
     @property
     def list_names(self) -> list[str]:

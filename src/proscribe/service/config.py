@@ -67,6 +67,20 @@ class ServiceConfig:
     trusted_proxies: tuple[str, ...] = ()
     #: the first admin's name, made on the first start of an empty store
     admin_username: str = "admin"
+    #: where ``proscribe serve`` listens, and how many worker processes it runs
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    #: Redis (``redis://127.0.0.1:6379/0``): rate limits, sessions and batch jobs shared by every
+    #: worker, jobs kept across restarts; None: all of it in this process's memory
+    redis_url: str | None = None
+    #: the RQ queue of batch jobs (with ``redis_url``)
+    queue_name: str = "proscribe"
+    #: log level of the JSON logs (debug, info, warning, error)
+    log_level: str = "info"
+    #: a second port, on ``host``, answering Prometheus' scrapes without an API key (None: none;
+    #: ``/metrics`` on the main port stays, for signed-in viewers)
+    metrics_port: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -88,6 +102,13 @@ class ServiceConfig:
             trusted_proxies=tuple(
                 p.strip() for p in os.environ.get("PROSCRIBE_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
+            host=os.environ.get("PROSCRIBE_HOST") or cls.host,
+            port=_env_int("PROSCRIBE_PORT", cls.port),
+            workers=_env_int("PROSCRIBE_WORKERS", cls.workers),
+            redis_url=os.environ.get("PROSCRIBE_REDIS_URL") or None,
+            queue_name=os.environ.get("PROSCRIBE_QUEUE") or cls.queue_name,
+            log_level=(os.environ.get("PROSCRIBE_LOG_LEVEL") or cls.log_level).lower(),
+            metrics_port=_env_int("PROSCRIBE_METRICS_PORT", 0) or None,
             bounds=Bounds(
                 name_chars=_env_int("PROSCRIBE_MAX_NAME_CHARS", Bounds.name_chars),
                 name_tokens=_env_int("PROSCRIBE_MAX_NAME_WORDS", Bounds.name_tokens),

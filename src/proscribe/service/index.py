@@ -13,6 +13,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,8 +34,15 @@ class Loaded:
 
 
 class IndexHolder:
-    def __init__(self, store: Store, cache_dir: Path | None, refresh_seconds: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cache_dir: Path | None,
+        refresh_seconds: float,
+        on_loaded: Callable[[Loaded], None] | None = None,
+    ) -> None:
         self.store = store
+        self.on_loaded = on_loaded
         self.cache_dir = cache_dir
         self.refresh_seconds = refresh_seconds
         self.current: Loaded | None = None
@@ -84,12 +92,17 @@ class IndexHolder:
         key = self.store.version_key()
         day = date.today()
         screener = Screener.from_store(self.store, cache_dir=self.cache_dir)
-        catalog = Catalog.build(self.store.engine, key)
+        catalog = Catalog.build(self.store.engine, key).prepare()
         loaded = Loaded(screener, catalog, day, time.monotonic() - started)
         self.current = loaded
         gc.collect()
         gc.freeze()
         self.last_error = None
         self.builds += 1
-        log.info("screening index loaded: %d listings, %.1f s", len(catalog.docs), loaded.seconds)
+        log.info(
+            "screening index loaded",
+            extra={"event": "index.load", "listings": len(catalog.docs), "seconds": round(loaded.seconds, 2)},
+        )
+        if self.on_loaded is not None:
+            self.on_loaded(loaded)
         return loaded

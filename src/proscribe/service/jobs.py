@@ -2,8 +2,9 @@
 
 One job runs at a time on a worker thread (a batch screening uses the index already in memory;
 several at once would only share the same cores). A job's files live in its own folder under the
-jobs folder; the result is downloaded from ``/api/jobs/{id}/result``. Jobs are kept in memory:
-a restart forgets them.
+jobs folder; the result is downloaded from ``/api/jobs/{id}/result``. Jobs here are kept in
+memory: a restart forgets them. With Redis (``PROSCRIBE_REDIS_URL``), batch screening jobs go to
+the durable queue of ``queue.py`` instead, which survives restarts.
 
 A job's files are customer data: the jobs folder and each job's folder are 0700, its files 0600,
 and a job's folder is deleted ``retention`` seconds after the job finished (folders left from
@@ -18,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ class Job:
     kind: str
     owner: str
     created_at: datetime
-    status: str = "queued"  # queued, running, done, failed
+    status: str = "queued"  # queued, running, done, failed, cancelled
     done: int = 0
     total: int | None = None
     started_at: datetime | None = None
@@ -76,6 +77,7 @@ class JobManager:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proscribe-job")
         self._lock = threading.Lock()
         self._finished: dict[str, float] = {}  # job id -> when it finished (time.time())
+        self._futures: dict[str, Future[None]] = {}
         self.purge()
 
     def new_folder(self, job_id: str) -> Path:
@@ -116,10 +118,21 @@ class JobManager:
         self.purge()
         with self._lock:
             self.jobs[job.id] = job
-        self._pool.submit(self._run, job, work)
+        self._futures[job.id] = self._pool.submit(self._run, job, work)
+        return job
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a job still waiting for its turn (a running one in memory cannot be stopped)."""
+        job = self.jobs.get(job_id)
+        future = self._futures.get(job_id)
+        if job is not None and future is not None and job.status == "queued" and future.cancel():
+            job.status = "cancelled"
+            job.finished_at = now()
+            self._finished[job.id] = time.time()
         return job
 
     def _run(self, job: Job, work: Work) -> None:
+        self._futures.pop(job.id, None)
         job.status = "running"
         job.started_at = now()
         try:

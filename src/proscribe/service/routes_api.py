@@ -28,6 +28,7 @@ from proscribe.service.db import write_session, writing
 from proscribe.service.jobs import Job
 from proscribe.service.lists import update_lists
 from proscribe.service.routes_yente import loaded, runtime_of
+from proscribe.service.runtime import Runtime
 from proscribe.store import users
 
 router = APIRouter(tags=["proscribe"])
@@ -135,6 +136,18 @@ def screen_batch(
     job.media_type = {"csv": "text/csv", "jsonl": "application/x-ndjson"}.get(
         output, "application/octet-stream"
     )
+    if runtime.queue is not None:
+        # the durable queue: a job worker (``proscribe jobs worker``) runs it with its own index
+        return runtime.queue.submit(
+            job,
+            "proscribe.service.tasks.screen_batch",
+            input_path=str(input_path),
+            out=str(out),
+            threshold=threshold,
+            limit=limit,
+            input_format=fmt,
+            name=name,
+        ).to_dict()
     screener = current.screener
 
     def work(job: Job) -> dict[str, Any]:
@@ -162,19 +175,48 @@ def screen_batch(
 
 
 @router.get("/api/jobs", dependencies=[allow(Role.viewer)], summary="Your background jobs (all, for admins)")
-async def list_jobs(request: Request, who: Caller) -> list[dict[str, Any]]:
-    jobs = runtime_of(request).jobs.jobs.values()
+def list_jobs(request: Request, who: Caller) -> list[dict[str, Any]]:
+    runtime = runtime_of(request)
+    jobs = list(runtime.jobs.jobs.values()) + (runtime.queue.all() if runtime.queue is not None else [])
     return [j.to_dict() for j in jobs if j.owner == who.username or who.role >= Role.admin]
 
 
+def _find_job(runtime: Runtime, job_id: str) -> Job | None:
+    job = runtime.jobs.get(job_id)
+    if job is None and runtime.queue is not None:
+        job = runtime.queue.get(job_id)
+    return job
+
+
 @router.get("/api/jobs/{job_id}", dependencies=[allow(Role.viewer)], summary="A job's status and progress")
-async def get_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
-    return _visible(runtime_of(request).jobs.get(job_id), who).to_dict()
+def get_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
+    return _visible(_find_job(runtime_of(request), job_id), who).to_dict()
+
+
+@router.post(
+    "/api/jobs/{job_id}/cancel",
+    dependencies=[allow(Role.analyst)],
+    summary="Cancel a job: taken off the queue if waiting, stopped if running (durable queue only)",
+)
+def cancel_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    job = _visible(_find_job(runtime, job_id), who)
+    if job.status not in ("queued", "running"):
+        raise HTTPException(
+            409, f"job {job_id} is {job.status}; only a queued or running job can be cancelled"
+        )
+    if runtime.queue is not None and runtime.jobs.get(job_id) is None:
+        cancelled = runtime.queue.cancel(job_id)
+    elif job.status == "running":
+        raise HTTPException(409, f"job {job_id} is running in the server's memory and cannot be stopped")
+    else:
+        cancelled = runtime.jobs.cancel(job_id)
+    return _visible(cancelled, who).to_dict()
 
 
 @router.get("/api/jobs/{job_id}/result", dependencies=[allow(Role.viewer)], summary="Download a job's result")
-async def job_result(request: Request, job_id: str, who: Caller, errors: bool = False) -> FileResponse:
-    job = _visible(runtime_of(request).jobs.get(job_id), who)
+def job_result(request: Request, job_id: str, who: Caller, errors: bool = False) -> FileResponse:
+    job = _visible(_find_job(runtime_of(request), job_id), who)
     if job.result.get("deleted"):
         raise HTTPException(410, f"job {job_id}'s files were deleted after the retention period")
     if job.status != "done" or job.result_path is None:
@@ -240,9 +282,6 @@ async def metrics(request: Request) -> Response:
     current = runtime.index.current
     m = runtime.metrics
     m.index_ready.set(1 if current else 0)
-    m.index_builds.set(runtime.index.builds)
-    if current is not None:
-        m.index_listings.set(len(current.screener.index.entities))
     return Response(m.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

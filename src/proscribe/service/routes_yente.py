@@ -26,7 +26,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from followthemoney import model
 from followthemoney.types import registry
+from rapidfuzz import fuzz
 
+from proscribe.matching.normalize import tokens
 from proscribe.matching.score import Query as ScreenQuery
 from proscribe.screening.batch import RowError, clean_birth_date, clean_country
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Hit
@@ -394,10 +396,8 @@ async def search(
 ) -> JSONResponse:
     """Listings whose names match ``q`` (all listings when ``q`` is empty), with facet counts."""
     current = loaded(request)
-    catalog = current.catalog
-    scope = scope_of(catalog, dataset, include_dataset, exclude_dataset)
-    wanted = model.get(schema)
-    if wanted is None:
+    scope = scope_of(current.catalog, dataset, include_dataset, exclude_dataset)
+    if model.get(schema) is None:
         raise HTTPException(400, f"unknown schema {schema!r}")
     facet_names = FACETS[:3] if facets is None else facets
     for name in facet_names:
@@ -406,56 +406,130 @@ async def search(
     since = _changed_since(changed_since)
     if q.strip():
         runtime_of(request).config.bounds.check_name(q.strip(), "q")
-        query = ScreenQuery(name=q.strip(), kind=KINDS.get(schema))
-        hits = await run_in_threadpool(
-            current.screener.screen, query, threshold=0.1, limit=MAX_LIMIT + 9500, datasets=scope
-        )
-        found = [catalog.docs[h.entity_id] for h in hits if h.entity_id in catalog.docs]
-        # the index holds what is designated today; listings whose sanctions ended are still on
-        # their lists and found by their names' words
+    # the whole search (scoring, the word index, filters, facets) runs in a worker thread, so the
+    # event loop keeps answering /match and the rest while it is done
+    data = await run_in_threadpool(
+        search_listings,
+        current,
+        q=q.strip(),
+        scope=scope,
+        schema=schema,
+        countries={c.lower() for c in countries or []},
+        topics=set(topics or []),
+        since=since,
+        limit=limit,
+        offset=offset,
+        facet_names=list(facet_names),
+        fuzzy=fuzzy,
+    )
+    return JSONResponse(data)
+
+
+#: how many of the screener's candidates ``/search?fuzzy=true`` scores
+SEARCH_SCORED = 50
+
+
+def search_listings(
+    current: Loaded,
+    *,
+    q: str,
+    scope: set[str],
+    schema: str,
+    countries: set[str],
+    topics: set[str],
+    since: str | None,
+    limit: int,
+    offset: int,
+    facet_names: list[str],
+    fuzzy: bool = False,
+) -> dict[str, Any]:
+    """The answer of ``/search``: the listings whose names carry every word of ``q`` (a word of the
+    query matches a listed word it begins, both folded as the matcher folds them), closest names
+    first, from the catalog's word index; with ``fuzzy``, the screener's best candidates for ``q``
+    come first (spelling variants, other scripts); without ``q``, every listing in caption order.
+    Then filtered, counted by facet, and paged."""
+    catalog = current.catalog
+    wanted = model.get(schema)
+    found: list[EntityDoc] = []
+    if q:
+        words = tokens(q)
+        if fuzzy:
+            query = ScreenQuery(name=q, kind=KINDS.get(schema))
+            hits = current.screener.screen(
+                query, threshold=0.1, limit=max(SEARCH_SCORED, offset + limit), datasets=scope
+            )
+            found = [catalog.docs[h.entity_id] for h in hits if h.entity_id in catalog.docs]
         seen = {d.id for d in found}
-        words = q.lower().split()
-        found += sorted(
-            (
-                d
-                for d in catalog.docs.values()
-                if d.id not in seen and d.dataset in scope and all(w in d.search_text for w in words)
-            ),
-            key=lambda d: d.caption,
-        )
+        joined = " ".join(words)
+        lexical = [d for d in catalog.with_words(words) if d.id not in seen]
+        # closest caption first; ties in caption order (the word index's order; the sort is stable)
+        lexical.sort(key=lambda d: -fuzz.token_sort_ratio(joined, d.caption_words))
+        found += lexical
     else:
-        found = sorted((d for d in catalog.docs.values() if d.dataset in scope), key=lambda d: d.caption)
-    want_countries = {c.lower() for c in countries or []}
-    want_topics = set(topics or [])
+        # browsing without a name: the same few filter sets again and again, on a catalog that
+        # never changes once built, so their outcome is kept with the catalog
+        key = (frozenset(scope), schema, frozenset(countries), frozenset(topics), since, tuple(facet_names))
+        browsed = catalog.browse_memo.get(key)
+        if browsed is None:
+            browsed = _filter_and_count(
+                catalog, catalog.by_caption, scope, wanted, countries, topics, since, facet_names
+            )
+            if len(catalog.browse_memo) < 256:
+                catalog.browse_memo[key] = browsed
+        docs, counted = browsed
+        return _page(catalog, docs, counted, limit, offset)
+    docs, counted = _filter_and_count(catalog, found, scope, wanted, countries, topics, since, facet_names)
+    return _page(catalog, docs, counted, limit, offset)
+
+
+def _filter_and_count(
+    catalog: Catalog,
+    found: list[EntityDoc],
+    scope: set[str],
+    wanted: Any,
+    countries: set[str],
+    topics: set[str],
+    since: str | None,
+    facet_names: list[str],
+) -> tuple[list[EntityDoc], dict[str, Counter[str]]]:
+    whole = len(scope) == len(catalog.lists)
+    thing = wanted is None or wanted.name == "Thing"
     docs = [
         d
         for d in found
-        if (schema == "Thing" or _is_a(d.schema, wanted))
-        and (not want_countries or want_countries & d.countries)
-        and (not want_topics or want_topics.intersection(d.topics))
+        if (whole or d.dataset in scope)
+        and (thing or _is_a(d.schema, wanted))
+        and (not countries or countries & d.countries)
+        and (not topics or topics.intersection(d.topics))
         and (since is None or (d.last_change or "") >= since)
     ]
     counted: dict[str, Counter[str]] = {name: Counter() for name in facet_names}
-    for d in docs:
-        for name in facet_names:
-            if name == "countries":
-                counted[name].update(d.countries)
-            elif name == "topics":
-                counted[name].update(d.topics)
-            elif name == "datasets":
-                counted[name][d.dataset] += 1
-            else:
-                counted[name][d.schema] += 1
+    for name in facet_names:
+        counter = counted[name]
+        if name == "countries":
+            for d in docs:
+                counter.update(d.countries)
+        elif name == "topics":
+            for d in docs:
+                counter.update(d.topics)
+        elif name == "datasets":
+            counter.update(d.dataset for d in docs)
+        else:
+            counter.update(d.schema for d in docs)
+    return docs, counted
+
+
+def _page(
+    catalog: Catalog, docs: list[EntityDoc], counted: dict[str, Counter[str]], limit: int, offset: int
+) -> dict[str, Any]:
     page = docs[offset : offset + limit]
-    return JSONResponse(
-        {
-            "results": [catalog.entity(d) for d in page],
-            "facets": {name: _facet(name, counted[name]) for name in facet_names},
-            "total": {"value": len(docs), "relation": "eq"},
-            "limit": limit,
-            "offset": offset,
-        }
-    )
+    return {
+        "results": [catalog.entity(d) for d in page],
+        "facets": {name: _facet(name, counter) for name, counter in counted.items()},
+        "total": {"value": len(docs), "relation": "eq"},
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 from sqlalchemy.orm import Session
@@ -12,10 +13,11 @@ from sqlalchemy.orm import Session
 from proscribe.private_files import SECRET_FILE_ENV, read_or_create_secret
 from proscribe.service.auth import Authenticator
 from proscribe.service.config import ServiceConfig
-from proscribe.service.index import IndexHolder
+from proscribe.service.index import IndexHolder, Loaded
 from proscribe.service.jobs import JobManager
-from proscribe.service.metrics import Metrics
-from proscribe.service.ratelimit import RateLimiter
+from proscribe.service.metrics import Metrics, serve_metrics
+from proscribe.service.queue import DurableJobs
+from proscribe.service.ratelimit import RateLimiter, RedisRateLimiter
 from proscribe.store import Store, users
 from proscribe.store.audit import Setting
 
@@ -65,19 +67,47 @@ class Runtime:
             self.first_start = FirstStart(config.admin_username, password)
         self.secret_key = config.secret_key or _session_secret(config, store)
         self.auth = Authenticator(self)
-        self.limiter = RateLimiter(config.rate, config.burst)
-        self.index = IndexHolder(store, config.index_cache, config.refresh_seconds)
+        self.limiter: RateLimiter | RedisRateLimiter = (
+            RedisRateLimiter(config.redis_url, config.rate, config.burst)
+            if config.redis_url
+            else RateLimiter(config.rate, config.burst)
+        )
+        self.metrics = Metrics()
+        self.index = IndexHolder(store, config.index_cache, config.refresh_seconds, on_loaded=self._loaded)
         jobs_dir = config.jobs_dir or Path(user_data_dir("proscribe")) / "jobs"
         self.jobs = JobManager(jobs_dir, retention=config.job_retention)
-        self.metrics = Metrics()
+        #: batch screening jobs on RQ (with Redis): durable, shared by every worker, cancellable
+        self.queue = (
+            DurableJobs(config.redis_url, name=config.queue_name, retention=config.job_retention)
+            if config.redis_url
+            else None
+        )
+        self._metrics_server: Any = None
 
     @classmethod
     def open(cls, config: ServiceConfig) -> Runtime:
         return cls(config, Store.open(config.db))
 
+    def _loaded(self, loaded: Loaded) -> None:
+        m = self.metrics
+        m.index_ready.set(1)
+        m.index_builds.set(self.index.builds)
+        m.index_listings.set(len(loaded.screener.index.entities))
+
     def start(self) -> None:
+        self.metrics.index_ready.set(0)
+        # one worker answers scrapes itself; with several, ``proscribe serve`` does for them all
+        if self.config.metrics_port and self.config.workers <= 1:
+            self._metrics_server = serve_metrics(
+                self.config.metrics_port, self.config.host, self.metrics.registry
+            )
         self.index.start()
 
     def stop(self) -> None:
         self.index.stop()
         self.jobs.shutdown()
+        if self._metrics_server is not None:
+            server, _thread = self._metrics_server
+            server.shutdown()
+            server.server_close()
+            self._metrics_server = None

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -46,6 +47,9 @@ __all__ = [
     "NotFound",
     "Store",
 ]
+
+
+log = logging.getLogger("proscribe.store")
 
 
 class Store:
@@ -87,7 +91,7 @@ class Store:
         progress: Callable[[int], None] | None = None,
         published_at: datetime | None = None,
     ) -> ImportResult:
-        return apply_list(
+        result = apply_list(
             self.engine,
             parsed,
             as_of=as_of,
@@ -97,6 +101,9 @@ class Store:
             progress=progress,
             published_at=published_at,
         )
+        # one structured record per import (the service's JSON logs carry it)
+        log.info("list imported", extra={"event": "list.import", "user": user, **result.to_dict()})
+        return result
 
     def import_path(
         self,
