@@ -167,31 +167,33 @@ def _query(r: dict[str, str]) -> Any:
     return Query(r["name"], kind=r["type"] or None, id=r["id"])
 
 
-def probe_build() -> dict[str, Any]:
-    """In a fresh process: build the index from the store, report peak memory."""
+def probe_build(trace: bool) -> dict[str, Any]:
+    """In a fresh process: build the index from the store as ``Screener.from_store`` does (records
+    streamed into ``Index.build``), report the process's peak resident memory (VmHWM) or, with
+    ``trace``, the peak of Python allocations during the build (tracemalloc slows it and adds its
+    own memory, so the two are measured in separate processes)."""
     import tracemalloc
 
     from proscribe.matching.index import Index
 
     store = open_store()
-    records = list(store.iter_designated(None, None))
-    rss_records = _status("VmRSS")
-    tracemalloc.start()
+    before = _status("VmHWM")
+    if trace:
+        tracemalloc.start()
     t0 = time.perf_counter()
-    index = Index.build(records)
+    index = Index.build(store.iter_designated(None, None))
     took = time.perf_counter() - t0
-    _cur, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    out: dict[str, Any] = {"names": len(index.names), "vocab": len(index.vocab), "load": load()}
+    if trace:
+        out["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    else:
+        out["build_s"] = took
+        out["vmhwm_before_mb"] = before
+        out["vmhwm_mb"] = _status("VmHWM")
+        out["rss_after_mb"] = _status("VmRSS")
     store.close()
-    return {
-        "build_s": took,
-        "names": len(index.names),
-        "vocab": len(index.vocab),
-        "tracemalloc_peak_mb": peak / 2**20,
-        "rss_records_mb": rss_records,
-        "vmhwm_mb": _status("VmHWM"),
-        "load": load(),
-    }
+    return out
 
 
 def _status(field: str) -> float:
@@ -201,10 +203,18 @@ def _status(field: str) -> float:
     return float("nan")
 
 
+def compiled() -> bool | None:
+    """Whether the C hot path is in use (None: a checkout from before it, measured for comparison
+    with ``PYTHONPATH=that/src python bench/speed.py --probe ...``)."""
+    try:
+        from proscribe.matching import fast
+    except ImportError:
+        return None
+    return fast.COMPILED
+
+
 def probe_queries(n: int) -> dict[str, Any]:
     """In a fresh process: one-process loop throughput and single-query latency."""
-    from proscribe.matching import fast
-
     s = screener()
     rows = mix(s.index, n + 6000, seed="speed")
     warm, stream, lat_rows = rows[:1000], rows[1000 : 1000 + n], rows[1000 + n :]
@@ -226,7 +236,7 @@ def probe_queries(n: int) -> dict[str, Any]:
         lat.append(time.perf_counter() - t0)
     lat.sort()
     return {
-        "compiled": fast.COMPILED,
+        "compiled": compiled(),
         "loop_qps": loop,
         "loop_cpu_qps": loop_cpu,
         "loop_n": len(queries),
@@ -242,7 +252,6 @@ def probe_queries(n: int) -> dict[str, Any]:
 
 def probe_batch(n: int, workers: int) -> dict[str, Any]:
     """In a fresh process: ``screen_file`` over the mix with ``workers`` processes."""
-    from proscribe.matching import fast
     from proscribe.screening.batch import screen_file
 
     s = screener()
@@ -260,7 +269,7 @@ def probe_batch(n: int, workers: int) -> dict[str, Any]:
             hit_rows = sum(1 for _ in fh) - 1
     cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(r0, r1, strict=True))
     return {
-        "compiled": fast.COMPILED,
+        "compiled": compiled(),
         "workers": workers,
         "n": n,
         "names_s": n / took,
@@ -288,13 +297,13 @@ def run_probe(args: list[str], pure: bool = False) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--probe", choices=("build", "queries", "batch"))
+    ap.add_argument("--probe", choices=("build", "build-trace", "queries", "batch"))
     ap.add_argument("-n", type=int, default=20_000, help="queries for throughput (default 20,000)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--pure", action="store_true", help="only the pure-Python path")
     args = ap.parse_args()
-    if args.probe == "build":
-        print(json.dumps(probe_build()))
+    if args.probe in ("build", "build-trace"):
+        print(json.dumps(probe_build(args.probe == "build-trace")))
         return
     if args.probe == "queries":
         print(json.dumps(probe_queries(args.n)))
@@ -304,6 +313,7 @@ def main() -> None:
         return
     screener()  # build and cache the index once
     results: dict[str, Any] = {"build": run_probe(["--probe", "build"])}
+    results["build"].update(run_probe(["--probe", "build-trace"]))
     modes = [True] if args.pure else [False, True]
     for pure in modes:
         tag = "pure" if pure else "compiled"
@@ -315,7 +325,8 @@ def main() -> None:
     print(json.dumps(results, indent=1))
     b = results["build"]
     print(
-        f"\nindex build (OFAC + UN): {b['build_s']:.1f} s, peak RSS {b['vmhwm_mb']:.0f} MB, "
+        f"\nindex build (OFAC + UN): {b['build_s']:.1f} s, peak RSS {b['vmhwm_mb']:.0f} MB "
+        f"({b['vmhwm_before_mb']:.0f} MB before the build), "
         f"tracemalloc peak {b['tracemalloc_peak_mb']:.0f} MB, load {b['load'][0]:.2f}"
     )
     print(
