@@ -14,6 +14,9 @@
 
 With no threshold (``threshold <= 0``) every reached name is compared: that is the exhaustive
 search the pruned one is tested against.
+
+The sums of step 2 and the first bound (before the entity's facts are known) run in C when the
+optional extension is built (``fast``), with the same results as the Python loops.
 """
 
 from __future__ import annotations
@@ -53,12 +56,15 @@ class NameArrays:
     kind: bytes
     core_total: array  # type: ignore[type-arg]
     kind_extra: array  # type: ignore[type-arg]
+    #: the coefficients ``kind_extra`` was made with (made again if they change, as in a calibration)
+    coefs: tuple[float, ...]
 
 
 def name_arrays(index: Index) -> NameArrays:
     """``NameArrays`` of an index, made on first use and kept on it (not pickled)."""
+    coefs = tuple(COEF[f] for f in NAME_KIND_FEATURE.values())
     found = index.derived.get("name_arrays")
-    if isinstance(found, NameArrays) and len(found.kind) == len(index.names):
+    if isinstance(found, NameArrays) and len(found.kind) == len(index.names) and found.coefs == coefs:
         return found
     ents = index.entities
     kinds = bytes(KIND_CODE.get(ents[n.entity].kind, 255) for n in index.names)
@@ -67,7 +73,7 @@ def name_arrays(index: Index) -> NameArrays:
     for n in index.names:
         feature = NAME_KIND_FEATURE.get(n.kind)
         extra.append(COEF[feature] if feature else 0.0)
-    arrays = NameArrays(kinds, core, extra)
+    arrays = NameArrays(kinds, core, extra, coefs)
     index.derived["name_arrays"] = arrays
     return arrays
 
