@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/evalsets.py
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/realsets.py
 	$(BIN)/python bench/realbench.py
 	$(BIN)/python bench/service.py

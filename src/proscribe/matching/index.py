@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from proscribe.matching import rarity
+from proscribe.matching import fast, rarity
 from proscribe.matching.entities import ListedEntity, ListedName, core_floor, listed_from_record
 from proscribe.matching.normalize import abjad_key, digits_and_letters, keys
 from proscribe.matching.tokensim import (
@@ -66,6 +66,8 @@ class Index:
     built_from: dict[str, object] = field(default_factory=dict)
     _expansions: dict[tuple[str, bool, bool], Expansion] = field(default_factory=dict, repr=False)
     _hits: dict[tuple[str, bool, bool], dict[int, float]] = field(default_factory=dict, repr=False)
+    #: what other modules derive from the index and keep with it (``search.name_arrays``); not pickled
+    derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, records: Iterable[Record], built_from: dict[str, object] | None = None) -> Index:
@@ -191,13 +193,8 @@ class Index:
         found = self._hits.get(ck)
         if found is not None:
             return found
-        out: dict[int, float] = {}
-        vw = self.vocab_weight
-        for vid, sim in self.expand(token, abjad, joined).items():
-            c = sim * min(weight, vw[vid])
-            for nid in self.postings[vid]:
-                if out.get(nid, 0.0) < c:
-                    out[nid] = c
+        items = list(self.expand(token, abjad, joined).items())
+        out = fast.merge_hits(items, self.postings, self.vocab_weight, weight, len(self.names))
         if len(self._hits) > CACHE_SIZE:
             self._hits.clear()
         self._hits[ck] = out
@@ -214,4 +211,9 @@ class Index:
         state = dict(self.__dict__)
         state["_expansions"] = {}  # caches, rebuilt on use
         state["_hits"] = {}
+        state["derived"] = {}
         return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("derived", {})

@@ -14,16 +14,23 @@
 
 With no threshold (``threshold <= 0``) every reached name is compared: that is the exhaustive
 search the pruned one is tested against.
+
+The sums of step 2 and the first bound (before the entity's facts are known) run in C when the
+optional extension is built (``fast``), with the same results as the Python loops.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
+from dataclasses import dataclass
 
+from proscribe.matching import fast
 from proscribe.matching.index import Index
 from proscribe.matching.score import (
     COEF,
+    MAX_EVIDENCE,
     NAME_KIND_FEATURE,
     Comparison,
     Query,
@@ -35,6 +42,40 @@ from proscribe.matching.score import (
     fact_logit,
     logit,
 )
+
+#: entity kinds as the compiled path sees them (one byte per name)
+KIND_CODE = {"person": 0, "organization": 1, "vessel": 2, "aircraft": 3}
+#: the code of a kind no name has
+NO_KIND = 254
+
+
+@dataclass(frozen=True)
+class NameArrays:
+    """Per-name facts the compiled path reads: kind code, core weight, weak/previous-name logit."""
+
+    kind: bytes
+    core_total: array  # type: ignore[type-arg]
+    kind_extra: array  # type: ignore[type-arg]
+    #: the coefficients ``kind_extra`` was made with (made again if they change, as in a calibration)
+    coefs: tuple[float, ...]
+
+
+def name_arrays(index: Index) -> NameArrays:
+    """``NameArrays`` of an index, made on first use and kept on it (not pickled)."""
+    coefs = tuple(COEF[f] for f in NAME_KIND_FEATURE.values())
+    found = index.derived.get("name_arrays")
+    if isinstance(found, NameArrays) and len(found.kind) == len(index.names) and found.coefs == coefs:
+        return found
+    ents = index.entities
+    kinds = bytes(KIND_CODE.get(ents[n.entity].kind, 255) for n in index.names)
+    core = array("d", (n.core_total for n in index.names))
+    extra = array("d")
+    for n in index.names:
+        feature = NAME_KIND_FEATURE.get(n.kind)
+        extra.append(COEF[feature] if feature else 0.0)
+    arrays = NameArrays(kinds, core, extra, coefs)
+    index.derived["name_arrays"] = arrays
+    return arrays
 
 
 def _best_facts(query: Query) -> float:
@@ -64,41 +105,60 @@ def compare_reading(index: Index, query: Query, reading: Reading, threshold: flo
     order = sorted(range(len(slots)), key=lambda k: len(hits[k]))
     gather = order
     if floor > -math.inf:
+        best_of = [max(h.values(), default=0.0) for h in hits]
         for cut in range(1, len(order)):
             rest = order[cut:]
             covered = {p for k in rest for p in slots[k].positions}
             unreached = sum(extra_of[p] for p in name_positions if p not in covered)
-            most = sum(max(hits[k].values(), default=0.0) for k in rest)
+            most = sum(best_of[k] for k in rest)
             if bound(most, most, unreached, best_facts) < floor:
                 gather = order[:cut]
                 break
-    evidence: dict[int, float] = defaultdict(float)
-    for k in gather:
-        for nid, c in hits[k].items():
-            evidence[nid] += c
-    if len(gather) < len(order):
-        for k in order[len(gather) :]:
-            h = hits[k]
-            for nid in evidence:
-                extra = h.get(nid)
-                if extra:
-                    evidence[nid] += extra
+    gathered = [hits[k] for k in gather]
+    others = [hits[k] for k in order[len(gather) :]]
     kind = query.kind
-    facts_of: dict[int, float] = {}
-    per_entity: dict[int, list[int]] = defaultdict(list)
     names = index.names
     entities = index.entities
-    for nid, ev in evidence.items():
+    # every reached name with its evidence; when pruning, names of another kind and names whose
+    # bound is under the threshold (before facts) are left out here already
+    if fast.COMPILED:
+        arrays = name_arrays(index)
+        nids, evs = fast.evidence(
+            gathered,
+            others,
+            len(names),
+            floor > -math.inf,
+            arrays.kind,
+            KIND_CODE.get(kind, NO_KIND) if kind else -1,
+            arrays.core_total,
+            arrays.kind_extra,
+            bound.base,
+            COEF["evidence"],
+            COEF["listed_cover"],
+            COEF["query_cover"],
+            MAX_EVIDENCE,
+            bound.initial_bonus,
+            bound.q_total,
+            best_facts,
+            floor,
+        )
+        prefiltered = floor > -math.inf
+    else:
+        nids, evs = fast.evidence_py(gathered, others, len(names), None)
+        prefiltered = False
+    facts_of: dict[int, float] = {}
+    per_entity: dict[int, list[int]] = defaultdict(list)
+    for nid, ev in zip(nids, evs, strict=True):
         name = names[nid]
         ent = name.entity
-        if kind and entities[ent].kind != kind:
+        if not prefiltered and kind and entities[ent].kind != kind:
             if floor == -math.inf:
                 per_entity.setdefault(ent, [])
             continue
         if floor > -math.inf:
             kind_feature = NAME_KIND_FEATURE.get(name.kind)
             extra = COEF[kind_feature] if kind_feature else 0.0
-            if bound(ev, name.core_total, 0, best_facts + extra) < floor:
+            if not prefiltered and bound(ev, name.core_total, 0, best_facts + extra) < floor:
                 continue
             facts = facts_of.get(ent)
             if facts is None:

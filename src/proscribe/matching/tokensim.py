@@ -94,10 +94,16 @@ def token_similarity(q: str, c: str, abjad: bool = False) -> tuple[float, str]:
         return 1.0, "same"
     if len(q) == 1 or len(c) == 1:
         return (INITIAL_SIMILARITY, "initial") if q[0] == c[0] else (0.0, "")
-    if not reachable(q, c, abjad):
+    # ``reachable``, with the shared key computed once for both uses
+    shared = _shared_key(q, c)
+    if not (
+        shared
+        or (abjad and abjad_key(q) == abjad_key(c))
+        or (min(len(q), len(c)) >= PREFIX_MIN_TOKEN and q[:PREFIX_LENGTH] == c[:PREFIX_LENGTH])
+        or one_edit_apart(q, c)
+    ):
         return 0.0, ""
     jw = JaroWinkler.normalized_similarity(q, c)
-    shared = _shared_key(q, c)
     if shared and jw >= VARIANT_CUTOFF.get(len(shared), VARIANT_CUTOFF_LONG):
         return max(VARIANT_FLOOR, jw), "variant"
     if abjad:

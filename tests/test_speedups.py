@@ -1,0 +1,105 @@
+"""The compiled hot path (``proscribe.matching._speedups``) and the pure-Python fallback give the same
+results, hit for hit and score for score, on real queries against the real OFAC 2021 and UN 2026 lists."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from proscribe.matching import fast
+from proscribe.screening import Query, Screener
+
+
+def _variant(rng: random.Random, name: str) -> str:
+    words = name.replace(",", " ").split()
+    how = rng.randrange(4)
+    if how == 0 and len(words) > 1:
+        words = words[1:] + words[:1]
+    elif how == 1:
+        w = rng.randrange(len(words))
+        if len(words[w]) > 3:
+            i = rng.randrange(len(words[w]))
+            words[w] = words[w][:i] + rng.choice("aeiour") + words[w][i + 1 :]
+    elif how == 2 and len(words) > 2:
+        del words[rng.randrange(1, len(words) - 1)]
+    else:
+        words.append(rng.choice(("KC", "LONDON", "PAYMENT REF")))
+    return " ".join(words)
+
+
+@pytest.fixture(scope="module")
+def queries(screener: Screener, shared_data: Path) -> list[Query]:
+    """600 real queries: listed names in every script the lists use, variants of them, and names
+    of the US Commerce Denied Persons List (mostly on neither list)."""
+    rng = random.Random(20261203)
+    index = screener.index
+    texts = sorted({n.text for n in index.names})
+    kinds = {n.text: index.entities[n.entity].kind for n in index.names}
+    listed = rng.sample(texts, 200)
+    out = [Query(t, kind=kinds[t] if i % 2 else None) for i, t in enumerate(listed)]
+    out += [Query(_variant(rng, t)) for t in rng.sample(texts, 200)]
+    with open(shared_data / "misc" / "bis-dpl.txt", encoding="utf-8", errors="replace") as fh:
+        others = [r["Name"].strip() for r in csv.DictReader(fh, delimiter="\t") if r.get("Name")]
+    out += [Query(t, kind="person") for t in rng.sample(others, 200)]
+    return out
+
+
+def _results(
+    screener: Screener, queries: list[Query], threshold: float | None
+) -> list[list[tuple[object, ...]]]:
+    index = screener.index
+    index._hits.clear()  # the per-word credit is computed by the path under test, not reused
+    out = []
+    for q in queries:
+        if threshold is None:
+            comps = screener.compare_all(q)
+            out.append([(c.entity.entity_id, c.score, c.features) for c in comps])
+        else:
+            hits = screener.screen(q, threshold=threshold, limit=20)
+            out.append([(h.entity_id, h.score, h.matched_name, h.explanation, h.features) for h in hits])
+    index._hits.clear()
+    return out
+
+
+needs_compiled = pytest.mark.skipif(not fast.COMPILED, reason="the C extension is not built here")
+
+
+@needs_compiled
+def test_compiled_and_pure_python_give_the_same_hits(
+    screener: Screener, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = _results(screener, queries, 0.3)
+    low = _results(screener, queries[::3], 0.1)
+    monkeypatch.setattr(fast, "_C", None)
+    monkeypatch.setattr(fast, "COMPILED", False)
+    assert _results(screener, queries, 0.3) == compiled
+    assert _results(screener, queries[::3], 0.1) == low
+    # the queries are not all misses: most listed names and variants alert
+    assert sum(1 for r in compiled if r) > 300
+
+
+@needs_compiled
+def test_compiled_and_pure_python_give_the_same_exhaustive_search(
+    screener: Screener, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample = queries[::20]
+    compiled = _results(screener, sample, None)
+    monkeypatch.setattr(fast, "_C", None)
+    monkeypatch.setattr(fast, "COMPILED", False)
+    assert _results(screener, sample, None) == compiled
+
+
+def test_the_pure_python_path_can_be_forced() -> None:
+    env = dict(os.environ, PROSCRIBE_PURE_PYTHON="1")
+    code = "from proscribe.matching import fast; print(fast.COMPILED)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    env.pop("PROSCRIBE_PURE_PYTHON")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(fast.COMPILED)
