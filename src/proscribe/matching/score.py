@@ -59,6 +59,11 @@ COEF: dict[str, float] = {
     "miss_given": -0.301,
     "miss_other": -0.418,
     "extra": -0.712,
+    # extra query words and query cover left short (1 - query_cover) while listed name words are
+    # missing too: one name written for another ("Ali Hassan KARIMI" for "Ali Hassan MAHMOUD"), not
+    # a listed name with words around it ("Hadi DEHGHAN LAGOS PARIS", "QASEM David John SOLEIMANI")
+    "swap_extra": 0.0,
+    "swap_uncovered": 0.0,
     # sum over pairs of (1 - similarity): spelling variants and typos are a little less sure
     "fuzz": 0.0,
     # the listed name is a weak alias (OFAC's "low quality" a.k.a.) or a former name
@@ -86,6 +91,8 @@ NEGATIVE_FEATURES = (
     "miss_given",
     "miss_other",
     "extra",
+    "swap_extra",
+    "swap_uncovered",
     "fuzz",
     "weak_alias",
     "previous_name",
@@ -235,6 +242,8 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
     fuzz = 0.0
     # evidence credited to each listed position (a pair written together shares it by weight)
     at: dict[int, float] = {}
+    # listed words paired with a query initial, and what they count for in the cover
+    initialled: dict[int, float] = {}
     for sim, _rank, qi, li, how in cands:
         slot = reading.slots[qi]
         vid, lpos, lw = lslots[li]
@@ -248,7 +257,12 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
         if not how:
             how = token_similarity(slot.text, ltext, reading.abjad)[1] or "variant"
         if len(slot.text) == 1 or len(ltext) == 1:
-            lw = min(lw, rarity.INITIAL_WEIGHT)
+            letter = slot.text if len(slot.text) == 1 else ltext
+            lw = min(lw, rarity.weight(letter))
+            if len(slot.text) == 1 and len(lpos) == 1:
+                # the query could say no more of this listed word than its initial: the word
+                # counts in the listed name's cover as much as the initial can ("N. Guillou")
+                initialled[lpos[0]] = lw
         e = sim * min(slot.weight, lw)
         evidence += e
         for p in lpos:
@@ -268,7 +282,7 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
         # of names) is often written with one of them: "Nicolas MADURO" for "MADURO MOROS,
         # Nicolas". Once one is matched the others are like middle names (``core_floor``).
         core -= {j for j in name.family if j not in l_used}
-    core_total = sum(lweights[j] for j in counted if j in core) or 1.0
+    core_total = sum(initialled.get(j, lweights[j]) for j in counted if j in core) or 1.0
     q_total = (
         sum(w if p in q_used else min(w, UNMATCHED_COVER_WEIGHT) for p, w in enumerate(reading.weights))
         or 1.0
@@ -301,6 +315,10 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
         if i not in q_used and reading.roles[i] == "name" and t not in q_words
     ]
     features["extra"] = sum(extra_weight(reading.weights[i]) for i in extra)
+    if left_names and (extra or features["query_cover"] < 1.0):
+        # words on both sides left over: a swap, which says more against than words only added
+        features["swap_extra"] = features["extra"]
+        features["swap_uncovered"] = 1.0 - features["query_cover"]
     features["fuzz"] = fuzz
     kind_feature = NAME_KIND_FEATURE.get(name.kind)
     if kind_feature:
@@ -367,16 +385,18 @@ class ScoreBound:
         # the least the query's words can weigh in ``query_cover`` (every word unmatched)
         self.q_total = sum(min(w, UNMATCHED_COVER_WEIGHT) for w in reading.weights) or 1.0
         self.base = COEF["intercept"]
-        self.initial_bonus = sum(
-            INITIAL_SIMILARITY * rarity.INITIAL_WEIGHT for t in reading.tokens if len(t) == 1
-        )
+        initials = [t for t in reading.tokens if len(t) == 1]
+        self.initial_bonus = sum(INITIAL_SIMILARITY * rarity.weight(t) for t in initials)
+        # a listed word paired with an initial counts in the cover as little as the initial
+        # (``align``), so the name's core weight bounds nothing then: the cover may reach 1
+        self.initials = bool(initials)
 
     def __call__(self, evidence: float, core_total: float, unreached: float, facts: float) -> float:
         ev = evidence + self.initial_bonus
         return (
             self.base
             + COEF["evidence"] * min(ev, MAX_EVIDENCE) / 10.0
-            + COEF["listed_cover"] * min(1.0, ev / (core_total or 1.0))
+            + COEF["listed_cover"] * (1.0 if self.initials else min(1.0, ev / (core_total or 1.0)))
             + COEF["query_cover"] * min(1.0, ev / self.q_total)
             + COEF["extra"] * unreached
             + facts
@@ -405,6 +425,8 @@ class Comparison:
     listed_left: list[str] = field(default_factory=list)
     #: for a name found in free text: the words of the text that matched
     window: str | None = None
+    #: the calibrated score, before an exact listed name lifted it to ``EXACT_NAME_SCORE``
+    calibrated: float | None = None
 
     @property
     def reasons(self) -> list[str]:
@@ -501,7 +523,7 @@ def compare(
     features: dict[str, float] = dict(best.features) if best is not None else {}
     features.update(facts)
     total = (best_logit if best is not None else COEF["intercept"]) + fact_logit(facts)
-    score = sigmoid(total)
+    score = calibrated = sigmoid(total)
     if score < EXACT_NAME_SCORE and not any(facts.get(k) for k in CONFLICTS):
         exact = set(index.exact_names(reading.tokens))
         if any(nid in exact for nid in name_ids):
@@ -517,4 +539,5 @@ def compare(
         rel,
         query_left=best.query_left if best else [],
         listed_left=best.listed_left if best else [],
+        calibrated=calibrated,
     )
