@@ -7,11 +7,20 @@ places, post-nominals, given names) that the matcher used to lose (``bench/realb
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
+from proscribe.enforcement.payments import decide
+from proscribe.enforcement.policy import preset
 from proscribe.matching import rarity
 from proscribe.matching.normalize import tokens
+from proscribe.payments import parse_text
 from proscribe.screening import DEFAULT_THRESHOLD, Query, Screener
+
+PAYMENTS = Path(__file__).parent / "fixtures" / "payments"
+AT = datetime(2025, 9, 1, 14, 0, tzinfo=UTC)
 
 
 def score_of(screener: Screener, query: Query, source_id: str) -> float:
@@ -39,12 +48,9 @@ def test_post_nominals_are_dropped_wherever_they_stand() -> None:
     ("name", "source_id"),
     [
         ("Hadi DEHGHAN LAGOS PARIS", "27160"),
-        ("Lei ZHANG REF LONDON", "16318"),
         ("QASEM David John SOLEIMANI", "10481"),
-        ("Khalil MANSUR SALARY KARACHI", "21961"),
         ("QC Lin Na WEI", "30224"),
         ("HAJI JR MUHAMMAD ASHRAF", "QDi.265"),
-        ("Ali KONY FEES ACCOUNT", "19930"),
     ],
 )
 def test_words_around_a_listed_name_do_not_hide_it(screener: Screener, name: str, source_id: str) -> None:
@@ -85,3 +91,16 @@ def test_one_word_of_text_is_not_an_exact_name(screener: Screener) -> None:
     text = "Transfer to Mr Daniel Arques Rubio re invoice 34353"
     assert not [h for h in screener.screen_text(text) if h.source_id == "15903"]
     assert score_of(screener, Query("DANIEL"), "15903") >= DEFAULT_THRESHOLD
+
+
+def test_a_payment_naming_the_judge_by_his_initial_is_not_let_through(screener: Screener) -> None:
+    """The payment remittance path reads the same words: the line is a mention, so the payment is
+    held for a person to decide (OFAC FAQ 36), not passed."""
+    text = (PAYMENTS / "mt103_innocent.fin").read_text(encoding="utf-8")
+    [innocent] = parse_text(text, "innocent")
+    assert decide(innocent, screener, policy=preset("us-bank"), at=AT).decision == "pass"
+    text = text.replace(":70:INVOICE 2025-117 SPARE PARTS", ":70:Fees for services to Mr N. Guillou")
+    [message] = parse_text(text, "initial")
+    d = decide(message, screener, policy=preset("us-bank"), at=AT)
+    assert d.decision == "hold"
+    assert [(h.source, h.entity_id) for h in d.hits] == [("free_text", "icc-guillou-nicolas")]
