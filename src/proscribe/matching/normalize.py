@@ -42,6 +42,10 @@ HONORIFICS = frozenset(
 
 #: degrees and post-nominals: after a name they say nothing about who it is ("KC" is King's Counsel)
 SUFFIXES = frozenset("jr sr esq phd md ii iii iv kc qc mp obe cbe mbe mr mrs ms".split())
+#: post-nominals that are never a name or part of one: dropped wherever they stand, not only at the
+#: end ("HAJI JR MUHAMMAD ASHRAF", "QC Lin Na WEI" in a payment field); "md" (Md for Mohammed in
+#: Bangladesh), "mp" and the orders (Obe is a Yoruba name) are left where they could be a name
+POST_NOMINALS = frozenset("jr sr esq phd kc qc".split())
 
 # Particles that join a name to the next part. They are kept (al-Hassan is not Hassan) but weigh
 # little, and "al hassan" also matches "alhassan".
@@ -247,6 +251,8 @@ def _raw_words(name: str) -> list[str]:
 def _strip_titles(out: list[str]) -> list[str]:
     # titles stand before a name (Sheikh, Dr., Mullah) and degrees after it (Jr., PhD, KC); in the
     # middle the same word is often a family name (Muhammad HAJJI, Ali SHEIKH)
+    if len(out) > 1 and any(t in POST_NOMINALS for t in out):
+        out = [t for t in out if t not in POST_NOMINALS] or out[:1]
     start = 0
     while start < len(out) - 1 and out[start] in HONORIFICS:
         start += 1

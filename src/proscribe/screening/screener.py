@@ -207,7 +207,12 @@ class Screener:
         """
         best: dict[int, Comparison] = {}
         for window in text_windows(self.index, text):
+            # one word of a text ("SEP", "DANIEL") is not a name written exactly, even when a
+            # listing has that one word as a name: it keeps its calibrated score
+            single = len(tokens(window)) < 2
             for comp in self.compare_all(Query(window), threshold):
+                if single and comp.calibrated is not None:
+                    comp.score = comp.calibrated
                 key = id(comp.entity)
                 if key not in best or comp.score > best[key].score:
                     comp.window = window

@@ -1,0 +1,106 @@
+"""Issue 9, classes 2 and 8, on the real OFAC 2021 and UN 2026 lists and the ICC registry: words of
+noise around a listed name, and a listed person named by an initial and a surname in free text.
+
+The examples are listed persons of the benchmark's dev split with the noise it adds (payment words,
+places, post-nominals, given names) that the matcher used to lose (``bench/realbench.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from proscribe.enforcement.payments import decide
+from proscribe.enforcement.policy import preset
+from proscribe.matching import rarity
+from proscribe.matching.normalize import tokens
+from proscribe.payments import parse_text
+from proscribe.screening import DEFAULT_THRESHOLD, Query, Screener
+
+PAYMENTS = Path(__file__).parent / "fixtures" / "payments"
+AT = datetime(2025, 9, 1, 14, 0, tzinfo=UTC)
+
+
+def score_of(screener: Screener, query: Query, source_id: str) -> float:
+    found = [c.score for c in screener.compare_all(query) if c.entity.source_id == source_id]
+    return max(found, default=0.0)
+
+
+def deployed(screener: Screener, name: str, source_id: str) -> bool:
+    """Found by the search as deployed: pruned at the default threshold, among the five best."""
+    return any(h.source_id == source_id for h in screener.screen(Query(name), limit=5))
+
+
+# --- class 2: words of noise around a listed name ---------------------------------------------------
+
+
+def test_post_nominals_are_dropped_wherever_they_stand() -> None:
+    assert tokens("QC Lin Na WEI") == tokens("Lin Na WEI")
+    assert tokens("HAJI JR MUHAMMAD ASHRAF") == tokens("HAJI MUHAMMAD ASHRAF")
+    assert tokens("Ahmad AL-'ABD MOSCOW QC") == tokens("Ahmad AL-'ABD MOSCOW")
+    # not a word that can be a name: Md is how Bangladesh writes Mohammed
+    assert tokens("Md Abdur RAHMAN") == ("md", "abdur", "rahman")
+
+
+@pytest.mark.parametrize(
+    ("name", "source_id"),
+    [
+        ("Hadi DEHGHAN LAGOS PARIS", "27160"),
+        ("QASEM David John SOLEIMANI", "10481"),
+        ("QC Lin Na WEI", "30224"),
+        ("HAJI JR MUHAMMAD ASHRAF", "QDi.265"),
+    ],
+)
+def test_words_around_a_listed_name_do_not_hide_it(screener: Screener, name: str, source_id: str) -> None:
+    assert deployed(screener, name, source_id), name
+
+
+def test_a_name_written_for_another_still_costs(screener: Screener) -> None:
+    """Words added around a listed name cost less than words written instead of the listed ones:
+    "Hadi KARIMI" is not Hadi DEHGHAN, and scores far below "Hadi DEHGHAN LAGOS"."""
+    added = score_of(screener, Query("Hadi DEHGHAN LAGOS", kind="person"), "27160")
+    swapped = score_of(screener, Query("Hadi KARIMI LAGOS", kind="person"), "27160")
+    assert added >= DEFAULT_THRESHOLD
+    assert swapped < 0.05
+
+
+# --- class 8: an initial and a surname in free text -------------------------------------------------
+
+
+def test_an_initial_weighs_what_its_letter_says() -> None:
+    """M starts about one name in ten, N one in 27, Q one in 200 (capped: an initial is not a name)."""
+    assert rarity.weight("m") < rarity.weight("n") < rarity.weight("q") <= rarity.INITIAL_MAX_WEIGHT
+    assert rarity.weight("m") >= rarity.INITIAL_WEIGHT
+
+
+def test_an_initial_and_the_surname_in_remittance_text_alert(screener: Screener) -> None:
+    """The judge designated in August 2025, by his initial, in a payment's remittance line."""
+    hits = screener.screen_text("Fees for services to Mr N. Guillou")
+    assert [h.source_id for h in hits][:1] == ["icc-guillou-nicolas"]
+    assert hits[0].query_name == "Mr N. Guillou"
+    # another initial is another person
+    other = screener.compare_text("Fees for services to Mr A. Guillou")
+    assert all(c.score < DEFAULT_THRESHOLD for c in other if c.entity.source_id == "icc-guillou-nicolas")
+
+
+def test_one_word_of_text_is_not_an_exact_name(screener: Screener) -> None:
+    """A vessel listed as DANIEL is not named by a payment to Mr Daniel Arques Rubio; "Daniel" alone,
+    as a name, still goes to a person (the exact-name floor)."""
+    text = "Transfer to Mr Daniel Arques Rubio re invoice 34353"
+    assert not [h for h in screener.screen_text(text) if h.source_id == "15903"]
+    assert score_of(screener, Query("DANIEL"), "15903") >= DEFAULT_THRESHOLD
+
+
+def test_a_payment_naming_the_judge_by_his_initial_is_not_let_through(screener: Screener) -> None:
+    """The payment remittance path reads the same words: the line is a mention, so the payment is
+    held for a person to decide (OFAC FAQ 36), not passed."""
+    text = (PAYMENTS / "mt103_innocent.fin").read_text(encoding="utf-8")
+    [innocent] = parse_text(text, "innocent")
+    assert decide(innocent, screener, policy=preset("us-bank"), at=AT).decision == "pass"
+    text = text.replace(":70:INVOICE 2025-117 SPARE PARTS", ":70:Fees for services to Mr N. Guillou")
+    [message] = parse_text(text, "initial")
+    d = decide(message, screener, policy=preset("us-bank"), at=AT)
+    assert d.decision == "hold"
+    assert [(h.source, h.entity_id) for h in d.hits] == [("free_text", "icc-guillou-nicolas")]
