@@ -141,21 +141,23 @@ static PyObject *merge_hits(PyObject *self, PyObject *args) {
 }
 
 /* evidence(gather, rest, n_names, filter, name_kind, kind, core_total, kind_extra, base, c_ev,
- *          c_lc, c_qc, max_ev, initial_bonus, q_total, best_facts, floor) -> (nids, evidence)
+ *          c_lc, c_qc, max_ev, initial_bonus, q_total, best_facts, floor, full_cover)
+ *          -> (nids, evidence)
  *
  * gather, rest: lists of dict[int, float] (the slots' hits). Every name in a gather dict gets the
  * sum of its credit over the gather dicts, in their order, then over the rest dicts that hold it.
  * With filter, names of another kind (name_kind[nid] != kind, kind >= 0) and names whose score
- * bound (ScoreBound with unreached = 0) is under floor are left out. Names in the order first
- * seen. */
+ * bound (ScoreBound with unreached = 0) is under floor are left out; full_cover is
+ * ScoreBound.initials (the query has an initial: the listed cover may reach 1 whatever the core).
+ * Names in the order first seen. */
 static PyObject *evidence(PyObject *self, PyObject *args) {
     PyObject *gather, *rest, *name_kind_obj, *core_obj, *extra_obj;
     Py_ssize_t n_names;
-    int filter, kind;
+    int filter, kind, full_cover;
     double base, c_ev, c_lc, c_qc, max_ev, ib, q_total, best_facts, floor_;
-    if (!PyArg_ParseTuple(args, "O!O!npOiOOddddddddd", &PyList_Type, &gather, &PyList_Type, &rest, &n_names,
+    if (!PyArg_ParseTuple(args, "O!O!npOiOOdddddddddp", &PyList_Type, &gather, &PyList_Type, &rest, &n_names,
                           &filter, &name_kind_obj, &kind, &core_obj, &extra_obj, &base, &c_ev, &c_lc, &c_qc,
-                          &max_ev, &ib, &q_total, &best_facts, &floor_))
+                          &max_ev, &ib, &q_total, &best_facts, &floor_, &full_cover))
         return NULL;
     if (ensure(n_names) < 0) return NULL;
     Py_buffer kview, cview, eview;
@@ -237,7 +239,7 @@ static PyObject *evidence(PyObject *self, PyObject *args) {
             if (ct == 0.0) ct = 1.0;
             double m1 = max_ev < e ? max_ev : e;
             double r2 = e / ct;
-            double m2 = r2 < 1.0 ? r2 : 1.0;
+            double m2 = full_cover ? 1.0 : (r2 < 1.0 ? r2 : 1.0);
             double r3 = e / q_total;
             double m3 = r3 < 1.0 ? r3 : 1.0;
             double b = base + c_ev * m1 / 10.0;

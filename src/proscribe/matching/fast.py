@@ -115,6 +115,7 @@ def evidence(
     q_total: float,
     best_facts: float,
     floor: float,
+    full_cover: bool,
 ) -> tuple[list[int], list[float]]:
     """``evidence_py`` in C, with the kind test and the first score bound of
     ``search.compare_reading`` done there too when ``filter`` (compiled path only)."""
@@ -137,5 +138,6 @@ def evidence(
         q_total,
         best_facts,
         floor,
+        full_cover,
     )
     return out

@@ -141,6 +141,7 @@ def compare_reading(index: Index, query: Query, reading: Reading, threshold: flo
             bound.q_total,
             best_facts,
             floor,
+            bound.initials,
         )
         prefiltered = floor > -math.inf
     else:
