@@ -247,8 +247,8 @@ def _screen_file_spark(
         format = "jsonl" if out.suffix.lower() != ".csv" else "csv"
     as_of_date = parse_date(as_of, "--as-of")
     master = spark_master
-    if master is None and workers is not None:
-        master = f"local[{workers}]"
+    if master is None and workers is not None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+        master = f"local[{workers}]"  # under spark-submit, its master stands
 
     def say(message: str) -> None:
         err_console.print(message, highlight=False)

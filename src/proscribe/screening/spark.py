@@ -212,6 +212,10 @@ class _Folder:
 
         self.uri = uri
         if "://" in uri:
+            # Hadoop's names for S3 are pyarrow's s3://
+            scheme, rest = uri.split("://", 1)
+            if scheme in ("s3a", "s3n"):
+                uri = f"s3://{rest}"
             self.fs, self.base = pafs.FileSystem.from_uri(uri)
         else:
             self.fs, self.base = pafs.LocalFileSystem(), uri
