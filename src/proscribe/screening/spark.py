@@ -470,7 +470,25 @@ def screen_file_spark(
     if any(f["file"].rstrip("/").startswith(out_uri.rstrip("/") + "/") for f in files):
         raise BatchError(f"the output folder {output_path} is inside the input {input_path}")
     total = df.count()
-    nparts = partitions or default_partitions(total)
+    folder = _Folder(out_uri)
+    state: dict[str, Any] | None = None
+    if restart:
+        folder.clear()
+    elif folder.exists(_RUN_FILE):
+        try:
+            state = json.loads(folder.read(_RUN_FILE))
+            if not isinstance(state, dict) or state.get("version") != _RUN_VERSION:
+                raise ValueError("not a run file of this version of proscribe")
+        except ValueError as exc:
+            raise StateMismatch(f"{output_path}/{_RUN_FILE} cannot be read ({exc}); pass --restart") from None
+    elif folder.exists() and folder.names("") + folder.names("_done"):
+        raise OutputExists(
+            f"{output_path} exists and no run is recorded in it ({_RUN_FILE} is missing): "
+            "pass --restart to overwrite it"
+        )
+    # resuming without --partitions: as many as the run being resumed had
+    recorded = (state or {}).get("fingerprint", {}).get("partitions")
+    nparts = partitions or (int(recorded) if recorded else default_partitions(total))
     fingerprint = json.loads(
         json.dumps(
             {
@@ -486,18 +504,8 @@ def screen_file_spark(
             default=str,
         )
     )
-
-    folder = _Folder(out_uri)
     done: dict[int, dict[str, int]] = {}
-    if restart:
-        folder.clear()
-    elif folder.exists(_RUN_FILE):
-        try:
-            state = json.loads(folder.read(_RUN_FILE))
-            if not isinstance(state, dict) or state.get("version") != _RUN_VERSION:
-                raise ValueError("not a run file of this version of proscribe")
-        except ValueError as exc:
-            raise StateMismatch(f"{output_path}/{_RUN_FILE} cannot be read ({exc}); pass --restart") from None
+    if state is not None:
         diffs = _differences(state.get("fingerprint", {}), fingerprint)
         if diffs:
             raise StateMismatch(
@@ -508,11 +516,6 @@ def screen_file_spark(
         for name in folder.names("_done"):
             counts = json.loads(folder.read(f"_done/{name}"))
             done[int(counts["partition"])] = counts
-    elif folder.exists() and folder.names("") + folder.names("_done"):
-        raise OutputExists(
-            f"{output_path} exists and no run is recorded in it ({_RUN_FILE} is missing): "
-            "pass --restart to overwrite it"
-        )
     if not folder.exists(_RUN_FILE):
         folder.clear()
         folder.write(
