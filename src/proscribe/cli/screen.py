@@ -284,7 +284,8 @@ def _screen_file_spark(
     console.print(
         f"{summary.rows_read} rows{resumed}: {summary.screened} screened, {summary.errors} errors; "
         f"{summary.hits} hits for {summary.queries_with_hits} names; "
-        f"{summary.rows_per_second:.0f} names/s on {summary.workers} Spark cores",
+        f"{summary.rows_per_second:.{0 if summary.rows_per_second >= 10 else 2}f} names/s "
+        f"on {summary.workers} Spark cores",
         highlight=False,
     )
     console.print(f"hits: {summary.output}/part-*", highlight=False)
