@@ -126,16 +126,42 @@ def screen_file(
         False, "--restart", "--overwrite", help="Start over, overwriting the output, instead of resuming."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (this machine's processes) or spark (a Spark job; needs proscribe[spark]).",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        help="Spark engine: the master URL (default: spark-submit's, else local[N] with N = --workers).",
+    ),
+    partitions: int | None = typer.Option(
+        None, "--partitions", help="Spark engine: partitions of the input (default: one per 10,000 rows)."
+    ),
 ) -> None:
     """Screen every name in a file; one output row per hit. Interrupted? Run it again to resume.
 
     Rows that cannot be screened go to OUTPUT.errors.csv with their line number and the reason.
 
     Progress is saved after every chunk of rows in OUTPUT.state.json.
+
+    With --engine spark the input may be a folder of files, OUTPUT is a folder (part files,
+    _errors/, progress per partition) and a rerun skips the partitions already written.
     """
     _check_threshold(threshold, limit)
     if workers is not None and workers < 1:
         fail(f"--workers must be at least 1, not {workers}", code=2)
+    if engine not in ("local", "spark"):
+        fail(f"--engine takes local or spark, not {engine!r}", code=2)
+    if engine == "spark":
+        _screen_file_spark(
+            input, out, threshold, limit, workers, as_of, format, input_format, restart, json_out,
+            spark_master, partitions,
+        )  # fmt: skip
+        return
+    if spark_master is not None or partitions is not None:
+        fail("--spark-master and --partitions are for --engine spark", code=2)
     for option, value in (("--format", format), ("--input-format", input_format)):
         if value is not None and value not in batch.FORMATS:
             fail(f"{option} takes one of {', '.join(batch.FORMATS)}, not {value!r}", code=2)
@@ -192,3 +218,76 @@ def screen_file(
     console.print(f"hits: {summary.output}", highlight=False)
     if summary.errors:
         console.print(f"rows not screened: {summary.errors_file}", highlight=False)
+
+
+def _screen_file_spark(
+    input: Path,
+    out: Path,
+    threshold: float,
+    limit: int,
+    workers: int | None,
+    as_of: str | None,
+    format: str | None,
+    input_format: str | None,
+    restart: bool,
+    json_out: bool,
+    spark_master: str | None,
+    partitions: int | None,
+) -> None:
+    """``screen-file --engine spark``: the same screening as a Spark job (proscribe.screening.spark)."""
+    from proscribe.screening import spark
+
+    if partitions is not None and partitions < 1:
+        fail(f"--partitions must be at least 1, not {partitions}", code=2)
+    if format is not None and format not in spark.OUTPUT_FORMATS:
+        fail(f"--format takes one of {', '.join(spark.OUTPUT_FORMATS)}, not {format!r}", code=2)
+    if input_format is not None and input_format not in batch.FORMATS:
+        fail(f"--input-format takes one of {', '.join(batch.FORMATS)}, not {input_format!r}", code=2)
+    if out.suffix.lower() in (".csv", ".jsonl", ".ndjson") and format is None:
+        format = "jsonl" if out.suffix.lower() != ".csv" else "csv"
+    as_of_date = parse_date(as_of, "--as-of")
+    master = spark_master
+    if master is None and workers is not None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+        master = f"local[{workers}]"  # under spark-submit, its master stands
+
+    def say(message: str) -> None:
+        err_console.print(message, highlight=False)
+
+    try:
+        with progress_bar("starting Spark", quiet=json_out):
+            session = spark.spark_session(master, app_name=f"proscribe screen-file {input.name}")
+        screener = _screener(as_of_date, quiet=json_out)
+        with progress_bar(f"screening {input.name} on Spark", quiet=json_out):
+            summary = spark.screen_file_spark(
+                session,
+                screener,
+                input,
+                out,
+                threshold=threshold,
+                limit=limit,
+                input_format=input_format,
+                output_format=format,
+                partitions=partitions,
+                restart=restart,
+                say=say,
+            )
+    except BatchError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; run the same command again to resume (finished partitions are kept)", code=130)
+    if json_out:
+        print_json(summary.to_dict())
+        return
+    if summary.already_complete:
+        return
+    resumed = f" (resumed after {summary.resumed_from} rows)" if summary.resumed_from else ""
+    console.print(
+        f"{summary.rows_read} rows{resumed}: {summary.screened} screened, {summary.errors} errors; "
+        f"{summary.hits} hits for {summary.queries_with_hits} names; "
+        f"{summary.rows_per_second:.{0 if summary.rows_per_second >= 10 else 2}f} names/s "
+        f"on {summary.workers} Spark cores",
+        highlight=False,
+    )
+    console.print(f"hits: {summary.output}/part-*", highlight=False)
+    if summary.errors:
+        console.print(f"rows not screened: {summary.errors_file}/part-*.csv", highlight=False)
