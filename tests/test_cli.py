@@ -71,8 +71,11 @@ def test_truncated_file_refused_and_previous_kept(cli: CliRunner, un_xml: Path, 
 def test_update_from_mirror(cli: CliRunner, shared_data: Path) -> None:
     code, out, err = run(cli, "lists", "update", "--mirror", str(shared_data), "--json")
     assert code == 0, err
-    datasets = sorted(r["dataset"] for r in json.loads(out))
+    out_json = json.loads(out)
+    datasets = sorted(r["dataset"] for r in out_json["imports"])
     assert datasets == ["un_sc_sanctions", "us_ofac_sdn"]
+    assert out_json["rescreen"] == {"run": None, "skipped": out_json["rescreen"]["skipped"]}
+    assert out_json["rescreen"]["skipped"].startswith("the book is empty")
 
 
 def test_programs(cli: CliRunner) -> None:

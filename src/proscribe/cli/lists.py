@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
 from platformdirs import user_cache_dir
 from rich.table import Table
 
-from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
+from proscribe.cli.common import (
+    console,
+    default_actor,
+    err_console,
+    fail,
+    open_store,
+    parse_date,
+    print_json,
+    progress_bar,
+)
+from proscribe.enforcement.updates import AfterUpdate, rescreen_after
 from proscribe.sources.base import ListFormatError
 from proscribe.sources.formats import FORMATS, detect, read_list
 from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
@@ -98,11 +109,22 @@ def update(
     ),
     timeout: float = typer.Option(30.0, help="Seconds to wait on each publisher."),
     force: bool = typer.Option(False, help="Accept imports that delist more than the allowed share."),
+    rescreen: bool = typer.Option(
+        True,
+        "--rescreen/--no-rescreen",
+        help="When a list changed, screen the book at once against what changed (a delta run).",
+    ),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Who runs the re-screen (default: your user name)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
-    """Fetch the official lists from their publishers (or a mirror folder) and import what changed."""
+    """Fetch the official lists from their publishers (or a mirror folder), import what changed, and
+    re-screen the book against the listings added or changed (alerts), and the removed ones (release
+    requests for their blocks)."""
     store = open_store()
     results: list[dict[str, object]] = []
+    imported: list[ImportResult] = []
     failures = 0
     sources: list[tuple[Path, str]] = []
     if mirror is None:
@@ -128,6 +150,7 @@ def update(
     for path, fmt in sources:
         try:
             result = _import(store, path, fmt, None, None, force, DEFAULT_MAX_REMOVED_SHARE, quiet=json_out)
+            imported.append(result)
             results.append(result.to_dict())
             if not json_out:
                 _say(result)
@@ -135,10 +158,29 @@ def update(
             failures += 1
             err_console.print(f"[red]refused:[/] {exc}; the version in force is unchanged", highlight=False)
             results.append({"source": str(path), "error": str(exc)})
+    after = _rescreen_after(store, imported, actor, at=None, quiet=json_out) if rescreen else None
     if json_out:
-        print_json(results)
+        print_json({"imports": results, "rescreen": after.to_dict() if after else None})
+    elif after is not None:
+        console.print(after.line(), highlight=False)
     if failures:
         raise typer.Exit(1)
+
+
+def _rescreen_after(
+    store: Store, imported: list[ImportResult], actor: str | None, *, at: datetime | None, quiet: bool
+) -> AfterUpdate:
+    """The delta re-screen of the book after the imports (none if no list changed)."""
+    if all(r.unchanged for r in imported):
+        return rescreen_after(store, imported, actor=actor or default_actor(), at=at)
+    with progress_bar("re-screening the book", quiet=quiet) as advance:
+        done = [0]
+
+        def tick(i: int, total: int) -> None:
+            advance(i - done[0])
+            done[0] = i
+
+        return rescreen_after(store, imported, actor=actor or default_actor(), at=at, progress=tick)
 
 
 @app.command()
@@ -218,13 +260,22 @@ def replay(
     max_removed: float = typer.Option(
         DEFAULT_MAX_REMOVED_SHARE, help="Largest share of the list one version may delist."
     ),
+    rescreen: bool = typer.Option(
+        False,
+        "--rescreen",
+        help="After each new version, screen the book against what it changed, as of its publication time.",
+    ),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Who runs the re-screens (default: your user name)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print each version's result as JSON."),
 ) -> None:
     """Import a list's successive versions in publication order, each as of its publication time.
 
     The time comes from an index.csv beside the files (or in the archive), else the file's name,
     else --as-of. A version that cannot be read or is refused is named and skipped; the exit code
-    is 1 if any was.
+    is 1 if any was. With --rescreen the book is screened after each new version (a delta run
+    dated by the version's publication): alerts open on the day their listing appeared.
     """
     from proscribe.sources.history import discover
     from proscribe.store.replay import dataset_name
@@ -236,11 +287,18 @@ def replay(
     except ListFormatError as exc:
         fail(str(exc))
     store = open_store()
+    rescreens: list[dict[str, object]] = []
     with progress_bar(f"replaying {len(versions)} versions", total=len(versions), quiet=json_out) as advance:
 
         def on_step(step: Step) -> None:
             if not json_out:
                 _say_step(step)
+            if rescreen and step.result is not None and not step.result.unchanged:
+                when = step.version.published
+                after = _rescreen_after(store, [step.result], actor, at=when, quiet=True)
+                rescreens.append(after.to_dict() | {"file": step.version.name})
+                if not json_out:
+                    console.print(f"  {after.line()}", highlight=False)
             advance(1)
 
         try:
@@ -250,7 +308,13 @@ def replay(
         except ListFormatError as exc:  # the archive itself is unreadable
             fail(str(exc))
     if json_out:
-        print_json([s.to_dict() for s in report.steps])
+        runs = {str(r["file"]): r for r in rescreens}
+        print_json(
+            [
+                s.to_dict() | ({"rescreen": runs[s.version.name]} if s.version.name in runs else {})
+                for s in report.steps
+            ]
+        )
     else:
         in_force = {s.dataset: s for s in store.status()}.get(dataset_name(dataset))
         console.print(

@@ -40,6 +40,11 @@ def serve(
     lists_fallback: Path | None = typer.Option(
         None, help="Lists update reads this folder when a download fails."
     ),
+    update_every: str | None = typer.Option(
+        None,
+        "--update-every",
+        help="Update the lists on a schedule (e.g. 6h, 30m, 1d) and re-screen the book against what changed.",
+    ),
     rate: float | None = typer.Option(None, help="Requests a second each user or key may make."),
     workers_log: str = typer.Option("warning", "--log-level", help="Uvicorn's log level."),
 ) -> None:
@@ -49,14 +54,24 @@ def serve(
     from proscribe.private_files import KeyFileError
     from proscribe.service import ServiceConfig, create_app
     from proscribe.service.runtime import Runtime
+    from proscribe.service.updater import parse_interval
 
-    config = ServiceConfig.from_env(
-        db=db or state.db,
-        refresh_seconds=refresh,
-        lists_mirror=lists_mirror,
-        lists_fallback=lists_fallback,
-        rate=rate,
-    )
+    try:
+        every = parse_interval(update_every) if update_every is not None else None
+    except ValueError as exc:
+        fail(f"--update-every: {exc}", code=2)
+    try:
+        config = ServiceConfig.from_env(
+            db=db or state.db,
+            refresh_seconds=refresh,
+            lists_mirror=lists_mirror,
+            lists_fallback=lists_fallback,
+            rate=rate,
+            update_every=every,
+        )
+    except ValueError as exc:  # PROSCRIBE_UPDATE_EVERY
+        fail(f"PROSCRIBE_UPDATE_EVERY: {exc}", code=2)
+    _log_updates()
     try:
         runtime = Runtime.open(config)
     except KeyFileError as exc:
@@ -73,6 +88,19 @@ def serve(
         )
     err_console.print(f"proscribe serving on http://{host}:{port} (API docs at /docs)", highlight=False)
     uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level=workers_log, access_log=False)
+
+
+def _log_updates() -> None:
+    """The scheduled updates' lines (``proscribe.updates``) on stderr, with their time."""
+    import logging
+
+    logger = logging.getLogger("proscribe.updates")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _session() -> Session:

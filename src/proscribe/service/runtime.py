@@ -16,6 +16,7 @@ from proscribe.service.index import IndexHolder
 from proscribe.service.jobs import JobManager
 from proscribe.service.metrics import Metrics
 from proscribe.service.ratelimit import RateLimiter
+from proscribe.service.updater import ListUpdater
 from proscribe.store import Store, users
 from proscribe.store.audit import Setting
 
@@ -70,6 +71,7 @@ class Runtime:
         jobs_dir = config.jobs_dir or Path(user_data_dir("proscribe")) / "jobs"
         self.jobs = JobManager(jobs_dir, retention=config.job_retention)
         self.metrics = Metrics()
+        self.updater = ListUpdater(store, config, on_done=self.index.wake)
 
     @classmethod
     def open(cls, config: ServiceConfig) -> Runtime:
@@ -77,7 +79,9 @@ class Runtime:
 
     def start(self) -> None:
         self.index.start()
+        self.updater.start()
 
     def stop(self) -> None:
+        self.updater.stop()
         self.index.stop()
         self.jobs.shutdown()

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from proscribe.store.reads import (
     EntityView,
     ListDiff,
     current_records,
+    designated_among,
     designated_checksums,
     designated_records,
     diff,
@@ -140,6 +141,10 @@ class Store:
     def iter_designated(self, on: date | None = None, datasets: list[str] | None = None) -> Iterator[Record]:
         """Like ``designated``, one listing at a time (an index can be built without holding them all)."""
         return iter_designated(self.engine, on, datasets)
+
+    def designated_among(self, entity_ids: Iterable[str], on: date | None = None) -> Iterator[Record]:
+        """The listings among ``entity_ids`` designated on a date (default today), as they stood then."""
+        return designated_among(self.engine, entity_ids, on)
 
     def designated_checksums(
         self, on: date | None = None, datasets: list[str] | None = None

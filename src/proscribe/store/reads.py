@@ -13,7 +13,7 @@ A listing's designation on a date is judged in two steps:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -332,6 +332,27 @@ def designated_checksums(
             row, _ = _row_on(rows, day)
             out[row.entity_id] = (row.dataset, row.source_id, row.checksum)
     return out
+
+
+def designated_among(engine: Engine, entity_ids: Iterable[str], on: date | None = None) -> Iterator[Record]:
+    """The listings among ``entity_ids`` designated on ``on`` (default: today), as they stood then:
+    ``iter_designated`` for a few listings (what a delta re-screen screens against)."""
+    day = on or date.today()
+    wanted = sorted(set(entity_ids))
+    with Session(engine) as session:
+        for i in range(0, len(wanted), 500):
+            rows = session.scalars(
+                select(RecordRow)
+                .where(RecordRow.entity_id.in_(wanted[i : i + 500]))
+                .order_by(RecordRow.dataset, RecordRow.source_id, RecordRow.valid_from, RecordRow.id)
+            ).all()
+            groups: dict[tuple[str, str], list[RecordRow]] = {}
+            for row in rows:
+                groups.setdefault((row.dataset, row.source_id), []).append(row)
+            for group in groups.values():
+                record = _designated_on(group, day)
+                if record is not None:
+                    yield record
 
 
 def designated_records(
