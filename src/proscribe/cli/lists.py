@@ -22,6 +22,7 @@ from proscribe.cli.common import (
 from proscribe.enforcement.updates import AfterUpdate, rescreen_after
 from proscribe.sources.base import ListFormatError
 from proscribe.sources.formats import FORMATS, detect, read_list
+from proscribe.sources.namedates import NameDate, date_in_name
 from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
 from proscribe.store import DEFAULT_MAX_REMOVED_SHARE, ImportRefused, ImportResult, NotFound, Store
 from proscribe.store.replay import Step
@@ -38,6 +39,7 @@ def _import(
     force: bool,
     max_removed: float,
     quiet: bool,
+    name_date: NameDate | None = None,
 ) -> ImportResult:
     fmt = fmt or detect(path)
     with progress_bar(f"reading {path.name} ({fmt})", quiet=quiet) as advance:
@@ -51,6 +53,7 @@ def _import(
             force=force,
             max_removed_share=max_removed,
             progress=advance,
+            name_date=name_date,
         )
 
 
@@ -149,7 +152,18 @@ def update(
             fail(f"no list files proscribe can read in {mirror}")
     for path, fmt in sources:
         try:
-            result = _import(store, path, fmt, None, None, force, DEFAULT_MAX_REMOVED_SHARE, quiet=json_out)
+            named = date_in_name(path, mirror) if mirror is not None else None
+            result = _import(
+                store,
+                path,
+                fmt,
+                None,
+                None,
+                force,
+                DEFAULT_MAX_REMOVED_SHARE,
+                quiet=json_out,
+                name_date=named,
+            )
             imported.append(result)
             results.append(result.to_dict())
             if not json_out:
@@ -198,16 +212,25 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")
     table.add_column("by type", min_width=20)
     table.add_column("last change", no_wrap=True)
     for r in rows:
-        as_of = r.as_of.isoformat() if r.as_of_stated else "date unknown*"
+        as_of = r.date_label + ("" if r.as_of_stated else "*")
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items(), key=lambda kv: -kv[1]))
         change = f"+{r.added} ~{r.changed} -{r.removed}"
         table.add_row(r.dataset, str(r.version), as_of, str(r.records), by_type, change)
     console.print(table)
-    if any(not r.as_of_stated for r in rows):
+    for r in rows:
+        if r.as_of_stated:
+            continue
+        if r.as_of_month:
+            why = (
+                f"its folder's name gives the month {r.as_of_month} only; it is stored as of "
+                f"{r.as_of.isoformat()}, the month's last day"
+            )
+        else:
+            why = f"it was imported on {r.imported_at[:10]}, which stands in"
         console.print(
-            "* the file carried no date; it was imported on "
-            + ", ".join(f"{r.imported_at[:10]} ({r.dataset})" for r in rows if not r.as_of_stated)
-            + ": give its date with `lists import PATH --as-of YYYY-MM-DD`"
+            f"* {r.dataset}: the file carried no date; {why}: give its date with "
+            "`lists import PATH --as-of YYYY-MM-DD`",
+            highlight=False,
         )
 
 
@@ -363,7 +386,11 @@ def history(
     for r in rows:
         table.add_row(
             str(r["version"]),
-            r["as_of"] if r["date_known"] else f"date unknown (imported {r['imported_at'][:10]})",
+            r["as_of"]
+            if r["date_known"]
+            else f"date unknown ({r['as_of_month']})"
+            if r["as_of_month"]
+            else f"date unknown (imported {r['imported_at'][:10]})",
             (r["published_at"] or "")[:16].replace("T", " "),
             str(r["records"]),
             str(r["added"]),

@@ -18,6 +18,7 @@ from proscribe.enforcement.updates import rescreen_after
 from proscribe.service.config import ServiceConfig
 from proscribe.service.db import write_session
 from proscribe.sources.base import ListFormatError
+from proscribe.sources.namedates import date_in_name
 from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
 from proscribe.store import ImportRefused, ImportResult, Store
 
@@ -65,7 +66,8 @@ def update_lists(
             raise ListFormatError(mirror, "no list files proscribe can read in this folder")
     for path, fmt in sources:
         try:
-            result = store.import_path(path, format=fmt, force=force)
+            named = date_in_name(path, mirror) if mirror is not None else None
+            result = store.import_path(path, format=fmt, force=force, name_date=named)
             if imported is not None:
                 imported.append(result)
             results.append(result.to_dict() | {"by": actor})

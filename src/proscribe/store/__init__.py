@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from proscribe.sources.base import ParsedList, Progress, Record
+from proscribe.sources.namedates import NameDate
 from proscribe.store import audit, book, casework, ledger, licenses  # noqa: F401  (registers the institution's tables)
 from proscribe.store.db import default_url, make_engine, migrate
 from proscribe.store.errors import ImportRefused, NotFound
@@ -87,6 +88,7 @@ class Store:
         user: str | None = None,
         progress: Callable[[int], None] | None = None,
         published_at: datetime | None = None,
+        name_date: NameDate | None = None,
     ) -> ImportResult:
         return apply_list(
             self.engine,
@@ -97,6 +99,7 @@ class Store:
             user=user,
             progress=progress,
             published_at=published_at,
+            name_date=name_date,
         )
 
     def import_path(
@@ -109,12 +112,15 @@ class Store:
         force: bool = False,
         max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
         progress: Progress | None = None,
+        name_date: NameDate | None = None,
     ) -> ImportResult:
         """Parse a list file (format detected when not given) and make it the version in force."""
         from proscribe.sources.formats import read_list
 
         parsed = read_list(path, format=format, dataset=dataset, progress=progress)
-        return self.apply(parsed, as_of=as_of, force=force, max_removed_share=max_removed_share)
+        return self.apply(
+            parsed, as_of=as_of, force=force, max_removed_share=max_removed_share, name_date=name_date
+        )
 
     def status(self) -> list[DatasetStatus]:
         return status(self.engine)

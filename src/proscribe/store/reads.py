@@ -223,12 +223,21 @@ class DatasetStatus:
     added: int
     changed: int
     removed: int
+    #: the month of a version whose day is unknown (from its mirror folder's name), else None
+    as_of_month: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["as_of"] = self.as_of.isoformat()
         d["date_known"] = self.as_of_stated
         return d
+
+    @property
+    def date_label(self) -> str:
+        """The as-of date for people: the date, or "date unknown" (with the month when known)."""
+        if self.as_of_stated:
+            return self.as_of.isoformat()
+        return f"date unknown ({self.as_of_month})" if self.as_of_month else "date unknown"
 
 
 def status(engine: Engine) -> list[DatasetStatus]:
@@ -265,6 +274,7 @@ def status(engine: Engine) -> list[DatasetStatus]:
                     added=v.added,
                     changed=v.changed,
                     removed=v.removed,
+                    as_of_month=(v.stats or {}).get("as_of_month"),
                 )
             )
     return out
@@ -382,6 +392,7 @@ def _version_dict(v: ListVersion) -> dict[str, Any]:
         "version_id": v.id,
         "as_of": v.as_of.isoformat(),
         "date_known": v.as_of_stated,
+        "as_of_month": (v.stats or {}).get("as_of_month"),
         "published_at": v.published_at.isoformat() if v.published_at else None,
         "records": v.record_count,
         "added": v.added,
