@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,18 @@ def _changed_by_imports(session: Session, since_key: str) -> set[str]:
     return out
 
 
+#: a run whose time lies further than this before its end was dated in the past (a replay, a
+#: screening as of an earlier day): it read the book when it ran, not at the time it is dated
+BACKDATED = timedelta(days=1)
+
+
+def _book_read_at(run: ScreeningRun) -> datetime:
+    """When ``run`` read the book: parties changed since are screened against everything."""
+    if run.finished_at is not None and run.finished_at - run.started_at > BACKDATED:
+        return run.finished_at
+    return run.started_at
+
+
 def _changed_screener(store: Store, as_of: date, changed: set[str]) -> Screener:
     """A screener over the listings in ``changed`` alone, as they stand on ``as_of``."""
     return Screener(Index.build(store.designated_among(changed, as_of)))
@@ -163,7 +175,7 @@ def rescreen(
                     changed.add(eid)
                 else:
                     ended.add(eid)
-            fresh = {p.id for p in book if p.updated_at > last.started_at}
+            fresh = {p.id for p in book if p.updated_at > _book_read_at(last)}
             note = (
                 f"delta since run {last.id} (as of {last.as_of}): {len(changed)} listings added or "
                 f"changed, {len(ended)} ended; {len(book) - len(fresh)} parties screened against the "
