@@ -21,7 +21,7 @@ import random
 import tarfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -218,6 +218,9 @@ def test_a_delta_finds_what_a_full_screen_finds_with_the_same_scores(
     for name, when in FILES[2:4]:
         cli_store_import(store, versions[name], when)
     day = FILES[3][1].date()
+    # what the delta compares (read from the stored data) is what the records say, on any day
+    for when in (date(2022, 2, 1), FILES[2][1].date(), day, date(2031, 1, 1)):
+        assert set(store.designated_checksums(when)) == {r.target.id for r in store.iter_designated(when)}
     diff = store.diff("us_ofac_sdn", 1, 2)
     added = {x["source_id"] for x in diff.added}
     changed = {eid for eid, (_, sid, _) in store.designated_checksums(day).items() if sid in added}
