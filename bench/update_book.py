@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import platform
 import random
@@ -173,6 +174,9 @@ def main() -> int:
                 }
             )
     made = time.perf_counter() - t0
+    (VAR / "planted.json").write_text(
+        json.dumps({cid: [num, stream[first_seen[num]].name] for cid, num in plant_of.items()}, indent=1)
+    )
 
     url = args.db
     if url == "sqlite":
@@ -231,6 +235,16 @@ def main() -> int:
             "load": os.getloadavg()[0],
         }
         per.append(line)
+        # the customers whose listing this version brought: alerted by this very run?
+        due = [cid for cid, num in plant_of.items() if first_seen[num] == i]
+        if due:
+            with Session(store.engine) as s:
+                got = {
+                    a.party_id
+                    for a in s.scalars(select(Alert).where(Alert.party_id.in_(due), Alert.kind == "match"))
+                    if a.source_id == plant_of[a.party_id] and a.opened_at == v.published
+                }
+            print(f"  planted: {len(got)} of {len(due)} alerted by this version's run", file=sys.stderr)
         print(
             f"{v.name}: import {import_s:.1f} s, re-screen {rescreen_s:.1f} s, "
             f"{line['listings']} listings, {line['alerts']} alerts ({after.skipped or 'ran'}), "
