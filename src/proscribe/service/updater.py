@@ -18,7 +18,8 @@ from typing import Any
 
 from proscribe.enforcement.updates import summary
 from proscribe.service.config import ServiceConfig
-from proscribe.store import Store
+from proscribe.sources.base import ListFormatError
+from proscribe.store import ImportRefused, Store
 
 log = logging.getLogger("proscribe.updates")
 
@@ -79,6 +80,11 @@ class ListUpdater:
         while not self._stop.wait(self.every):
             self.run_once()
 
+    def _failed(self, why: str, nxt: str) -> None:
+        self.failures += 1
+        self.last_error = why
+        log.error("lists update failed: %s; the lists in force are unchanged; next try in %s", why, nxt)
+
     def run_once(self) -> None:
         """One update; never raises (a failure is logged, counted and kept in ``last_error``)."""
         from proscribe.service.lists import update_and_rescreen
@@ -87,14 +93,11 @@ class ListUpdater:
         nxt = say_interval(self.every) if self.every else "-"
         try:
             out = update_and_rescreen(self.store, self.config, actor=SCHEDULE_ACTOR)
+        except (ListFormatError, ImportRefused, OSError) as exc:  # a folder, a file, the network
+            self._failed(str(exc), nxt)
+            return
         except Exception as exc:  # the service must outlive any failure of one run
-            self.failures += 1
-            self.last_error = f"{exc.__class__.__name__}: {exc}"
-            log.error(
-                "lists update failed: %s; the lists in force are unchanged; next try in %s",
-                self.last_error,
-                nxt,
-            )
+            self._failed(f"unexpected error ({exc.__class__.__name__}): {exc}", nxt)
             return
         self.runs += 1
         self.last = out
