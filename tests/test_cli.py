@@ -71,8 +71,27 @@ def test_truncated_file_refused_and_previous_kept(cli: CliRunner, un_xml: Path, 
 def test_update_from_mirror(cli: CliRunner, shared_data: Path) -> None:
     code, out, err = run(cli, "lists", "update", "--mirror", str(shared_data), "--json")
     assert code == 0, err
-    datasets = sorted(r["dataset"] for r in json.loads(out))
+    out_json = json.loads(out)
+    datasets = sorted(r["dataset"] for r in out_json["imports"])
     assert datasets == ["un_sc_sanctions", "us_ofac_sdn"]
+    assert out_json["rescreen"] == {"run": None, "skipped": out_json["rescreen"]["skipped"]}
+    assert out_json["rescreen"]["skipped"].startswith("the book is empty")
+    # the snapshots' dates: UN's from the file itself; OFAC's legacy CSV states none, and its folder
+    # (ofac-sdn-2021-07) gives the month only: the month's last day, shown as "date unknown"
+    code, out, _ = run(cli, "lists", "status", "--json")
+    status = {s["dataset"]: s for s in json.loads(out)}
+    assert (status["un_sc_sanctions"]["as_of"], status["un_sc_sanctions"]["date_known"]) == (
+        "2026-02-27",
+        True,
+    )
+    ofac = status["us_ofac_sdn"]
+    assert (ofac["as_of"], ofac["date_known"], ofac["as_of_month"]) == ("2021-07-31", False, "2021-07")
+    code, out, _ = run(cli, "lists", "status")
+    [row] = [line for line in out.splitlines() if line.startswith("│ us_ofac_sdn")]
+    assert "date unknown (2021-07)*" in row and "fresh" not in out
+    assert "* us_ofac_sdn: the file carried no date; its folder's name gives the month 2021-07 only" in out
+    code, out, _ = run(cli, "lists", "history", "us_ofac_sdn")
+    assert "date unknown (2021-07)" in out
 
 
 def test_programs(cli: CliRunner) -> None:
@@ -139,3 +158,37 @@ def test_undated_file_is_date_unknown_until_its_date_is_given(cli: CliRunner, tm
     # a date before nothing, after a dated version: refused in one line, exit 1
     code, out, err = run(cli, "lists", "import", str(sdn), "--as-of", "2999-01-01")
     assert code == 1 and err.count("\n") <= 2 and "in the future" in err
+
+
+def test_a_mirror_folders_name_dates_an_undated_version(cli: CliRunner, tmp_path: Path) -> None:
+    """Imported without a date, then read again from a folder named with its day: re-dated, known;
+    from a folder named with its month only: re-dated to the month's last day, still "date unknown"."""
+    empty = ",".join(['"-0- "'] * 7)
+    rows = "".join(f'{n},"PERSON, Number{n}","individual","SDGT",{empty},"-0- "\r\n' for n in range(1, 6))
+    (tmp_path / "sdn.csv").write_text(rows)
+    assert run(cli, "lists", "import", str(tmp_path / "sdn.csv"))[0] == 0
+    month = tmp_path / "by-month" / "ofac-2021-07"
+    month.mkdir(parents=True)
+    (month / "sdn.csv").write_text(rows)
+    code, out, err = run(cli, "lists", "update", "--mirror", str(month.parent), "--no-rescreen")
+    assert code == 0, err
+    assert "re-dated from " in out and out.rstrip().endswith(" to 2021-07-31")
+    code, out, _ = run(cli, "lists", "status", "--json")
+    ofac = {s["dataset"]: s for s in json.loads(out)}["us_ofac_sdn"]
+    assert (ofac["as_of"], ofac["date_known"], ofac["as_of_month"], ofac["version"]) == (
+        "2021-07-31",
+        False,
+        "2021-07",
+        1,
+    )
+    day = tmp_path / "by-day" / "ofac-2021-07-14"
+    day.mkdir(parents=True)
+    (day / "sdn.csv").write_text(rows)
+    code, out, err = run(cli, "lists", "update", "--mirror", str(day.parent), "--no-rescreen")
+    assert code == 0 and out.rstrip().endswith("re-dated from 2021-07-31 to 2021-07-14"), err
+    code, out, _ = run(cli, "lists", "status", "--json")
+    ofac = {s["dataset"]: s for s in json.loads(out)}["us_ofac_sdn"]
+    assert (ofac["as_of"], ofac["date_known"], ofac["as_of_month"]) == ("2021-07-14", True, None)
+    # a dated version is never re-dated by a folder's name
+    code, out, err = run(cli, "lists", "update", "--mirror", str(month.parent), "--no-rescreen")
+    assert code == 0 and "unchanged (version 1 of 2021-07-14 is in force)" in out, err

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
 from platformdirs import user_cache_dir
 from rich.table import Table
 
-from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
+from proscribe.cli import identity
+from proscribe.cli.common import (
+    console,
+    err_console,
+    fail,
+    open_store,
+    parse_date,
+    print_json,
+    progress_bar,
+)
+from proscribe.enforcement.updates import AfterUpdate, rescreen_after
 from proscribe.sources.base import ListFormatError
 from proscribe.sources.formats import FORMATS, detect, read_list
+from proscribe.sources.namedates import NameDate, date_in_name
 from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
 from proscribe.store import DEFAULT_MAX_REMOVED_SHARE, ImportRefused, ImportResult, NotFound, Store
 from proscribe.store.replay import Step
@@ -27,6 +39,7 @@ def _import(
     force: bool,
     max_removed: float,
     quiet: bool,
+    name_date: NameDate | None = None,
 ) -> ImportResult:
     fmt = fmt or detect(path)
     with progress_bar(f"reading {path.name} ({fmt})", quiet=quiet) as advance:
@@ -40,6 +53,7 @@ def _import(
             force=force,
             max_removed_share=max_removed,
             progress=advance,
+            name_date=name_date,
         )
 
 
@@ -98,11 +112,19 @@ def update(
     ),
     timeout: float = typer.Option(30.0, help="Seconds to wait on each publisher."),
     force: bool = typer.Option(False, help="Accept imports that delist more than the allowed share."),
+    rescreen: bool = typer.Option(
+        True,
+        "--rescreen/--no-rescreen",
+        help="When a list changed, screen the book at once against what changed (a delta run).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
-    """Fetch the official lists from their publishers (or a mirror folder) and import what changed."""
+    """Fetch the official lists from their publishers (or a mirror folder), import what changed, and
+    re-screen the book against the listings added or changed (alerts), and the removed ones (release
+    requests for their blocks)."""
     store = open_store()
     results: list[dict[str, object]] = []
+    imported: list[ImportResult] = []
     failures = 0
     sources: list[tuple[Path, str]] = []
     if mirror is None:
@@ -127,7 +149,19 @@ def update(
             fail(f"no list files proscribe can read in {mirror}")
     for path, fmt in sources:
         try:
-            result = _import(store, path, fmt, None, None, force, DEFAULT_MAX_REMOVED_SHARE, quiet=json_out)
+            named = date_in_name(path, mirror) if mirror is not None else None
+            result = _import(
+                store,
+                path,
+                fmt,
+                None,
+                None,
+                force,
+                DEFAULT_MAX_REMOVED_SHARE,
+                quiet=json_out,
+                name_date=named,
+            )
+            imported.append(result)
             results.append(result.to_dict())
             if not json_out:
                 _say(result)
@@ -135,10 +169,31 @@ def update(
             failures += 1
             err_console.print(f"[red]refused:[/] {exc}; the version in force is unchanged", highlight=False)
             results.append({"source": str(path), "error": str(exc)})
+    after = _rescreen_after(store, imported, at=None, quiet=json_out) if rescreen else None
     if json_out:
-        print_json(results)
+        print_json({"imports": results, "rescreen": after.to_dict() if after else None})
+    elif after is not None:
+        console.print(after.line(), highlight=False)
     if failures:
         raise typer.Exit(1)
+
+
+def _rescreen_after(
+    store: Store, imported: list[ImportResult], *, at: datetime | None, quiet: bool
+) -> AfterUpdate:
+    """The delta re-screen of the book after the imports (none if no list changed)."""
+    if all(r.unchanged for r in imported):
+        return rescreen_after(store, imported, actor=identity.of_store(store, identity.automated), at=at)
+    with progress_bar("re-screening the book", quiet=quiet) as advance:
+        done = [0]
+
+        def tick(i: int, total: int) -> None:
+            advance(i - done[0])
+            done[0] = i
+
+        return rescreen_after(
+            store, imported, actor=identity.of_store(store, identity.automated), at=at, progress=tick
+        )
 
 
 @app.command()
@@ -156,16 +211,25 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")
     table.add_column("by type", min_width=20)
     table.add_column("last change", no_wrap=True)
     for r in rows:
-        as_of = r.as_of.isoformat() if r.as_of_stated else "date unknown*"
+        as_of = r.date_label + ("" if r.as_of_stated else "*")
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items(), key=lambda kv: -kv[1]))
         change = f"+{r.added} ~{r.changed} -{r.removed}"
         table.add_row(r.dataset, str(r.version), as_of, str(r.records), by_type, change)
     console.print(table)
-    if any(not r.as_of_stated for r in rows):
+    for r in rows:
+        if r.as_of_stated:
+            continue
+        if r.as_of_month:
+            why = (
+                f"its folder's name gives the month {r.as_of_month} only; it is stored as of "
+                f"{r.as_of.isoformat()}, the month's last day"
+            )
+        else:
+            why = f"it was imported on {r.imported_at[:10]}, which stands in"
         console.print(
-            "* the file carried no date; it was imported on "
-            + ", ".join(f"{r.imported_at[:10]} ({r.dataset})" for r in rows if not r.as_of_stated)
-            + ": give its date with `lists import PATH --as-of YYYY-MM-DD`"
+            f"* {r.dataset}: the file carried no date; {why}: give its date with "
+            "`lists import PATH --as-of YYYY-MM-DD`",
+            highlight=False,
         )
 
 
@@ -218,13 +282,19 @@ def replay(
     max_removed: float = typer.Option(
         DEFAULT_MAX_REMOVED_SHARE, help="Largest share of the list one version may delist."
     ),
+    rescreen: bool = typer.Option(
+        False,
+        "--rescreen",
+        help="After each new version, screen the book against what it changed, as of its publication time.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print each version's result as JSON."),
 ) -> None:
     """Import a list's successive versions in publication order, each as of its publication time.
 
     The time comes from an index.csv beside the files (or in the archive), else the file's name,
     else --as-of. A version that cannot be read or is refused is named and skipped; the exit code
-    is 1 if any was.
+    is 1 if any was. With --rescreen the book is screened after each new version (a delta run
+    dated by the version's publication): alerts open on the day their listing appeared.
     """
     from proscribe.sources.history import discover
     from proscribe.store.replay import dataset_name
@@ -236,11 +306,18 @@ def replay(
     except ListFormatError as exc:
         fail(str(exc))
     store = open_store()
+    rescreens: list[dict[str, object]] = []
     with progress_bar(f"replaying {len(versions)} versions", total=len(versions), quiet=json_out) as advance:
 
         def on_step(step: Step) -> None:
             if not json_out:
                 _say_step(step)
+            if rescreen and step.result is not None and not step.result.unchanged:
+                when = step.version.published
+                after = _rescreen_after(store, [step.result], at=when, quiet=True)
+                rescreens.append(after.to_dict() | {"file": step.version.name})
+                if not json_out:
+                    console.print(f"  {after.line()}", highlight=False)
             advance(1)
 
         try:
@@ -250,7 +327,13 @@ def replay(
         except ListFormatError as exc:  # the archive itself is unreadable
             fail(str(exc))
     if json_out:
-        print_json([s.to_dict() for s in report.steps])
+        runs = {str(r["file"]): r for r in rescreens}
+        print_json(
+            [
+                s.to_dict() | ({"rescreen": runs[s.version.name]} if s.version.name in runs else {})
+                for s in report.steps
+            ]
+        )
     else:
         in_force = {s.dataset: s for s in store.status()}.get(dataset_name(dataset))
         console.print(
@@ -299,7 +382,11 @@ def history(
     for r in rows:
         table.add_row(
             str(r["version"]),
-            r["as_of"] if r["date_known"] else f"date unknown (imported {r['imported_at'][:10]})",
+            r["as_of"]
+            if r["date_known"]
+            else f"date unknown ({r['as_of_month']})"
+            if r["as_of_month"]
+            else f"date unknown (imported {r['imported_at'][:10]})",
             (r["published_at"] or "")[:16].replace("T", " "),
             str(r["records"]),
             str(r["added"]),

@@ -44,6 +44,11 @@ def serve(
     lists_fallback: Path | None = typer.Option(
         None, help="Lists update reads this folder when a download fails."
     ),
+    update_every: str | None = typer.Option(
+        None,
+        "--update-every",
+        help="Update the lists on a schedule (e.g. 6h, 30m, 1d) and re-screen the book against what changed.",
+    ),
     rate: float | None = typer.Option(None, help="Requests a second each user or key may make."),
     log_level: str | None = typer.Option(
         None, "--log-level", help="Level of the JSON logs: debug, info, warning, error (PROSCRIBE_LOG_LEVEL)."
@@ -65,22 +70,32 @@ def serve(
     from proscribe.service.logs import configure, log_config
     from proscribe.service.metrics import serve_metrics
     from proscribe.service.runtime import Runtime
+    from proscribe.service.updater import parse_interval
 
-    config = ServiceConfig.from_env(
-        db=db or state.db,
-        refresh_seconds=refresh,
-        lists_mirror=lists_mirror,
-        lists_fallback=lists_fallback,
-        rate=rate,
-        trusted_proxies=tuple(trusted_proxy) or None,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level.lower() if log_level else None,
-    )
+    try:
+        every = parse_interval(update_every) if update_every is not None else None
+    except ValueError as exc:
+        fail(f"--update-every: {exc}", code=2)
+    try:
+        config = ServiceConfig.from_env(
+            db=db or state.db,
+            refresh_seconds=refresh,
+            lists_mirror=lists_mirror,
+            lists_fallback=lists_fallback,
+            rate=rate,
+            trusted_proxies=tuple(trusted_proxy) or None,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level.lower() if log_level else None,
+            update_every=every,
+        )
+    except ValueError as exc:  # PROSCRIBE_UPDATE_EVERY
+        fail(f"PROSCRIBE_UPDATE_EVERY: {exc}", code=2)
     if config.workers < 1:
         fail(f"--workers: {config.workers} is not a number of processes; give 1 or more")
     configure(config.log_level)
+    _log_updates()
     try:
         runtime = Runtime.open(config)
     except KeyFileError as exc:
@@ -170,6 +185,19 @@ def jobs_worker(
     configure(config.log_level)
     store = open_store()
     run_worker(store, config.redis_url, config.queue_name, cache_dir=config.index_cache, burst=burst)
+
+
+def _log_updates() -> None:
+    """The scheduled updates' lines (``proscribe.updates``) on stderr, with their time."""
+    import logging
+
+    logger = logging.getLogger("proscribe.updates")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _session() -> Session:

@@ -24,6 +24,13 @@ def _env_path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
+def _env_interval(name: str) -> float | None:
+    from proscribe.service.updater import parse_interval
+
+    value = os.environ.get(name)
+    return parse_interval(value) if value else None
+
+
 @dataclass
 class ServiceConfig:
     """Everything ``create_app`` needs to know; the defaults suit one institution on one machine."""
@@ -55,6 +62,9 @@ class ServiceConfig:
     lists_mirror: Path | None = None
     #: lists update: read the lists from this folder when a download fails
     lists_fallback: Path | None = None
+    #: seconds between scheduled list updates, each followed by a delta re-screen (None: none;
+    #: ``serve --update-every 6h``, $PROSCRIBE_UPDATE_EVERY)
+    update_every: float | None = None
     #: session cookies only over HTTPS (set behind TLS)
     secure_cookies: bool = False
     #: queries one /match request may carry (yente's YENTE_MAX_BATCH)
@@ -98,6 +108,7 @@ class ServiceConfig:
             job_retention=_env_float("PROSCRIBE_JOB_RETENTION", cls.job_retention),
             lists_mirror=_env_path("PROSCRIBE_LISTS_MIRROR"),
             lists_fallback=_env_path("PROSCRIBE_LISTS_FALLBACK"),
+            update_every=_env_interval("PROSCRIBE_UPDATE_EVERY"),
             secure_cookies=os.environ.get("PROSCRIBE_SECURE_COOKIES", "") in ("1", "true", "yes"),
             trusted_proxies=tuple(
                 p.strip() for p in os.environ.get("PROSCRIBE_TRUSTED_PROXIES", "").split(",") if p.strip()

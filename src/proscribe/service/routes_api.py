@@ -26,7 +26,7 @@ from proscribe.screening.screener import DEFAULT_THRESHOLD
 from proscribe.service.auth import Caller, Principal, Role, allow, session_stamp
 from proscribe.service.db import write_session, writing
 from proscribe.service.jobs import Job
-from proscribe.service.lists import update_lists
+from proscribe.service.lists import update_and_rescreen
 from proscribe.service.routes_yente import loaded, runtime_of
 from proscribe.service.runtime import Runtime
 from proscribe.store import users
@@ -256,9 +256,9 @@ async def lists_update(request: Request, who: Caller, force: bool = False) -> di
     job = Job(id=runtime.jobs.new_id(), kind="lists.update", owner=who.username, created_at=now())
 
     def work(job: Job) -> dict[str, Any]:
-        results = update_lists(runtime.store, runtime.config, actor=who.actor, force=force)
+        out = update_and_rescreen(runtime.store, runtime.config, actor=who.actor, force=force)
         runtime.index.wake()
-        return {"imports": results}
+        return out
 
     return runtime.jobs.submit(job, work).to_dict()
 

@@ -18,6 +18,7 @@ from proscribe.service.jobs import JobManager
 from proscribe.service.metrics import Metrics, serve_metrics
 from proscribe.service.queue import DurableJobs
 from proscribe.service.ratelimit import RateLimiter, RedisRateLimiter
+from proscribe.service.updater import ListUpdater
 from proscribe.store import Store, users
 from proscribe.store.audit import Setting
 
@@ -83,6 +84,7 @@ class Runtime:
             else None
         )
         self._metrics_server: Any = None
+        self.updater = ListUpdater(store, config, on_done=self.index.wake)
 
     @classmethod
     def open(cls, config: ServiceConfig) -> Runtime:
@@ -102,8 +104,10 @@ class Runtime:
                 self.config.metrics_port, self.config.host, self.metrics.registry
             )
         self.index.start()
+        self.updater.start()
 
     def stop(self) -> None:
+        self.updater.stop()
         self.index.stop()
         self.jobs.shutdown()
         if self._metrics_server is not None:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from proscribe.sources.base import ParsedList, Progress, Record
+from proscribe.sources.namedates import NameDate
 from proscribe.store import audit, book, casework, ledger, licenses  # noqa: F401  (registers the institution's tables)
 from proscribe.store.db import default_url, make_engine, migrate
 from proscribe.store.errors import ImportRefused, NotFound
@@ -27,6 +28,7 @@ from proscribe.store.reads import (
     EntityView,
     ListDiff,
     current_records,
+    designated_among,
     designated_checksums,
     designated_records,
     diff,
@@ -90,6 +92,7 @@ class Store:
         user: str | None = None,
         progress: Callable[[int], None] | None = None,
         published_at: datetime | None = None,
+        name_date: NameDate | None = None,
     ) -> ImportResult:
         result = apply_list(
             self.engine,
@@ -100,6 +103,7 @@ class Store:
             user=user,
             progress=progress,
             published_at=published_at,
+            name_date=name_date,
         )
         # one structured record per import (the service's JSON logs carry it)
         log.info("list imported", extra={"event": "list.import", "user": user, **result.to_dict()})
@@ -115,12 +119,15 @@ class Store:
         force: bool = False,
         max_removed_share: float = DEFAULT_MAX_REMOVED_SHARE,
         progress: Progress | None = None,
+        name_date: NameDate | None = None,
     ) -> ImportResult:
         """Parse a list file (format detected when not given) and make it the version in force."""
         from proscribe.sources.formats import read_list
 
         parsed = read_list(path, format=format, dataset=dataset, progress=progress)
-        return self.apply(parsed, as_of=as_of, force=force, max_removed_share=max_removed_share)
+        return self.apply(
+            parsed, as_of=as_of, force=force, max_removed_share=max_removed_share, name_date=name_date
+        )
 
     def status(self) -> list[DatasetStatus]:
         return status(self.engine)
@@ -147,6 +154,10 @@ class Store:
     def iter_designated(self, on: date | None = None, datasets: list[str] | None = None) -> Iterator[Record]:
         """Like ``designated``, one listing at a time (an index can be built without holding them all)."""
         return iter_designated(self.engine, on, datasets)
+
+    def designated_among(self, entity_ids: Iterable[str], on: date | None = None) -> Iterator[Record]:
+        """The listings among ``entity_ids`` designated on a date (default today), as they stood then."""
+        return designated_among(self.engine, entity_ids, on)
 
     def designated_checksums(
         self, on: date | None = None, datasets: list[str] | None = None

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from proscribe.sources.base import ParsedList, Record
+from proscribe.sources.namedates import NameDate
 from proscribe.store.errors import ImportRefused
 from proscribe.store.schema import Dataset, Event, ListVersion, RecordRow
 
@@ -100,21 +101,34 @@ def apply_list(
     user: str | None = None,
     progress: Callable[[int], None] | None = None,
     published_at: datetime | None = None,
+    name_date: NameDate | None = None,
 ) -> ImportResult:
     """Make ``parsed`` the current version of its dataset, or refuse and change nothing.
 
     The version's date is, in this order: ``as_of`` (the user's), the date of ``published_at``
-    (the publisher's time, in UTC, from a list's history), the file's own date, else today (and
-    the version is marked as having no stated date). An unchanged file given an ``as_of`` that
-    differs from the version in force re-dates that version (``_redate``) or is refused.
+    (the publisher's time, in UTC, from a list's history), the file's own date, the date in the
+    name of its mirror folder (``name_date``; a month only is kept as the month's last day and the
+    version is marked as having no stated date, with ``stats["as_of_month"]``), else today (and the
+    version is marked as having no stated date). An unchanged file given an ``as_of`` that differs
+    from the version in force re-dates that version (``_redate``) or is refused; so does a folder's
+    date, for a version in force that has no stated date.
     """
     _check_parsed(parsed)
     dataset = parsed.dataset
     if published_at is not None and published_at.tzinfo is None:
         raise ValueError("published_at must be timezone-aware")
     published = published_at.astimezone(UTC) if published_at else None
+    named = name_date if as_of is None and published is None and parsed.as_of is None else None
     stated = parsed.as_of is not None or as_of is not None or published is not None
-    effective = as_of or (published.date() if published else None) or parsed.as_of or datetime.now(UTC).date()
+    stated = stated or (named is not None and named.day_known)
+    effective = (
+        as_of
+        or (published.date() if published else None)
+        or parsed.as_of
+        or (named.day if named else None)
+        or datetime.now(UTC).date()
+    )
+    month = named.month if named is not None else None
     checksums = {rec.source_id: rec.checksum() for rec in parsed.records}
     counts = dict(Counter(rec.target.schema.name for rec in parsed.records))
 
@@ -132,6 +146,13 @@ def apply_list(
             if as_of is not None and as_of != latest.as_of:
                 corrected_from = latest.as_of
                 _redate(session, latest, parsed, as_of, user or _whoami())
+            elif (
+                named is not None
+                and not latest.as_of_stated
+                and (named.day, month) != (latest.as_of, (latest.stats or {}).get("as_of_month"))
+            ):
+                corrected_from = latest.as_of
+                _redate(session, latest, parsed, named.day, user or _whoami(), month=month, why=named.name)
             return ImportResult(
                 dataset,
                 latest.id,
@@ -196,7 +217,7 @@ def apply_list(
             removed=len(removed),
             forced=force,
             counts=counts,
-            stats=_jsonable(parsed.stats),
+            stats=_jsonable(parsed.stats) | ({"as_of_month": month} if month else {}),
         )
         session.add(version)
         session.flush()
@@ -269,7 +290,16 @@ def _when(day: date, at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC") if at is not None else day.isoformat()
 
 
-def _redate(session: Session, latest: ListVersion, parsed: ParsedList, as_of: date, user: str) -> None:
+def _redate(
+    session: Session,
+    latest: ListVersion,
+    parsed: ParsedList,
+    as_of: date,
+    user: str,
+    *,
+    month: str | None = None,
+    why: str | None = None,
+) -> None:
     """Give the version in force the date the user states for the same file, or refuse.
 
     A file imported without a date got the import date; importing it again with ``--as-of`` is how
@@ -310,11 +340,15 @@ def _redate(session: Session, latest: ListVersion, parsed: ParsedList, as_of: da
     stats = dict(latest.stats or {})
     stats["as_of_corrections"] = [
         *stats.get("as_of_corrections", []),
-        {"from": old.isoformat(), "to": as_of.isoformat(), "by": user, "at": datetime.now(UTC).isoformat()},
+        {"from": old.isoformat(), "to": as_of.isoformat(), "by": user, "at": datetime.now(UTC).isoformat()}
+        | ({"from_name": why} if why else {}),
     ]
+    stats.pop("as_of_month", None)
+    if month:  # a month from a folder's name: the day stays unknown
+        stats["as_of_month"] = month
     latest.stats = stats
     latest.as_of = as_of
-    latest.as_of_stated = True
+    latest.as_of_stated = month is None
     session.flush()
 
 

@@ -13,7 +13,7 @@ A listing's designation on a date is judged in two steps:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -223,12 +223,21 @@ class DatasetStatus:
     added: int
     changed: int
     removed: int
+    #: the month of a version whose day is unknown (from its mirror folder's name), else None
+    as_of_month: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["as_of"] = self.as_of.isoformat()
         d["date_known"] = self.as_of_stated
         return d
+
+    @property
+    def date_label(self) -> str:
+        """The as-of date for people: the date, or "date unknown" (with the month when known)."""
+        if self.as_of_stated:
+            return self.as_of.isoformat()
+        return f"date unknown ({self.as_of_month})" if self.as_of_month else "date unknown"
 
 
 def status(engine: Engine) -> list[DatasetStatus]:
@@ -265,6 +274,7 @@ def status(engine: Engine) -> list[DatasetStatus]:
                     added=v.added,
                     changed=v.changed,
                     removed=v.removed,
+                    as_of_month=(v.stats or {}).get("as_of_month"),
                 )
             )
     return out
@@ -328,10 +338,55 @@ def designated_checksums(
     day = on or date.today()
     out: dict[str, tuple[str, str, str]] = {}
     for rows in _listing_rows(engine, datasets):
-        if _designated_on(rows, day) is not None:
-            row, _ = _row_on(rows, day)
+        row, basis = _row_on(rows, day)
+        if _designated_in_data(row.data, basis, day):
             out[row.entity_id] = (row.dataset, row.source_id, row.checksum)
     return out
+
+
+def _designated_in_data(data: list[dict[str, Any]], basis: str, day: date) -> bool:
+    """``_designated_on``'s judgement read from a state's stored data, without building its
+    entities (what a delta re-screen asks of every listing, twice: building them all took seconds).
+    The same rules: ``sanction_states`` on the Sanction entities' dates."""
+    if basis == "delisted":
+        return False
+    iso = day.isoformat()
+    states: list[bool] = []
+    dated = False
+    for ent in data:
+        if ent.get("schema") != "Sanction":
+            continue
+        props = ent.get("properties") or {}
+        start = _first(list(props.get("startDate") or props.get("listingDate") or []))
+        end = _first(list(props.get("endDate") or []))
+        dated = dated or start is not None or end is not None
+        started = start is None or start[: len(iso)] <= iso[: len(start)]
+        ended = end is not None and end[: len(iso)] <= iso[: len(end)]
+        states.append(started and not ended)
+    if states:
+        return any(states) and (basis == "listed" or dated)
+    return basis == "listed"
+
+
+def designated_among(engine: Engine, entity_ids: Iterable[str], on: date | None = None) -> Iterator[Record]:
+    """The listings among ``entity_ids`` designated on ``on`` (default: today), as they stood then:
+    ``iter_designated`` for a few listings (what a delta re-screen screens against)."""
+    day = on or date.today()
+    wanted = sorted(set(entity_ids))
+    with Session(engine) as session:
+        for i in range(0, len(wanted), 500):
+            rows = session.scalars(
+                select(RecordRow)
+                .where(RecordRow.entity_id.in_(wanted[i : i + 500]))
+                .order_by(RecordRow.dataset, RecordRow.source_id, RecordRow.valid_from, RecordRow.id)
+            ).all()
+            groups: dict[tuple[str, str], list[RecordRow]] = {}
+            for row in rows:
+                groups.setdefault((row.dataset, row.source_id), []).append(row)
+            for group in groups.values():
+                record = _designated_on(group, day)
+                if record is not None:
+                    yield record
 
 
 def designated_records(
@@ -361,6 +416,7 @@ def _version_dict(v: ListVersion) -> dict[str, Any]:
         "version_id": v.id,
         "as_of": v.as_of.isoformat(),
         "date_known": v.as_of_stated,
+        "as_of_month": (v.stats or {}).get("as_of_month"),
         "published_at": v.published_at.isoformat() if v.published_at else None,
         "records": v.record_count,
         "added": v.added,

@@ -23,7 +23,7 @@ from proscribe.enforcement.errors import EnforcementError, InputError
 from proscribe.enforcement.travel import Traveller, check_traveller, clean_traveller
 from proscribe.service.auth import Caller, Role, allow, public
 from proscribe.service.jobs import Job
-from proscribe.service.lists import update_lists
+from proscribe.service.lists import update_and_rescreen
 from proscribe.service.routes_shared import actor_of, screener_as_of
 from proscribe.service.routes_yente import runtime_of
 from proscribe.service.runtime import Runtime
@@ -168,9 +168,9 @@ def lists_update(request: Request, who: Caller, force: Annotated[str, Form()] = 
     job = Job(id=runtime.jobs.new_id(), kind="lists.update", owner=who.username, created_at=now())
 
     def work(job: Job) -> dict[str, object]:
-        results = update_lists(runtime.store, runtime.config, actor=actor_of(who), force=forced)
+        out = update_and_rescreen(runtime.store, runtime.config, actor=actor_of(who), force=forced)
         runtime.index.wake()
-        return {"imports": results}
+        return out
 
     runtime.jobs.submit(job, work)
     flash(request, f"List update started (job {job.id[:8]}): this page shows its progress; reload it.")
