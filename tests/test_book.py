@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cli_people import as_, keys_for
 from proscribe.cli.app import app
 from proscribe.enforcement.book import (
     BookImport,
@@ -267,7 +268,9 @@ def test_checksum_covers_screening_fields_only() -> None:
 def test_cli_import_list_show(store: Store, tmp_path: Path) -> None:
     url = store.engine.url.render_as_string(hide_password=False)
     store.close()
-    runner = CliRunner()
+    # importing customers is an analyst's act: the command knows who runs it from their API key
+    env = as_(keys_for(url, ann="analyst")["ann"])
+    runner = CliRunner(env=env)
     args = ["--db", url, "customers", "import"]
     files = ["--parties", str(BOOK / "parties.csv"), "--accounts", str(BOOK / "accounts.csv")]
     files += ["--roles", str(BOOK / "roles.csv"), "--ownership", str(BOOK / "ownership.csv")]
