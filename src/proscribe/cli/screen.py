@@ -13,7 +13,14 @@ from rich.table import Table
 from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
 from proscribe.matching.score import Query
 from proscribe.screening import batch
-from proscribe.screening.batch import BatchError, RowError, clean_birth_date, clean_country, clean_kind
+from proscribe.screening.batch import (
+    BatchError,
+    BatchSummary,
+    RowError,
+    clean_birth_date,
+    clean_country,
+    clean_kind,
+)
 from proscribe.screening.filters import UnknownFilterError, check_filters
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Screener
 
@@ -202,22 +209,8 @@ def screen_file(
             fail(str(exc))
         except KeyboardInterrupt:
             fail(f"interrupted after {done} rows; run the same command again to resume", code=130)
-    if json_out:
-        print_json(summary.to_dict())
-        return
-    if summary.already_complete:
-        return
-    resumed = f" (resumed after {summary.resumed_from} rows)" if summary.resumed_from else ""
-    console.print(
-        f"{summary.rows_read} rows{resumed}: {summary.screened} screened, {summary.errors} errors; "
-        f"{summary.hits} hits for {summary.queries_with_hits} names; "
-        f"{summary.rows_per_second:.0f} names/s on {summary.workers} process"
-        f"{'es' if summary.workers > 1 else ''}",
-        highlight=False,
-    )
-    console.print(f"hits: {summary.output}", highlight=False)
-    if summary.errors:
-        console.print(f"rows not screened: {summary.errors_file}", highlight=False)
+    processes = f"{summary.workers} process{'es' if summary.workers > 1 else ''}"
+    _print_summary(summary, json_out, f"{summary.rows_per_second:.0f} names/s on {processes}", "", "")
 
 
 def _screen_file_spark(
@@ -275,6 +268,14 @@ def _screen_file_spark(
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted; run the same command again to resume (finished partitions are kept)", code=130)
+    rate = f"{summary.rows_per_second:.{0 if summary.rows_per_second >= 10 else 2}f} names/s"
+    _print_summary(summary, json_out, f"{rate} on {summary.workers} Spark cores", "/part-*", "/part-*.csv")
+
+
+def _print_summary(
+    summary: BatchSummary, json_out: bool, speed: str, hits_glob: str, errors_glob: str
+) -> None:
+    """A batch run's result, as JSON or in a line or three (nothing when it was already complete)."""
     if json_out:
         print_json(summary.to_dict())
         return
@@ -283,11 +284,9 @@ def _screen_file_spark(
     resumed = f" (resumed after {summary.resumed_from} rows)" if summary.resumed_from else ""
     console.print(
         f"{summary.rows_read} rows{resumed}: {summary.screened} screened, {summary.errors} errors; "
-        f"{summary.hits} hits for {summary.queries_with_hits} names; "
-        f"{summary.rows_per_second:.{0 if summary.rows_per_second >= 10 else 2}f} names/s "
-        f"on {summary.workers} Spark cores",
+        f"{summary.hits} hits for {summary.queries_with_hits} names; {speed}",
         highlight=False,
     )
-    console.print(f"hits: {summary.output}/part-*", highlight=False)
+    console.print(f"hits: {summary.output}{hits_glob}", highlight=False)
     if summary.errors:
-        console.print(f"rows not screened: {summary.errors_file}/part-*.csv", highlight=False)
+        console.print(f"rows not screened: {summary.errors_file}{errors_glob}", highlight=False)

@@ -597,21 +597,29 @@ def _write_state(path: Path, state: dict[str, Any]) -> None:
         raise
 
 
-def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    labels = {
-        "input_sha256": "the input's content",
-        "input_format": "the input format",
-        "output_format": "the output format",
-        "threshold": "the threshold",
-        "limit": "the limit",
-        "proscribe": "the version of proscribe",
-        "index": "the lists (versions, as-of date or datasets)",
-    }
+#: what a run's fingerprint holds, in words (the Spark engine adds its own entries)
+FINGERPRINT_LABELS: dict[str, str] = {
+    "input_sha256": "the input's content",
+    "input_format": "the input format",
+    "output_format": "the output format",
+    "threshold": "the threshold",
+    "limit": "the limit",
+    "proscribe": "the version of proscribe",
+    "index": "the lists (versions, as-of date or datasets)",
+}
+#: fingerprint entries whose values are short enough to show
+_SHOWN_VALUES = ("threshold", "limit", "partitions", "input_format", "output_format", "proscribe")
+
+
+def fingerprint_differences(
+    old: Mapping[str, Any], new: Mapping[str, Any], labels: Mapping[str, str] = FINGERPRINT_LABELS
+) -> list[str]:
+    """What differs between the run being resumed and this one, in words."""
     out = []
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):
             label = labels.get(key, key)
-            if key in ("threshold", "limit", "input_format", "output_format", "proscribe"):
+            if key in _SHOWN_VALUES:
                 out.append(f"{label} ({old.get(key)} then, {new.get(key)} now)")
             elif key == "index":
                 was, now = old.get(key) or {}, new.get(key) or {}
@@ -802,7 +810,7 @@ def screen_file(
             raise StateMismatch(
                 f"{state_path} cannot be read ({exc}); pass --restart to start over"
             ) from None
-        diffs = _differences(state.get("fingerprint", {}), fingerprint)
+        diffs = fingerprint_differences(state.get("fingerprint", {}), fingerprint)
         if diffs:
             if state.get("complete"):
                 raise StateMismatch(

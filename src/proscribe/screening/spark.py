@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 from proscribe import __version__
 from proscribe.screening import batch
 from proscribe.screening.batch import (
+    FINGERPRINT_LABELS,
     INPUT_COLUMNS,
     OUTPUT_COLUMNS,
     BatchError,
@@ -67,6 +68,7 @@ from proscribe.screening.batch import (
     RowError,
     StateMismatch,
     check_row,
+    fingerprint_differences,
     screen_rows,
 )
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Screener
@@ -408,25 +410,12 @@ def default_partitions(rows: int) -> int:
     return max(MIN_PARTITIONS, math.ceil(rows / DEFAULT_ROWS_PER_PARTITION))
 
 
-def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    labels = {
-        "input": "the input files (names, sizes or modification times)",
-        "input_format": "the input format",
-        "output_format": "the output format",
-        "threshold": "the threshold",
-        "limit": "the limit",
-        "partitions": "the number of partitions",
-        "proscribe": "the version of proscribe",
-        "index": "the lists (versions, as-of date or datasets)",
-    }
-    out = []
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            label = labels.get(key, key)
-            if key in ("threshold", "limit", "partitions", "input_format", "output_format", "proscribe"):
-                label += f" ({old.get(key)} then, {new.get(key)} now)"
-            out.append(label)
-    return out
+#: the Spark run's fingerprint names its input files rather than hashing their content
+_LABELS = {
+    **FINGERPRINT_LABELS,
+    "input": "the input files (names, sizes or modification times)",
+    "partitions": "the number of partitions",
+}
 
 
 def screen_file_spark(
@@ -506,7 +495,7 @@ def screen_file_spark(
     )
     done: dict[int, dict[str, int]] = {}
     if state is not None:
-        diffs = _differences(state.get("fingerprint", {}), fingerprint)
+        diffs = fingerprint_differences(state.get("fingerprint", {}), fingerprint, _LABELS)
         if diffs:
             raise StateMismatch(
                 f"{output_path} holds {'the finished' if folder.exists('_SUCCESS') else 'an unfinished'} "
