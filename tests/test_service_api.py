@@ -138,6 +138,25 @@ def test_match_scopes_thresholds_and_batches(viewer: httpx.Client) -> None:
     assert viewer.post("/match/default", json=nameless).status_code == 400
 
 
+def test_match_parameters_are_checked_as_fastapi_checks_them(viewer: httpx.Client) -> None:
+    """/match reads its query parameters itself (one model, not twelve fields): the answers to bad
+    values are FastAPI's (422, each error located at ``["query", name]``), repeated values are lists."""
+    for params, name, kind in (
+        ({"limit": "0"}, "limit", "greater_than_equal"),
+        ({"limit": "many"}, "limit", "int_parsing"),
+        ({"threshold": "1.5"}, "threshold", "less_than_equal"),
+        ({"exclude_entity_ids": [f"e{i}" for i in range(51)]}, "exclude_entity_ids", "too_long"),
+    ):
+        resp = match_one(viewer, **params)
+        assert resp.status_code == 422, params
+        errors = resp.json()["detail"]
+        assert [(e["loc"], e["type"]) for e in errors] == [(["query", name], kind)], errors
+    both = match_one(viewer, exclude_entity_ids=["icc-khan-karim", "icc-other"], limit="1")
+    assert both.status_code == 200 and both.json()["responses"]["k1"]["results"] == []
+    assert both.json()["limit"] == 1
+    assert match_one(viewer, unknown="ignored").status_code == 200  # as FastAPI: unknown ones ignored
+
+
 def test_entities_are_nested_ftm(viewer: httpx.Client) -> None:
     ent = viewer.get("/entities/icc-bensouda-fatou").json()
     assert ent["caption"] == "Fatou Bensouda"
