@@ -4,11 +4,14 @@
 - ``proscribe serve --workers 2`` serves ``/match`` from two processes over one PostgreSQL store,
   and a key's rate limit holds across both (the buckets are in Redis);
 - a batch job queued on RQ survives a restart of the service, runs in ``proscribe jobs worker``,
-  and a job cancelled while it waits is never run.
+  and a job cancelled while it waits is never run;
+- a re-screen of the book cancelled while it runs is stopped, by whom is recorded, and the store
+  keeps what it held before (PostgreSQL, the UN list).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -21,11 +24,17 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from proscribe.enforcement.alerts import rescreen
+from proscribe.enforcement.book import import_book
 from proscribe.service import ServiceConfig
 from proscribe.service.live import LiveServer, free_port
 from proscribe.store import Store, users
+from proscribe.store.audit import AuditRecord
+from proscribe.store.book import Party
+from proscribe.store.casework import Alert, ScreeningRun
 
 REDIS_URL = os.environ.get("PROSCRIBE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 CLI = [sys.executable, "-c", "from proscribe.cli.app import main; main()"]
@@ -180,3 +189,153 @@ def test_a_queued_job_survives_a_restart_and_a_cancelled_one_never_runs(
         for job_id in (locals().get("kept") or {}, locals().get("dropped") or {}):
             if job_id:
                 redis_client.delete(f"rq:job:{job_id['id']}", f"rq:results:{job_id['id']}")
+
+
+def _write_book(path: Path, listed: list[str], size: int) -> None:
+    """A book of ``size`` persons: every seventh one goes by a listed name, the rest by made-up ones."""
+    first = "John Maria Ahmed Li Olga Pierre Fatima Juan Chen Yusuf Anna Ivan Sara Peter".split()
+    last = "Smith Garcia Kowalski Nakamura Okafor Schmidt Rossi Novak Larsen Silva Dubois".split()
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["id", "kind", "name"])
+        for i in range(size):
+            name = (
+                listed[i % len(listed)]
+                if i % 7 == 0
+                else f"{first[i % len(first)]} {last[(i // 3) % len(last)]} {i}"
+            )
+            out.writerow([f"C-{i:05d}", "person", name])
+
+
+def _book_state(url: str) -> tuple[list[tuple[int, bool]], int, int]:
+    """(each screening run with whether it finished, alerts, parties) in the store."""
+    store = Store.open(url)
+    with Session(store.engine) as session:
+        runs = [(r.id, r.finished_at is not None) for r in session.scalars(select(ScreeningRun))]
+        alerts = session.scalar(select(func.count()).select_from(Alert)) or 0
+        parties = session.scalar(select(func.count()).select_from(Party)) or 0
+    store.close()
+    return runs, int(alerts), int(parties)
+
+
+def test_a_running_rescreen_cancelled_stops_and_leaves_the_book_as_it_was(
+    pg_databases: Callable[[], str], redis_client: redis.Redis, un_xml: Path, tmp_path: Path
+) -> None:
+    """A full re-screen of 3,000 customers against the UN list, queued on RQ and run by `proscribe
+    jobs worker`, is cancelled while it runs: the worker stops it (its horse is killed), the job
+    says cancelled and by whom, the audit trail has the cancel, and the store holds exactly what it
+    held before (the earlier run and its alerts; no half-done run, no alert of the stopped one). The
+    worker then runs the next job to the end."""
+    url = pg_databases()
+    store = Store.open(url)
+    store.import_path(un_xml)
+    listed = [r.target.caption for r in store.designated() if r.target.schema.name == "Person"][:200]
+    book = tmp_path / "parties.csv"
+    _write_book(book, listed, 3000)
+    with Session(store.engine) as session, session.begin():
+        import_book(session, parties=book, accounts=None, roles=None, ownership=None, actor="test")
+    # the good state before: a finished run over the first 70 customers, with its alerts
+    first = rescreen(store, mode="full", actor="test", parties=[f"C-{i:05d}" for i in range(70)])
+    assert first.alerts_opened > 0
+    store.close()
+    before = _book_state(url)
+    assert before[0] == [(first.run_id, True)] and before[2] == 3000
+
+    queue = f"proscribe-test-{uuid.uuid4().hex[:8]}"
+    config = ServiceConfig(
+        db=url,
+        index_cache=tmp_path / "index",
+        jobs_dir=tmp_path / "jobs",
+        refresh_seconds=3600,
+        redis_url=REDIS_URL,
+        queue_name=queue,
+    )
+    env = dict(
+        os.environ,
+        PROSCRIBE_REDIS_URL=REDIS_URL,
+        PROSCRIBE_QUEUE=queue,
+        PROSCRIBE_INDEX_CACHE=str(tmp_path / "index"),
+    )
+    log_path = tmp_path / "worker.log"
+    worker: subprocess.Popen[bytes] | None = None
+    job_ids: list[str] = []
+    try:
+        with LiveServer(config) as server:
+            key = server.key("analyst")
+            analyst = {"Authorization": f"ApiKey {key}"}
+            prefix = key.split("_")[1]
+            with open(log_path, "wb") as log:
+                worker = subprocess.Popen(
+                    [*CLI, "--db", url, "jobs", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+            job = httpx.post(f"{server.url}/api/rescreen/jobs", json={"mode": "full"}, headers=analyst).json()
+            job_ids.append(job["id"])
+            assert job["status"] == "queued" and job["kind"] == "rescreen"
+
+            def status() -> dict[str, object]:
+                got: dict[str, object] = httpx.get(
+                    f"{server.url}/api/jobs/{job['id']}", headers=analyst
+                ).json()
+                return got
+
+            deadline = time.monotonic() + 300  # the worker loads its index first
+            seen = status()
+            while not (seen["status"] == "running" and seen["progress"]["done"]):
+                assert seen["status"] in ("queued", "running"), (seen, log_path.read_text()[-3000:])
+                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+                time.sleep(0.2)
+                seen = status()
+            cancel = httpx.post(f"{server.url}/api/jobs/{job['id']}/cancel", headers=analyst)
+            assert cancel.status_code == 200, cancel.text
+            deadline = time.monotonic() + 60
+            while (seen := status())["status"] == "running":
+                assert time.monotonic() < deadline, "the running job was not stopped"
+                time.sleep(0.2)
+            assert seen["status"] == "cancelled", seen
+            assert seen["cancelled_by"] == f"analyst-user (key {prefix})"
+            done = seen["progress"]["done"]
+            assert 0 < done < 3000 and seen["download"] is None and seen["result"] == {}
+            again = httpx.post(f"{server.url}/api/jobs/{job['id']}/cancel", headers=analyst)
+            assert again.status_code == 409
+
+            # nothing of the stopped run is in the store: the earlier run and its alerts, as they were
+            assert _book_state(url) == before
+            # the cancel is in the audit trail once the stopped run let go of the trail's head
+            check = Store.open(url)
+            deadline = time.monotonic() + 30
+            while True:
+                with Session(check.engine) as session:
+                    query = select(AuditRecord).where(AuditRecord.subject == f"job:{job['id']}")
+                    cancels = [r for r in session.scalars(query) if r.action == "job.cancel"]
+                if cancels or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            check.close()
+            assert len(cancels) == 1 and cancels[0].actor == f"analyst-user (key {prefix})"
+            assert cancels[0].data["kind"] == "rescreen" and cancels[0].data["status"] == "running"
+
+            # the worker goes on with the next job, to the end
+            small = {"mode": "full", "parties": [f"C-{i:05d}" for i in range(70, 140)]}
+            nxt = httpx.post(f"{server.url}/api/rescreen/jobs", json=small, headers=analyst).json()
+            job_ids.append(nxt["id"])
+            deadline = time.monotonic() + 120
+            while (after := httpx.get(f"{server.url}/api/jobs/{nxt['id']}", headers=analyst).json())[
+                "status"
+            ] in ("queued", "running"):
+                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+                time.sleep(0.2)
+            assert after["status"] == "done", after
+            assert after["result"]["parties_screened"] == 70 and after["cancelled_by"] is None
+            runs, _, _ = _book_state(url)
+            assert runs == [(first.run_id, True), (after["result"]["run_id"], True)]
+        assert "job stopped" in log_path.read_text()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        for name in redis_client.scan_iter(f"rq:*{queue}*"):
+            redis_client.delete(name)
+        for job_id in job_ids:
+            redis_client.delete(
+                f"rq:job:{job_id}", f"rq:results:{job_id}", f"proscribe:job-cancelled-by:{job_id}"
+            )

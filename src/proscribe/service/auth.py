@@ -243,10 +243,20 @@ async def _check_csrf_header(request: Request) -> None:
 class Require:
     """The dependency that guards a route: who may call it, and whether the call is audited."""
 
-    def __init__(self, role: Role | None, *, reads_only: bool = False, password_change: bool = False) -> None:
+    def __init__(
+        self,
+        role: Role | None,
+        *,
+        reads_only: bool = False,
+        password_change: bool = False,
+        audits_itself: bool = False,
+    ) -> None:
         self.role = role
         self.reads_only = reads_only
         self.password_change = password_change
+        #: the route writes its own audit record (e.g. once what it asked for has happened), so the
+        #: middleware's record of the request is not written
+        self.audits_itself = audits_itself
 
     async def __call__(self, request: Request) -> Principal | None:
         # async: run on the event loop, not a worker thread (the checks are cached and quick)
@@ -273,7 +283,9 @@ class Require:
                 {"WWW-Authenticate": "ApiKey"},
             )
         request.state.principal = principal
-        request.state.audit = request.method not in READ_METHODS and not self.reads_only
+        request.state.audit = (
+            request.method not in READ_METHODS and not self.reads_only and not self.audits_itself
+        )
         if principal.must_change_password and not self.password_change:
             raise HTTPException(403, "change your password first (POST /api/me/password)")
         if principal.role < self.role:
@@ -284,9 +296,13 @@ class Require:
         return principal
 
 
-def allow(role: Role, *, reads_only: bool = False, password_change: bool = False) -> Any:
+def allow(
+    role: Role, *, reads_only: bool = False, password_change: bool = False, audits_itself: bool = False
+) -> Any:
     """``dependencies=[allow(Role.analyst)]``: signed-in callers with at least ``role``."""
-    return Depends(Require(role, reads_only=reads_only, password_change=password_change))
+    return Depends(
+        Require(role, reads_only=reads_only, password_change=password_change, audits_itself=audits_itself)
+    )
 
 
 def public() -> Any:

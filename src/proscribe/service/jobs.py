@@ -3,8 +3,14 @@
 One job runs at a time on a worker thread (a batch screening uses the index already in memory;
 several at once would only share the same cores). A job's files live in its own folder under the
 jobs folder; the result is downloaded from ``/api/jobs/{id}/result``. Jobs here are kept in
-memory: a restart forgets them. With Redis (``PROSCRIBE_REDIS_URL``), batch screening jobs go to
-the durable queue of ``queue.py`` instead, which survives restarts.
+memory: a restart forgets them. With Redis (``PROSCRIBE_REDIS_URL``), batch screening and re-screen
+jobs go to the durable queue of ``queue.py`` instead, which survives restarts.
+
+Cancelling: a job waiting for its turn is never run. A running job that checks in between batches
+(``Job.check``, called from its progress report: batch screening, re-screens) stops at its next
+check: ``JobCancelled`` ends it as ``cancelled``, a re-screen's transaction is rolled back (nothing
+of it is kept), and a batch's half-written hits file is deleted. Who cancelled is kept
+(``cancelled_by``). Other jobs (list updates) cannot be stopped once running.
 
 A job's files are customer data: the jobs folder and each job's folder are 0700, its files 0600,
 and a job's folder is deleted ``retention`` seconds after the job finished (folders left from
@@ -29,6 +35,10 @@ from proscribe.enforcement.clock import now
 from proscribe.private_files import make_private, private_dir
 
 
+class JobCancelled(Exception):
+    """Raised inside a running job that was cancelled, at its next check."""
+
+
 @dataclass
 class Job:
     id: str
@@ -44,6 +54,16 @@ class Job:
     result: dict[str, Any] = field(default_factory=dict)
     result_path: Path | None = None
     media_type: str = "application/octet-stream"
+    #: who cancelled it (the actor, as the audit trail names them)
+    cancelled_by: str | None = None
+    #: whether it checks for a cancel while running (``check``)
+    stoppable: bool = False
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    def check(self) -> None:
+        """Raise JobCancelled if the job was cancelled (called by the work between batches)."""
+        if self._stop.is_set():
+            raise JobCancelled(f"cancelled by {self.cancelled_by or 'someone'}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +80,7 @@ class Job:
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "error": self.error,
+            "cancelled_by": self.cancelled_by,
             "result": self.result,
             "download": f"/api/jobs/{self.id}/result" if self.status == "done" and self.result_path else None,
         }
@@ -121,14 +142,19 @@ class JobManager:
         self._futures[job.id] = self._pool.submit(self._run, job, work)
         return job
 
-    def cancel(self, job_id: str) -> Job | None:
-        """Cancel a job still waiting for its turn (a running one in memory cannot be stopped)."""
+    def cancel(self, job_id: str, by: str | None = None) -> Job | None:
+        """Cancel a job: one waiting for its turn is never run; a running one that checks in
+        (``stoppable``) stops at its next check. Others are left running (the caller says so)."""
         job = self.jobs.get(job_id)
         future = self._futures.get(job_id)
         if job is not None and future is not None and job.status == "queued" and future.cancel():
             job.status = "cancelled"
+            job.cancelled_by = by
             job.finished_at = now()
             self._finished[job.id] = time.time()
+        elif job is not None and job.status == "running" and job.stoppable:
+            job.cancelled_by = by
+            job._stop.set()
         return job
 
     def _run(self, job: Job, work: Work) -> None:
@@ -138,6 +164,10 @@ class JobManager:
         try:
             job.result = work(job)
             job.status = "done"
+        except JobCancelled:
+            job.status = "cancelled"
+            if job.result_path is not None:
+                job.result_path.unlink(missing_ok=True)  # half written: never offered as a result
         except Exception as exc:  # the job failed; the server goes on and says why
             job.error = (
                 f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__) else str(exc)

@@ -3,7 +3,10 @@
 A job is put on the RQ queue ``proscribe`` (``PROSCRIBE_QUEUE``) with its owner, its files and
 its progress in the job's ``meta``; any worker of the service sees it, it survives a restart of
 the service and of the job worker (Redis keeps it), and it can be cancelled: a waiting job is
-taken off the queue, a running one is stopped (its work horse is killed). Jobs are run by
+taken off the queue, a running one is stopped (RQ's stop-job command: the worker kills the work
+horse; a re-screen's open transaction dies with it and is rolled back by the database, a batch's
+half-written hits file is deleted by the worker). Who cancelled is kept beside the job (Redis key
+``proscribe:job-cancelled-by:<id>``, as long as the job). Jobs are run by
 ``proscribe jobs worker``, which loads the screening index once and forks a work horse per job
 that shares it copy-on-write. The service and the job workers must see the same jobs folder
 (``PROSCRIBE_JOBS_DIR``: a shared volume when they are on different machines).
@@ -30,6 +33,9 @@ from rq.registry import CanceledJobRegistry, FailedJobRegistry, FinishedJobRegis
 from proscribe.service.jobs import Job
 
 DEFAULT_QUEUE = "proscribe"
+#: Redis key prefix of who cancelled a job (kept apart from the job's meta, which the running job
+#: itself rewrites with its progress)
+CANCELLED_BY = "proscribe:job-cancelled-by:"
 #: RQ's states as the API names them (the in-memory jobs' names)
 STATUS = {
     JobStatus.CREATED: "queued",
@@ -94,17 +100,23 @@ class DurableJobs:
         jobs = [self._job(j) for j in found if j is not None]
         return sorted(jobs, key=lambda j: j.created_at)
 
-    def cancel(self, job_id: str) -> Job | None:
-        """Take a waiting job off the queue, or stop a running one; None when there is no such job."""
+    def cancel(self, job_id: str, by: str | None = None) -> Job | None:
+        """Take a waiting job off the queue, or stop a running one; None when there is no such job.
+
+        ``by`` (the actor) is kept as who cancelled it."""
         try:
             rq_job = RqJob.fetch(job_id, connection=self.redis)
         except NoSuchJobError:
             return None
         status = rq_job.get_status(refresh=True)
+        if status in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+            return self.get(job_id)
+        if by:
+            self.redis.set(CANCELLED_BY + job_id, by.encode(), ex=self.retention)
         if status == JobStatus.STARTED:
             with contextlib.suppress(InvalidJobOperation):  # it finished in the meantime
                 send_stop_job_command(self.redis, job_id)
-        elif status not in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        else:
             rq_job.cancel()
         return self.get(job_id)
 
@@ -117,6 +129,7 @@ class DurableJobs:
             info = (rq_job.exc_info or "").strip().splitlines()
             error = info[-1] if info else "the job failed"
         result_path = meta.get("result_path")
+        by = self.redis.get(CANCELLED_BY + rq_job.id) if status == "cancelled" else None
         return Job(
             id=rq_job.id,
             kind=str(meta.get("kind", "job")),
@@ -133,6 +146,8 @@ class DurableJobs:
             result=result if isinstance(result, dict) else {},
             result_path=Path(result_path) if result_path else None,
             media_type=str(meta.get("media_type") or "application/octet-stream"),
+            cancelled_by=by.decode() if isinstance(by, bytes) else None,
+            stoppable=True,
         )
 
 

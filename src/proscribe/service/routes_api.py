@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from proscribe.enforcement import audit
 from proscribe.enforcement.clock import now
@@ -150,9 +151,12 @@ def screen_batch(
         ).to_dict()
     screener = current.screener
 
+    job.stoppable = True
+
     def work(job: Job) -> dict[str, Any]:
         def progress(done: int) -> None:
             job.done = done
+            job.check()  # cancelled: stop here (JobCancelled)
 
         summary = batch.screen_file(
             screener,
@@ -195,23 +199,37 @@ def get_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
 
 @router.post(
     "/api/jobs/{job_id}/cancel",
-    dependencies=[allow(Role.analyst)],
-    summary="Cancel a job: taken off the queue if waiting, stopped if running (durable queue only)",
+    dependencies=[allow(Role.analyst, audits_itself=True)],
+    summary="Cancel a job: taken off the queue if waiting, stopped if running (batch screening, re-screens)",
 )
-def cancel_job(request: Request, job_id: str, who: Caller) -> dict[str, Any]:
+def cancel_job(request: Request, job_id: str, who: Caller) -> JSONResponse:
+    """A waiting job is never run. A running batch screening or re-screen is stopped: on the durable
+    queue its work horse is killed, in the server's memory it stops at its next batch; either way
+    nothing of it is kept (a re-screen's transaction is rolled back, a half-written hits file
+    deleted). The answer may still say ``running`` until it has stopped: ask ``/api/jobs/{id}``.
+
+    Who cancelled is kept (``cancelled_by``) and written to the audit trail (``job.cancel``) just
+    after the answer: a running re-screen holds the audit trail's head until its transaction ends,
+    so the record is written once the stopped run has let go of it, and the answer does not wait."""
     runtime = runtime_of(request)
     job = _visible(_find_job(runtime, job_id), who)
     if job.status not in ("queued", "running"):
         raise HTTPException(
             409, f"job {job_id} is {job.status}; only a queued or running job can be cancelled"
         )
+    if job.status == "running" and not job.stoppable:
+        raise HTTPException(409, f"job {job_id} ({job.kind}) cannot be stopped once it runs")
     if runtime.queue is not None and runtime.jobs.get(job_id) is None:
-        cancelled = runtime.queue.cancel(job_id)
-    elif job.status == "running":
-        raise HTTPException(409, f"job {job_id} is running in the server's memory and cannot be stopped")
+        cancelled = runtime.queue.cancel(job_id, by=who.actor)
     else:
-        cancelled = runtime.jobs.cancel(job_id)
-    return _visible(cancelled, who).to_dict()
+        cancelled = runtime.jobs.cancel(job_id, by=who.actor)
+    data = {"kind": job.kind, "owner": job.owner, "status": job.status, "done": job.done, "total": job.total}
+
+    def record() -> None:
+        with write_session(runtime.store.engine) as session:
+            audit.append(session, actor=who.actor, action="job.cancel", subject=f"job:{job_id}", data=data)
+
+    return JSONResponse(_visible(cancelled, who).to_dict(), background=BackgroundTask(record))
 
 
 @router.get("/api/jobs/{job_id}/result", dependencies=[allow(Role.viewer)], summary="Download a job's result")

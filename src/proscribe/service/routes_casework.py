@@ -6,6 +6,7 @@ The endpoints call the same functions as ``proscribe customers``, ``rescreen``, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -250,12 +251,17 @@ class JobOut(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    cancelled_by: str | None = None
     result: dict[str, Any]
     download: str | None = None
 
 
 def _rescreen(
-    request: Request, body: RescreenBody, actor: str, wait: float | None = BUILD_WAIT
+    request: Request,
+    body: RescreenBody,
+    actor: str,
+    wait: float | None = BUILD_WAIT,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     not_future(body.at, "at")
     at = aware(body.at)
@@ -268,6 +274,7 @@ def _rescreen(
             at=at,
             parties=body.parties,
             screener=screener,
+            progress=progress,
         )
     return result.to_dict()
 
@@ -295,13 +302,30 @@ def rescreen(request: Request, body: RescreenBody, who: Caller) -> Any:
     response_model=JobOut,
 )
 def rescreen_job(request: Request, body: RescreenBody, who: Caller) -> Any:
+    """With Redis, on the durable queue (run by ``proscribe jobs worker``); else in this server.
+    Either way it can be cancelled while it runs (``POST /api/jobs/{id}/cancel``): the run's
+    transaction is rolled back, and the book's alerts stay as they were before it."""
     not_future(body.at, "at")
     runtime = runtime_of(request)
     job = Job(id=runtime.jobs.new_id(), kind="rescreen", owner=who.username, created_at=aware(None))
     actor = actor_of(who)
+    if runtime.queue is not None:
+        return runtime.queue.submit(
+            job,
+            "proscribe.service.tasks.rescreen_book",
+            mode=body.mode,
+            actor=actor,
+            at=body.at.isoformat() if body.at else None,
+            parties=body.parties,
+        ).to_dict()
+    job.stoppable = True
 
     def work(job: Job) -> dict[str, Any]:
-        return _rescreen(request, body, actor, wait=None)  # a job waits for the lists of its day
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+            job.check()  # cancelled: JobCancelled rolls the run's transaction back
+
+        return _rescreen(request, body, actor, wait=None, progress=progress)  # waits for its day's lists
 
     return runtime.jobs.submit(job, work).to_dict()
 
