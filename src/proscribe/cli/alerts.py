@@ -43,10 +43,35 @@ def rescreen(
     party: list[str] = typer.Option([], "--party", help="Screen only these parties (repeatable)."),
     at: str | None = SCREEN_AT,
     as_json: bool = JSON,
+    engine: str = typer.Option(
+        "local", "--engine", help="local (this process) or spark (a Spark job; needs proscribe[spark])."
+    ),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="Spark engine: the master URL (default: spark-submit's, else local[*])."
+    ),
+    partitions: int | None = typer.Option(
+        None, "--partitions", help="Spark engine: partitions of the book (default: one per 20,000 parties)."
+    ),
+    batch_size: int = typer.Option(
+        5000, "--batch-size", help="Spark engine: alerts opened per committed transaction."
+    ),
+    work_dir: str | None = typer.Option(
+        None, "--work-dir", help="Spark engine: a folder every executor reads (default: a temporary one)."
+    ),
 ) -> None:
-    """Screen the book against the lists and open alerts for possible matches."""
+    """Screen the book against the lists and open alerts for possible matches.
+
+    With --engine spark the parties are screened on a Spark cluster (or local[*]) and the alerts
+    are opened on this machine in batches of --batch-size, each batch one transaction."""
     store = open_store()
     mode = "full" if full or not delta else "delta"
+    if engine not in ("local", "spark"):
+        fail(f"--engine takes local or spark, not {engine!r}", code=2)
+    if engine == "spark":
+        _rescreen_spark(store, mode, party, at, as_json, spark_master, partitions, batch_size, work_dir)
+        return
+    if spark_master is not None or partitions is not None or work_dir is not None:
+        fail("--spark-master, --partitions and --work-dir are for --engine spark", code=2)
     try:
         with progress_bar("screening the book", quiet=as_json) as advance:
             done = [0]
@@ -65,6 +90,52 @@ def rescreen(
             )
     except EnforcementError as exc:
         fail(str(exc), code=2)
+    _print_run(result, as_json)
+
+
+def _rescreen_spark(
+    store: Any,
+    mode: str,
+    party: list[str],
+    at: str | None,
+    as_json: bool,
+    spark_master: str | None,
+    partitions: int | None,
+    batch_size: int,
+    work_dir: str | None,
+) -> None:
+    """``rescreen --engine spark`` (proscribe.enforcement.spark_rescreen)."""
+    from pathlib import Path
+
+    from proscribe.cli.common import err_console
+    from proscribe.enforcement.spark_rescreen import rescreen_spark
+    from proscribe.screening import spark
+    from proscribe.screening.batch import BatchError
+
+    def say(message: str) -> None:
+        if not as_json:
+            err_console.print(message, highlight=False)
+
+    try:
+        session = spark.spark_session(spark_master, app_name="proscribe rescreen")
+        result = rescreen_spark(
+            session,
+            store,
+            mode=mode,
+            actor=identity.of_store(store, identity.automated),
+            at=parse_when(at, "--at"),
+            parties=party or None,
+            partitions=partitions,
+            batch_size=batch_size,
+            work_dir=Path(work_dir) if work_dir else None,
+            say=say,
+        )
+    except (EnforcementError, BatchError) as exc:
+        fail(str(exc), code=2)
+    _print_run(result, as_json)
+
+
+def _print_run(result: alerts_mod.RunResult, as_json: bool) -> None:
     if as_json:
         print_json(result.to_dict())
         return

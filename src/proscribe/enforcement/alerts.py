@@ -41,7 +41,7 @@ from proscribe.store.book import Party
 from proscribe.store.casework import Alert, Block, ScreeningRun
 from proscribe.store.schema import Event
 
-__all__ = ["MODES", "RunResult", "party_queries", "rescreen"]
+__all__ = ["MODES", "RunResult", "close_ended", "party_queries", "rescreen"]
 
 MODES = ("full", "delta")
 OPEN_STATUSES = ("open", "pending")
@@ -165,26 +165,9 @@ def rescreen(
         fresh: set[str] = set()
         ended: set[str] = set()
         if mode == "delta" and last is not None:
-            prev_map = store.designated_checksums(last.as_of)
-            # what the dates changed (designations starting or ending between the runs)...
-            changed = {eid for eid, v in now_map.items() if prev_map.get(eid) != v}
-            ended = set(prev_map) - set(now_map)
-            # ...and what list files imported since the last run changed, even on the same day
-            for eid in _changed_by_imports(session, last.version_key):
-                if eid in now_map:
-                    changed.add(eid)
-                else:
-                    ended.add(eid)
+            changed, ended = delta_changes(session, store, last, now_map)
             fresh = {p.id for p in book if p.updated_at > _book_read_at(last)}
-            note = (
-                f"delta since run {last.id} (as of {last.as_of}): {len(changed)} listings added or "
-                f"changed, {len(ended)} ended; {len(book) - len(fresh)} parties screened against the "
-                f"changed listings, {len(fresh)} new or changed parties against all {len(now_map)}"
-            )
-        elif mode == "delta":
-            note = f"no earlier run: a full screen of {len(book)} parties against {len(now_map)} listings"
-        else:
-            note = f"full screen of {len(book)} parties against {len(now_map)} listings"
+        note = run_note(mode, last, changed, ended, len(book), len(fresh), len(now_map))
         run = ScreeningRun(
             mode=mode,
             as_of=as_of,
@@ -197,9 +180,7 @@ def rescreen(
         session.add(run)
         session.flush()
 
-        existing: dict[tuple[str, str], list[Alert]] = {}
-        for alert in session.scalars(select(Alert).order_by(Alert.id)):
-            existing.setdefault((alert.party_id, alert.entity_id), []).append(alert)
+        existing = existing_alerts(session)
 
         opened: list[Alert] = []
         suppressed = 0
@@ -210,54 +191,18 @@ def rescreen(
             if against_all or changed:
                 use = everything() if against_all or changed_only is None else changed_only
                 hits = _screen_party(use, party, threshold)
-                for eid, hit in sorted(hits.items(), key=lambda kv: -kv[1].score):
-                    if not against_all and changed is not None and eid not in changed:
-                        continue
-                    listed = now_map.get(eid)
-                    if listed is None:  # the index and the store disagree only if a list changed mid-run
-                        continue
-                    history = existing.get((party.id, eid), [])
-                    if any(a.status in OPEN_STATUSES for a in history):
-                        continue
-                    decided = [a for a in history if a.status in DECIDED_STATUSES]
-                    last_decided = decided[-1] if decided else None
-                    if (
-                        last_decided is not None
-                        and last_decided.record_checksum == listed[2]
-                        and last_decided.party_checksum == party.checksum
-                    ):
-                        suppressed += 1
-                        continue
-                    alert = _open_alert(session, run, party, hit, listed[2], at, last_decided)
-                    existing.setdefault((party.id, eid), []).append(alert)
-                    opened.append(alert)
+                suppressed += open_alerts_for(
+                    session, run, party, hits, against_all, changed, now_map, existing, opened, at
+                )
             if progress is not None:
                 progress(i, len(book))
 
         # listings no longer in force: close their open match alerts, ask to release their blocks
         gone = ended if changed is not None else None
-        closed = _close_ended(session, run, now_map, gone, at, opened, existing, book)
-
-        run.parties_screened = len(book)
-        run.listings_screened = len(now_map) if changed is None else len(changed)
-        run.alerts_opened = len(opened)
-        run.finished_at = aware(None)
-        audit.append(
-            session,
-            actor=actor,
-            action="screening.run",
-            subject=f"run:{run.id}",
-            data={
-                "mode": mode,
-                "as_of": as_of.isoformat(),
-                "version_key": run.version_key,
-                "note": note,
-                "alerts_opened": [a.id for a in opened],
-                "suppressed": suppressed,
-                "closed": closed,
-            },
-            at=at,
-        )
+        in_book = {p.id for p in book}
+        closed = close_ended(session, run, now_map, gone, at, opened, existing, in_book.__contains__)
+        finish_run(run, len(book), now_map, changed, opened)
+        audit_run(session, run, mode, note, opened, suppressed, closed, at)
         return RunResult(
             run_id=run.id,
             mode=mode,
@@ -270,6 +215,134 @@ def rescreen(
             note=note,
             alert_ids=[a.id for a in opened],
         )
+
+
+def delta_changes(
+    session: Session, store: Store, last: ScreeningRun, now_map: dict[str, tuple[str, str, str]]
+) -> tuple[set[str], set[str]]:
+    """The listings added or changed since ``last`` (in force now), and those ended since."""
+    prev_map = store.designated_checksums(last.as_of)
+    # what the dates changed (designations starting or ending between the runs)...
+    changed = {eid for eid, v in now_map.items() if prev_map.get(eid) != v}
+    ended = set(prev_map) - set(now_map)
+    # ...and what list files imported since the last run changed, even on the same day
+    for eid in _changed_by_imports(session, last.version_key):
+        if eid in now_map:
+            changed.add(eid)
+        else:
+            ended.add(eid)
+    return changed, ended
+
+
+def run_note(
+    mode: str,
+    last: ScreeningRun | None,
+    changed: set[str] | None,
+    ended: set[str],
+    parties: int,
+    fresh: int,
+    listings: int,
+) -> str:
+    """What a run screens, in a sentence (the run's note)."""
+    if mode == "delta" and last is not None and changed is not None:
+        return (
+            f"delta since run {last.id} (as of {last.as_of}): {len(changed)} listings added or "
+            f"changed, {len(ended)} ended; {parties - fresh} parties screened against the "
+            f"changed listings, {fresh} new or changed parties against all {listings}"
+        )
+    if mode == "delta":
+        return f"no earlier run: a full screen of {parties} parties against {listings} listings"
+    return f"full screen of {parties} parties against {listings} listings"
+
+
+def open_alerts_for(
+    session: Session,
+    run: ScreeningRun,
+    party: Party,
+    hits: dict[str, Hit],
+    against_all: bool,
+    changed: set[str] | None,
+    now_map: dict[str, tuple[str, str, str]],
+    existing: dict[tuple[str, str], list[Alert]],
+    opened: list[Alert],
+    at: datetime,
+) -> int:
+    """Open the alerts ``hits`` call for (best first), as every engine does; the hits suppressed.
+
+    A pair with an open or pending alert is not raised again; a decided pair is raised again only
+    when the listed record or the party's data changed since the decision."""
+    suppressed = 0
+    for eid, hit in sorted(hits.items(), key=lambda kv: -kv[1].score):
+        if not against_all and changed is not None and eid not in changed:
+            continue
+        listed = now_map.get(eid)
+        if listed is None:  # the index and the store disagree only if a list changed mid-run
+            continue
+        history = existing.get((party.id, eid), [])
+        if any(a.status in OPEN_STATUSES for a in history):
+            continue
+        decided = [a for a in history if a.status in DECIDED_STATUSES]
+        last_decided = decided[-1] if decided else None
+        if (
+            last_decided is not None
+            and last_decided.record_checksum == listed[2]
+            and last_decided.party_checksum == party.checksum
+        ):
+            suppressed += 1
+            continue
+        alert = _open_alert(session, run, party, hit, listed[2], at, last_decided)
+        existing.setdefault((party.id, eid), []).append(alert)
+        opened.append(alert)
+    return suppressed
+
+
+def existing_alerts(session: Session) -> dict[tuple[str, str], list[Alert]]:
+    """Every alert, by (party, listed entity), oldest first."""
+    existing: dict[tuple[str, str], list[Alert]] = {}
+    for alert in session.scalars(select(Alert).order_by(Alert.id)):
+        existing.setdefault((alert.party_id, alert.entity_id), []).append(alert)
+    return existing
+
+
+def finish_run(
+    run: ScreeningRun,
+    parties: int,
+    now_map: dict[str, tuple[str, str, str]],
+    changed: set[str] | None,
+    opened: list[Alert],
+) -> None:
+    run.parties_screened = parties
+    run.listings_screened = len(now_map) if changed is None else len(changed)
+    run.alerts_opened = len(opened)
+    run.finished_at = aware(None)
+
+
+def audit_run(
+    session: Session,
+    run: ScreeningRun,
+    mode: str,
+    note: str,
+    opened: list[Alert],
+    suppressed: int,
+    closed: int,
+    at: datetime,
+) -> None:
+    audit.append(
+        session,
+        actor=run.actor,
+        action="screening.run",
+        subject=f"run:{run.id}",
+        data={
+            "mode": mode,
+            "as_of": run.as_of.isoformat(),
+            "version_key": run.version_key,
+            "note": note,
+            "alerts_opened": [a.id for a in opened],
+            "suppressed": suppressed,
+            "closed": closed,
+        },
+        at=at,
+    )
 
 
 def _open_alert(
@@ -334,7 +407,7 @@ def _open_alert(
     return alert
 
 
-def _close_ended(
+def close_ended(
     session: Session,
     run: ScreeningRun,
     now_map: dict[str, tuple[str, str, str]],
@@ -342,15 +415,15 @@ def _close_ended(
     at: datetime,
     opened: list[Alert],
     existing: dict[tuple[str, str], list[Alert]],
-    book: list[Party],
+    in_book: Callable[[str], bool],
 ) -> int:
-    """Close open match alerts on listings no longer in force; open ``delisted`` alerts for blocks."""
-    in_book = {p.id for p in book}
+    """Close open match alerts on listings no longer in force; open ``delisted`` alerts for blocks
+    (of the parties ``in_book`` says were screened)."""
     closed = 0
     query = select(Alert).where(Alert.status == "open", Alert.kind == "match").with_for_update()
     for alert in session.scalars(query).all():
         if (
-            alert.party_id in in_book
+            in_book(alert.party_id)
             and alert.entity_id not in now_map
             and (ended is None or alert.entity_id in ended)
         ):
@@ -373,7 +446,7 @@ def _close_ended(
     )
     for block in blocks:
         eid = block.entity_id or ""
-        if eid in now_map or block.party_id not in in_book:
+        if eid in now_map or not in_book(block.party_id):
             continue
         history = existing.get((block.party_id, eid), [])
         if any(a.kind == "delisted" and a.status in OPEN_STATUSES for a in history):
