@@ -91,12 +91,13 @@ def queries(url: str, n: int, seed: int = 7) -> list[dict[str, object]]:
     return out
 
 
-def start_server(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int = 1, inline: int = 0) -> subprocess.Popen[bytes]:
     env = dict(
         os.environ,
         PROSCRIBE_INDEX_CACHE=str(VAR / "index"),
         PROSCRIBE_JOBS_DIR=str(VAR / "jobs"),
         PROSCRIBE_LOG_LEVEL="warning",
+        PROSCRIBE_INLINE_NAMES=str(inline),
     )
     cmd = [sys.executable, "-m", "proscribe.cli.app", "--db", url, "serve", "--port", str(port)]
     cmd += ["--workers", str(workers)]
@@ -312,6 +313,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--inline", type=int, default=0, help="PROSCRIBE_INLINE_NAMES of the server (0: thread for all)."
+    )
     parser.add_argument("--no-write", action="store_true", help="Do not append to docs/benchmarks.md.")
     args = parser.parse_args()
 
@@ -324,7 +328,7 @@ def main() -> None:
     if args.search_rate > 0:
         raws = [raw_get(args.port, key, path) for path in search_paths(url, 2000)]
         loads.append(("`GET /search/default`", raws, args.search_rate, 50.0))
-    proc = start_server(url, args.port, args.workers)
+    proc = start_server(url, args.port, args.workers, args.inline)
     try:
         cpu_before = cpu_seconds(proc.pid)
         results = asyncio.run(
@@ -347,11 +351,11 @@ def main() -> None:
 ## HTTP service (`bench/service.py`) — {stamp}, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}
 
 `python bench/service.py --rate {args.rate:.0f} --search-rate {args.search_rate:.0f} --workers {args.workers}
---seconds {args.seconds:.0f}`: open-loop load{together} for {args.seconds:.0f} s after {args.warmup:.0f} s of
-warm-up, over loopback from an asyncio generator (keep-alive connections) in another process than
-the server (`proscribe serve --workers {args.workers}`, SQLite store with OFAC July 2021 + UN February 2026 +
-the ICC registry, API key authentication and rate limiting on). Latency is measured from each
-request's scheduled time (ms). Machine: {machine()}; load average (1/5/15 min) at the end as above.
+--seconds {args.seconds:.0f} --inline {args.inline}`: open-loop load{together} for {args.seconds:.0f} s after
+{args.warmup:.0f} s of warm-up, over loopback from an asyncio generator (keep-alive connections) in another
+process than the server (`proscribe serve --workers {args.workers}`, SQLite store with OFAC July 2021 +
+UN February 2026 + the ICC registry, API key authentication and rate limiting on). Latency is measured
+from each request's scheduled time (ms). Machine: {machine()}; load average (1/5/15 min) at the end as above.
 
 | endpoint | rate asked | achieved | measured / errors | p50 | p90 | p99 | max | p50/p99 from send | target |
 |---|---|---|---|---|---|---|---|---|---|

@@ -71,6 +71,11 @@ class ServiceConfig:
     max_batch: int = 100
     #: how much screening one request may ask for (names, words, characters): see ``bounds``
     bounds: Bounds = field(default_factory=Bounds)
+    #: a /match of at most this many names (8 words a name on average) is scored on the event loop
+    #: rather than in a worker thread: ~0.4 ms less CPU a request, but the loop is held meanwhile,
+    #: and on a machine whose cores are busy with other work it measured worse (docs/benchmarks.md).
+    #: 0 (the default): every request is scored in a worker thread
+    inline_names: int = 0
     #: addresses of reverse proxies whose ``X-Forwarded-For`` is believed (the client's address then
     #: comes from that header, for the sign-in limit and the audit trail); empty: believed from nobody,
     #: the connection's address counts, loopback included
@@ -120,6 +125,7 @@ class ServiceConfig:
             queue_name=os.environ.get("PROSCRIBE_QUEUE") or cls.queue_name,
             log_level=(os.environ.get("PROSCRIBE_LOG_LEVEL") or cls.log_level).lower(),
             metrics_port=_env_int("PROSCRIBE_METRICS_PORT", 0) or None,
+            inline_names=_env_int("PROSCRIBE_INLINE_NAMES", cls.inline_names),
             bounds=Bounds(
                 name_chars=_env_int("PROSCRIBE_MAX_NAME_CHARS", Bounds.name_chars),
                 name_tokens=_env_int("PROSCRIBE_MAX_NAME_WORDS", Bounds.name_tokens),

@@ -59,9 +59,6 @@ YENTE_ALGORITHMS = frozenset(
 )
 ALGORITHM_PATTERN = "^(" + "|".join(sorted({ALGORITHM, *YENTE_ALGORITHMS})) + ")$"
 DEFAULT_MATCH_THRESHOLD = 0.7
-#: a /match request of at most this many names and words is scored on the event loop (see match)
-INLINE_NAMES = 2
-INLINE_WORDS = 16
 MAX_LIMIT = 500
 #: query schema -> the screener's kind (None: any kind)
 KINDS = {
@@ -400,13 +397,14 @@ async def match(
         changed_since=_changed_since(changed_since),
         excluded=excluded,
     )
-    if total <= INLINE_NAMES and words <= INLINE_WORDS:
-        # a name or two (the usual call, about a millisecond): scored here, on the event loop.
-        # Handing it to a worker thread costs more CPU than it saves, and the loop would wait for
-        # the GIL that thread holds (up to 5 ms a switch) just as long, behind every other thread
+    inline = runtime.config.inline_names
+    if total <= inline and words <= 8 * inline:
+        # a small request on dedicated cores (PROSCRIBE_INLINE_NAMES): scored here, on the event
+        # loop, saving the thread hop's CPU (docs/benchmarks.md)
         data = match_queries(current, body, **args)
     else:
-        # bigger requests in a worker thread: /healthz and the requests behind are answered meanwhile
+        # scoring runs in a worker thread, never on the event loop: /healthz and the requests
+        # behind this one are answered while it is scored
         data = await run_in_threadpool(match_queries, current, body, **args)
     runtime.metrics.screened.inc(len(body.queries))
     return FastJSONResponse(data, headers={"x-batch-size": str(len(body.queries))})
