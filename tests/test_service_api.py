@@ -258,6 +258,40 @@ def test_batch_job_runs_and_its_result_downloads(server: LiveServer, keys: dict[
         assert other.get(f"/api/jobs/{job['id']}").status_code == 404
 
 
+def test_a_running_batch_job_in_memory_stops_when_cancelled(server: LiveServer, keys: dict[str, str]) -> None:
+    """Without Redis a job runs in the server; cancelled while it runs, it stops at its next batch of
+    rows: cancelled, by whom, no download, the half-written hits file deleted, the cancel audited."""
+    listed = ["Osama bin Laden", "Karim Asad Ahmad Khan", "Fatou Bensouda"]
+    rows = "".join(
+        f"r{i},{listed[i % 3] if i % 50 == 0 else f'Maria Novak {i}'},person\n" for i in range(20000)
+    )
+    prefix = keys["analyst"].split("_")[1]
+    with httpx.Client(base_url=server.url, headers=auth(keys["analyst"]), timeout=30) as analyst:
+        job = analyst.post(
+            "/api/screen/batch", files={"file": ("many.csv", f"id,name,type\n{rows}".encode(), "text/csv")}
+        ).json()
+        deadline = time.monotonic() + 120
+        while not (job["status"] == "running" and job["progress"]["done"]):
+            assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
+            time.sleep(0.05)
+            job = analyst.get(f"/api/jobs/{job['id']}").json()
+        assert analyst.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
+        deadline = time.monotonic() + 60
+        while (job := analyst.get(f"/api/jobs/{job['id']}").json())["status"] == "running":
+            assert time.monotonic() < deadline, "the running job did not stop"
+            time.sleep(0.05)
+        assert job["status"] == "cancelled" and job["cancelled_by"] == f"analyst-user (key {prefix})"
+        assert 0 < job["progress"]["done"] < 20000 and job["download"] is None
+        assert analyst.get(f"/api/jobs/{job['id']}/result").status_code == 409
+    assert not (server.runtime.jobs.folder / job["id"] / "hits.csv").exists()
+    with httpx.Client(base_url=server.url, headers=auth(keys["admin"]), timeout=30) as admin:
+        deadline = time.monotonic() + 30
+        while not (trail := admin.get("/api/audit", params={"subject": f"job:{job['id']}"}).json()):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    assert [(r["action"], r["actor"]) for r in trail] == [("job.cancel", f"analyst-user (key {prefix})")]
+
+
 def test_lists_status_update_and_audit(admin: httpx.Client, viewer: httpx.Client) -> None:
     lists = viewer.get("/api/lists").json()
     assert {s["dataset"] for s in lists["lists"]} == {"proscribe_icc", "un_sc_sanctions", "us_ofac_sdn"}
