@@ -243,7 +243,7 @@ def rescreen_spark(
         opened_ids: list[int] = []
         suppressed = 0
         with_hits = 0
-        session = Session(store.engine)
+        session = Session(store.engine, expire_on_commit=False)  # the alerts seen stay usable
         try:
             session.begin()
             run = session.get_one(ScreeningRun, run_id)
