@@ -69,7 +69,7 @@ BATCH_SIZE = 5_000
 class _Task:
     """What every task needs: small, pickled into the job's closure (``fresh`` is broadcast)."""
 
-    full_index: str
+    full_index: str | None
     changed_index: str | None
     delta: bool
     threshold: float
@@ -105,12 +105,13 @@ def party_of(row: dict[str, Any]) -> Party:
 
 def screen_parties(task: _Task, fresh: frozenset[str], rows: Iterable[Any]) -> Iterator[tuple[str, str, str]]:
     """(party id, the party as JSON, its hits as JSON) for each party of a partition with hits."""
-    full = _screener(task.full_index)
+    full = _screener(task.full_index) if task.full_index else None
     changed = _screener(task.changed_index) if task.changed_index else None
     for raw in rows:
         row = raw.asDict() if hasattr(raw, "asDict") else dict(raw)
         against_all = not task.delta or row["id"] in fresh
         if against_all:
+            assert full is not None, "planned: the full index is shipped when a party needs it"
             use = full
         elif changed is not None:
             use = changed
@@ -220,29 +221,37 @@ def rescreen_spark(
             f"run {run_id}: {count} parties written for the executors in {time.monotonic() - started:.1f} s"
         )
         # 3. screening on the executors
-        full = screener or Screener.from_store(store, as_of=as_of, cache_dir=cache_dir)
-        full_name = ship_index(spark, full)
+        # the index of everything only when some party is screened against everything (a delta
+        # whose parties are all unchanged needs just the changed listings')
+        full_name = None
+        if changed is None or fresh:
+            full = screener or Screener.from_store(store, as_of=as_of, cache_dir=cache_dir)
+            full_name = ship_index(spark, full)
         changed_name = None
         if changed:
             changed_name = ship_index(spark, alerts._changed_screener(store, as_of, changed))
-            ship_index(spark, full)  # both files stay added; the full one is the one kept in the cache
         task = _Task(full_name, changed_name, changed is not None, threshold)
         nparts = partitions or max(8, math.ceil(count / ROWS_PER_PARTITION))
         from pyspark.sql.types import StringType, StructField, StructType
 
         hits_schema = StructType([StructField(n, StringType()) for n in ("party_id", "party", "hits")])
         fresh_b = spark.sparkContext.broadcast(frozenset(fresh))
-        found = (
+        from pyspark import StorageLevel
+
+        # kept once screened: ordering them samples the data first, which would screen it twice
+        screened = (
             spark.read.parquet(str(book_dir))
             .repartition(nparts, "id")
             .rdd.mapPartitions(lambda rows: screen_parties(task, fresh_b.value, rows))
             .toDF(hits_schema)
-            .orderBy("party_id")
+            .persist(StorageLevel.MEMORY_AND_DISK)
         )
+        with_hits = screened.count()  # the screening itself, on the executors
+        report(f"run {run_id}: {with_hits} parties with hits, screened in {time.monotonic() - started:.1f} s")
+        found = screened.orderBy("party_id")
         # 4. the alerts, on the driver, in batches
         opened_ids: list[int] = []
         suppressed = 0
-        with_hits = 0
         session = Session(store.engine, expire_on_commit=False)  # the alerts seen stay usable
         try:
             session.begin()
@@ -250,7 +259,6 @@ def rescreen_spark(
             existing = alerts.existing_alerts(session)
             batch: list[Alert] = []
             for row in found.toLocalIterator():
-                with_hits += 1
                 party = party_of(json.loads(row["party"]))
                 hits = {h["entity_id"]: Hit(**h) for h in json.loads(row["hits"])}
                 against_all = changed is None or party.id in fresh
@@ -296,9 +304,10 @@ def rescreen_spark(
             )
         finally:
             session.close()
+            screened.unpersist()
         report(
-            f"run {run_id}: {with_hits} parties with hits, {result.alerts_opened} alerts opened "
-            f"in {time.monotonic() - started:.1f} s"
+            f"run {run_id}: {result.alerts_opened} alerts opened, run finished in "
+            f"{time.monotonic() - started:.1f} s"
         )
         return result
     finally:
