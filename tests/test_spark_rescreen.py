@@ -1,10 +1,12 @@
 """``rescreen --engine spark`` (local mode) against the local engine, on PostgreSQL and the real UN list:
-the same alerts opened (party, listing, score), the same counts, a second run opening nothing twice,
+the same alerts opened (party, listing, score), the same counts, a second run (through the command
+line) opening nothing twice,
 and a delta after a customer changed their name screening that customer alone, in both engines."""
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
-from proscribe.enforcement.alerts import rescreen
+from proscribe.cli.app import app
+from proscribe.enforcement.alerts import RunResult, rescreen
 from proscribe.enforcement.book import import_book
 from proscribe.enforcement.spark_rescreen import rescreen_spark
 from proscribe.screening import spark as spark_engine
@@ -75,7 +79,8 @@ def test_spark_rescreen_opens_the_alerts_the_local_engine_opens(
     listed_store.close()
     book = tmp_path / "parties.csv"
     _book(book, listed, 300)
-    local, distributed = _store(pg_databases(), un_xml, book), _store(pg_databases(), un_xml, book)
+    distributed_url = pg_databases()
+    local, distributed = _store(pg_databases(), un_xml, book), _store(distributed_url, un_xml, book)
 
     # a full run: the same alerts; opened in batches of 7 on the Spark side
     one = rescreen(local, mode="full", actor="test")
@@ -89,9 +94,13 @@ def test_spark_rescreen_opens_the_alerts_the_local_engine_opens(
         assert len(opened) == two.alerts_opened
         assert {r.data["run"] for r in opened} == {two.run_id}
 
-    # again: every alert is open already, so nothing is opened twice
+    # again (the Spark side through the command line): every alert is open already, so nothing is
+    # opened twice
     one = rescreen(local, mode="full", actor="test")
-    two = rescreen_spark(spark, distributed, mode="full", actor="test", batch_size=7)
+    args = ["--db", distributed_url, "rescreen", "--full", "--engine", "spark", "--spark-master", "local[2]"]
+    out = CliRunner().invoke(app, [*args, "--batch-size", "7", "--json"])
+    assert out.exit_code == 0, out.output
+    two = RunResult(**{k: v for k, v in json.loads(out.stdout).items() if k != "as_of"}, as_of=one.as_of)
     _same(one, two)
     assert one.alerts_opened == 0 and _alerts(local) == _alerts(distributed)
 
