@@ -1,7 +1,7 @@
 """``rescreen --engine spark`` (local mode) against the local engine, on PostgreSQL and the real UN list:
 the same alerts opened (party, listing, score), the same counts, a second run (through the command
-line) opening nothing twice,
-and a delta after a customer changed their name screening that customer alone, in both engines."""
+line) opening nothing twice, and a delta after a customer changed their name screening that customer
+alone, in both engines."""
 
 from __future__ import annotations
 
