@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import lzma
+import os
 import random
 import tarfile
 import time
@@ -308,3 +309,32 @@ def test_the_service_updates_on_a_schedule_and_outlives_failures(
     assert "Traceback" not in errors[0]
     assert httpx.get(f"{server.url}/readyz", timeout=5).status_code == 200
     assert len(_alerts(server.runtime.store)) == len(alerts)  # nothing opened twice
+
+
+def test_with_several_workers_the_schedule_runs_once_beside_the_supervisor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve --workers 2`` with PROSCRIBE_UPDATE_EVERY: one updater, in serve's own process.
+
+    The workers make their apps from the environment (``app_from_env``): they must not find the
+    schedule there, or each would run its own.
+    """
+    from proscribe.cli.serve import schedule_in_supervisor
+
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    Store.open(url).close()
+    monkeypatch.setenv("PROSCRIBE_UPDATE_EVERY", "6h")
+    config = ServiceConfig.from_env(db=url, workers=2)
+    assert config.update_every == 21600
+    updater = schedule_in_supervisor(config)
+    try:
+        assert updater is not None and updater.every == 21600
+        assert updater._thread is not None and updater._thread.is_alive()
+        assert "PROSCRIBE_UPDATE_EVERY" not in os.environ
+        assert ServiceConfig.from_env(db=url, workers=2).update_every is None  # what each worker reads
+    finally:
+        if updater is not None:
+            updater.stop()
+    assert updater._thread is not None and not updater._thread.is_alive()
+    # without a schedule nothing runs in the supervisor
+    assert schedule_in_supervisor(ServiceConfig.from_env(db=url, workers=2)) is None

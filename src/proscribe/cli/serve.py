@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -17,6 +18,10 @@ from proscribe.cli import identity
 from proscribe.cli.common import console, err_console, fail, open_store, print_json, state
 from proscribe.enforcement.errors import EnforcementError
 from proscribe.store import users
+
+if TYPE_CHECKING:
+    from proscribe.service.config import ServiceConfig
+    from proscribe.service.updater import ListUpdater
 
 app = typer.Typer(no_args_is_help=True)
 users_app = typer.Typer(help="People who sign in to the service, and their roles.", no_args_is_help=True)
@@ -147,6 +152,7 @@ def serve(
         "PROSCRIBE_TRUSTED_PROXIES": ",".join(config.trusted_proxies) or None,
     }
     os.environ.update({k: v for k, v in settings.items() if v is not None})
+    updater = schedule_in_supervisor(config)
     if config.metrics_port:
         import tempfile
 
@@ -166,6 +172,30 @@ def serve(
         # the supervisor's health check would have it killed and started again, over and over
         timeout_worker_healthcheck=120,
     )
+    if updater is not None:
+        updater.stop()
+
+
+def schedule_in_supervisor(config: ServiceConfig) -> ListUpdater | None:
+    """With several workers, the scheduled list update runs once, here in ``serve``'s own process.
+
+    Each worker makes its app from the environment; were PROSCRIBE_UPDATE_EVERY left there, every
+    worker would fetch, import and re-screen on its own clock (N runs an interval, N-1 of them
+    finding nothing new, racing each other for the store). So it is taken out of the workers'
+    environment and one updater runs beside Uvicorn's supervisor, on a store of its own; the
+    workers see the new list versions when their index refresh notices them (PROSCRIBE_REFRESH_SECONDS).
+    """
+    import os
+
+    from proscribe.service.updater import ListUpdater
+    from proscribe.store import Store
+
+    os.environ.pop("PROSCRIBE_UPDATE_EVERY", None)
+    if not config.update_every:
+        return None
+    updater = ListUpdater(Store.open(config.db), config)
+    updater.start()
+    return updater
 
 
 @jobs_app.command("worker")

@@ -46,6 +46,7 @@ from proscribe.enforcement import (
 from proscribe.enforcement.clock import aware, reporting_date
 from proscribe.enforcement.errors import EnforcementError, FourEyesError, NotFoundError
 from proscribe.enforcement.policy import load_policy, put_in_force
+from proscribe.enforcement.proposals import propose
 from proscribe.payments import parse_text
 from proscribe.store import users
 from proscribe.store.book import Account, Party
@@ -110,30 +111,21 @@ def decide(
             if k in alert.evidence
         },
     }
-    decision = Decision(
+    text = _need_reason(reason)
+    alert.status = "pending"
+    alert.updated_at = at
+    return propose(
+        session,
         action=outcome,
         subject_type="alert",
         subject_id=str(alert.id),
-        reason=_need_reason(reason),
+        reason=text,
         evidence=evidence,
         params={},
-        decided_by=actor,
-        decided_at=at,
-        status="pending",
-    )
-    session.add(decision)
-    alert.status = "pending"
-    alert.updated_at = at
-    session.flush()
-    audit.append(
-        session,
         actor=actor,
-        action="decision.propose",
-        subject=f"alert:{alert.id}",
-        data={"decision": decision.id, "outcome": outcome, "reason": decision.reason, "evidence": evidence},
         at=at,
+        audit_data={"outcome": outcome, "reason": text, "evidence": evidence},
     )
-    return decision
 
 
 def request_release(
@@ -164,7 +156,8 @@ def request_release(
         raise EnforcementError(
             "a compliance release names OFAC's answer to the 31 CFR 501.806 request (e.g. its case number)"
         )
-    decision = Decision(
+    return propose(
+        session,
         action="release",
         subject_type="block",
         subject_id=str(block.id),
@@ -178,21 +171,10 @@ def request_release(
             **evidence_licence,
         },
         params={"kind": kind, "authority": authority},
-        decided_by=actor,
-        decided_at=at,
-        status="pending",
-    )
-    session.add(decision)
-    session.flush()
-    audit.append(
-        session,
         actor=actor,
-        action="decision.propose",
-        subject=f"block:{block.id}",
-        data={"decision": decision.id, "outcome": "release", "kind": kind, "authority": authority},
         at=at,
+        audit_data={"outcome": "release", "kind": kind, "authority": authority},
     )
-    return decision
 
 
 def decide_payment(
@@ -227,11 +209,13 @@ def decide_payment(
         raise EnforcementError(f"payment {payment_id} already has a decision waiting for approval")
     if owner is not None and session.get(Party, owner) is None:
         raise NotFoundError(f"no party {owner!r} to hold the blocked funds")
-    decision = Decision(
+    text = _need_reason(reason)
+    return propose(
+        session,
         action=outcome,
         subject_type="payment",
         subject_id=str(payment.id),
-        reason=_need_reason(reason),
+        reason=text,
         evidence={
             "payment": payment.id,
             "reference": payment.reference,
@@ -241,21 +225,10 @@ def decide_payment(
             "hits": payment.hits,
         },
         params={"owner": owner},
-        decided_by=actor,
-        decided_at=at,
-        status="pending",
-    )
-    session.add(decision)
-    session.flush()
-    audit.append(
-        session,
         actor=actor,
-        action="decision.propose",
-        subject=f"payment:{payment.id}",
-        data={"decision": decision.id, "outcome": outcome, "reason": decision.reason, "owner": owner},
         at=at,
+        audit_data={"outcome": outcome, "reason": text, "owner": owner},
     )
-    return decision
 
 
 def _payment_owner(session: Session, payment: Payment, at: datetime) -> str:
@@ -453,7 +426,8 @@ def propose_charge(
     if acct.currency not in schedule.amounts:
         raise EnforcementError(f"the schedule has no {item} charge in {acct.currency}")
     amount = schedule.amounts[acct.currency]
-    decision = Decision(
+    return propose(
+        session,
         action="service_charge",
         subject_type="account",
         subject_id=account_id,
@@ -468,21 +442,10 @@ def propose_charge(
             "blocked_property": ledger.is_blocked_property(session, account_id),
         },
         params={"item": item},
-        decided_by=actor,
-        decided_at=at,
-        status="pending",
-    )
-    session.add(decision)
-    session.flush()
-    audit.append(
-        session,
         actor=actor,
-        action="decision.propose",
-        subject=f"account:{account_id}",
-        data={"decision": decision.id, "outcome": "service_charge", "item": item, "amount": amount},
         at=at,
+        audit_data={"outcome": "service_charge", "item": item, "amount": amount},
     )
-    return decision
 
 
 def _review(session: Session, decision_id: int, actor: str, at: datetime) -> Decision:

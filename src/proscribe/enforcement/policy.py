@@ -39,6 +39,7 @@ from proscribe.enforcement import audit
 from proscribe.enforcement.citations import program_citations
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import InputError
+from proscribe.enforcement.proposals import propose
 from proscribe.store.audit import Setting
 from proscribe.store.casework import Decision
 
@@ -458,28 +459,19 @@ def propose_policy(
         raise InputError("a policy change needs a reason (at least a few words) for the record")
     current = load_policy(session)
     value = policy.to_dict()
-    decision = Decision(
+    return propose(
+        session,
         action="set_policy",
         subject_type="policy",
         subject_id=policy.name[:100],
         reason=text,
         evidence={"from": current.name, "to": policy.name, "institution": policy.institution.name},
         params={"policy": value},
-        decided_by=actor,
-        decided_at=at,
-        status="pending",
-    )
-    session.add(decision)
-    session.flush()
-    audit.append(
-        session,
         actor=actor,
-        action="decision.propose",
-        subject="policy",
-        data={"decision": decision.id, "outcome": "set_policy", "reason": text, "policy": value},
         at=at,
+        audit_data={"outcome": "set_policy", "reason": text, "policy": value},
+        audit_subject="policy",
     )
-    return decision
 
 
 def put_in_force(session: Session, decision: Decision, *, actor: str, at: datetime) -> dict[str, Any]:

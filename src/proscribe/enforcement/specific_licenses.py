@@ -42,6 +42,7 @@ from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
 from proscribe.enforcement.licenses import find as find_in_registry
 from proscribe.enforcement.licenses import is_general_number, normalise_number
+from proscribe.enforcement.proposals import propose
 from proscribe.registry import LICENSE_PURPOSES
 from proscribe.store.book import Account, Party
 from proscribe.store.casework import Decision
@@ -290,27 +291,20 @@ def register(
     session.add(row)
     session.flush()
     record = record_of(row).to_dict()
-    decision = Decision(
+    decision = propose(
+        session,
         action="register_license",
         subject_type="license",
         subject_id=str(row.id),
         reason=reason,
         evidence=record,
         params={},
-        decided_by=actor,
-        decided_at=at,
-        status="pending",
-    )
-    session.add(decision)
-    session.flush()
-    row.decision_id = decision.id
-    audit.append(
-        session,
         actor=actor,
-        action="license.register",
-        subject=f"license:{row.number}",
-        data={"decision": decision.id, "reason": reason, **record},
         at=at,
+        audit_data={"reason": reason, **record},
+        audit_action="license.register",
+        audit_subject=f"license:{row.number}",
+        link=lambda d: setattr(row, "decision_id", d.id),
     )
     return row, decision
 
