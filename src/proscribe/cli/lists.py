@@ -400,7 +400,7 @@ def history(
 @app.command()
 def diff(
     dataset: str = typer.Argument(..., help="The list (us_ofac_sdn, un_sc_sanctions, ...)."),
-    a: int = typer.Argument(..., help="The earlier version's number (see `lists history`)."),
+    a: int = typer.Argument(..., help="The earlier version's number (see 'proscribe lists history')."),
     b: int = typer.Argument(..., help="The later version's number."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:

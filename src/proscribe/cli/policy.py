@@ -40,7 +40,7 @@ def use(
     name: str = typer.Argument(..., help=f"One of: {', '.join(PRESETS)}; or a YAML file."),
     reason: str = typer.Option(..., "--reason", help="Why the policy changes (for the record)."),
 ) -> None:
-    """Propose a preset (or a policy file); a second person approves it with `alerts approve`."""
+    """Propose a preset (or a policy file); a second person approves it with proscribe alerts approve."""
     store = open_store()
     try:
         policy = read_policy(Path(name)) if name.endswith((".yaml", ".yml")) else preset(name)
