@@ -423,9 +423,12 @@ def diff(
         console.print(f"+ {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
     for item in d.removed:
         console.print(f"- {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
+    from proscribe.labels import field_label
+
     for item in d.changed:
+        fields = dict.fromkeys(field_label(f) for f in item["fields"])  # "Sanction: Program ID"
         console.print(
-            f"~ {item['source_id']}  {item['caption']}: {', '.join(item['fields'])}",
+            f"~ {item['source_id']}  {item['caption']}: {', '.join(fields)}",
             highlight=False,
             soft_wrap=True,
         )
