@@ -373,7 +373,8 @@ def _ftm_camel_case() -> re.Pattern[str]:
 
 #: what a person must never read: a Python repr, or a FollowTheMoney property's raw name
 RAW = [
-    (re.compile(r"\{'|\['|\(\'|': "), "a Python repr"),
+    # (not "': ": a listed name may hold an apostrophe, "... ENTERPRISE': Address: City")
+    (re.compile(r"\{'|\['"), "a Python repr"),
     (re.compile(r"(?:[:=] ?|\b(?:is|was) )(?:True|False|None)\b"), "True/False/None as a value"),
     (_ftm_camel_case(), "a raw FollowTheMoney property name"),
 ]
