@@ -106,7 +106,7 @@ def test_folder_replayed_in_order_empty_capture_refused(cli: CliRunner, tmp_path
     assert out.splitlines()[0] == (
         "us_ofac_sdn: version 1 (2022-02-24) to version 2 (2022-02-26): 3 added, 0 removed, 1 changed"
     )
-    assert "~ 10  Person ONE: Sanction.program, Sanction.programId, program, programId" in out
+    assert "~ 10  Person ONE: Sanction: Program, Sanction: Program ID, Program, Program ID" in out
     code, _, err = run(cli, "lists", "diff", "us_ofac_sdn", "1", "9")
     assert code == 1 and "has no version 9 (its versions are 1 to 3)" in err
 

@@ -921,3 +921,18 @@ def test_the_audit_trail_is_filtered_and_verified(pages: dict[str, Page], shots:
     expect(page.locator(".verdict")).to_contain_text("The chain is whole")
     analyst = pages["alice"]
     assert analyst.goto("/ui/audit").status == 403  # type: ignore[union-attr]
+
+
+def test_a_customer_page_names_its_roles_on_accounts(pages: dict[str, Page]) -> None:
+    page = pages["vera"]
+    page.goto("/ui/customers/C-1001")
+    roles = page.locator("table.roles tbody tr")
+    expect(roles).to_have_count(3)
+    expect(roles.filter(has_text="A-1001")).to_contain_text("Holder")
+    expect(roles.filter(has_text="A-3001").locator("td")).to_have_text(["A-3001", "Beneficial owner", "35%"])
+    expect(roles.filter(has_text="A-3003").locator("td")).to_have_text(["A-3003", "Beneficial owner", "30%"])
+    page.goto("/ui/customers/C-1006")
+    expect(page.locator("table.roles tbody tr").filter(has_text="A-1003")).to_contain_text(
+        "Power of attorney"
+    )
+    assert_words_only(page)

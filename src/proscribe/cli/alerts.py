@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from proscribe.cli import identity
 from proscribe.cli.common import (
     console,
+    effect_lines,
     fail,
     open_store,
     parse_when,
@@ -264,8 +265,8 @@ def _run(
     else:
         console.print(f"decision {data['id']} ({data['action']} on {data['subject']}): {action}")
         effect = data["params"].get("effect")
-        if effect:
-            console.print(f"effect: {effect}", highlight=False)
+        for line in effect_lines(effect or {}):
+            console.print(f"  {line}", highlight=False, markup=False)
 
 
 @app.command("decide")

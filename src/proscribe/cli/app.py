@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+import proscribe.cli.helptext  # noqa: F401  (plain --help at any width: before any command is made)
 from proscribe import __version__
 from proscribe.cli import alerts, audit, blocks, entity, lists, payments, policy, screen
 from proscribe.cli.accounts import app as accounts_app

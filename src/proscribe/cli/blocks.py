@@ -83,7 +83,7 @@ def release(
     backfill: str | None = BACKFILL,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Propose releasing a block; a second person approves it with ``alerts approve``."""
+    """Propose releasing a block; a second person approves it with proscribe alerts approve."""
     store = open_store()
     try:
         with Session(store.engine) as s, s.begin():

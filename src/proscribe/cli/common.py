@@ -147,3 +147,61 @@ def parse_when(value: str | None, option: str) -> Any:
     if when.tzinfo is None:
         fail(f"{option}: give the time zone offset (e.g. {value}+00:00); times are never guessed", code=2)
     return when
+
+
+def words(value: Any) -> str:
+    """A value as a person reads it: yes/no, nothing, lists joined; never a Python repr."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):  # fields with a value, labelled; a mapping within one in brackets
+        return "; ".join(
+            f"{str(k).replace('_', ' ')}: " + (f"({words(v)})" if isinstance(v, dict) else words(v))
+            for k, v in value.items()
+            if v is not None
+        )
+    if isinstance(value, list | tuple | set):
+        return ", ".join(words(v) for v in value) or "none"
+    return str(value)
+
+
+#: what an approved decision did, key by key, as ``alerts approve`` prints it
+_EFFECT = {
+    "outcome": "outcome",
+    "released": "blocks released",
+    "blocked": "blocks made",
+    "report": "report due",
+    "owner": "owner",
+    "blocked_account": "blocked account",
+    "moved": "funds moved",
+    "license": "licence",
+    "status": "status",
+    "policy": "policy",
+    "proposed_by": "proposed by",
+    "approved_by": "approved by",
+    "transaction": "ledger transaction",
+    "charged": "charged",
+    "rule": "rule",
+}
+
+
+def effect_lines(effect: dict[str, Any]) -> list[str]:
+    """An approved decision's effect as labelled lines (``blocks made: block 3, block 4``)."""
+    lines = []
+    for key, value in effect.items():
+        label = _EFFECT.get(key, key.replace("_", " "))
+        if key == "policy" and isinstance(value, dict):
+            text = f"{value.get('action')} ({'binding' if value.get('binding') else 'not binding'})"
+            text += f": {value['reason']}" if value.get("reason") else ""
+            text += f"; conflict: {value['conflict']}" if value.get("conflict") else ""
+        elif key in ("released", "blocked") and isinstance(value, list):
+            text = ", ".join(f"block {v}" for v in value) or "none"
+        elif key == "report" and value is not None:
+            text = f"report {value}"
+        elif key == "outcome":
+            text = str(value).replace("_", " ")
+        else:
+            text = words(value)
+        lines.append(f"{label}: {text}")
+    return lines

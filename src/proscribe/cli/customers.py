@@ -144,13 +144,15 @@ def show(
         print_json(data)
         return
     console.print(f"[bold]{escape(data['name'])}[/] ({data['kind']}, {escape(data['id'])})", highlight=False)
+    from proscribe.labels import country_name
+
     facts = [
         ("aliases", "; ".join(data["aliases"])),
         ("born", data["birth_date"]),
-        ("nationality", (data["nationality"] or "").upper()),
-        ("country", (data["country"] or "").upper()),
+        ("nationality", country_name(data["nationality"])),  # Gambia, not gm
+        ("country", country_name(data["country"])),
         ("gender", data["gender"]),
-        ("id", f"{data['id_number']} ({(data['id_country'] or '').upper()})" if data["id_number"] else None),
+        ("id", f"{data['id_number']} ({country_name(data['id_country'])})" if data["id_number"] else None),
         ("address", data["address"]),
         ("customer", "yes" if data["customer"] else "no"),
     ]

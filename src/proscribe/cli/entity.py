@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from proscribe.cli.common import console, fail, open_store, parse_date, print_json
@@ -53,23 +54,21 @@ def show(
         f"[bold]{view.caption}[/] ({view.schema}, {view.dataset} {view.source_id}){when}: {verdict}"
     )
     console.print(f"  {view.basis}", highlight=False)
-    target = view.record.target
-    props = sorted(target.properties, key=lambda p: (_FIRST.index(p) if p in _FIRST else 99, p))
+    from proscribe.labels import entity_caption, facts
+
+    # each property by its label, countries by name, addresses written out (never ``birthDate``, ``cu``)
+    found = facts(view.record.target, view.record.adjacent)
+    found.sort(key=lambda f: _FIRST.index(f.prop) if f.prop in _FIRST else 99)
     table = Table(show_header=False, box=None)
-    for prop in props:
-        if prop in ("addressEntity", "notes"):
-            continue
-        table.add_row(prop, "; ".join(target.get(prop)))
-    console.print(table)
+    table.add_row("Name", view.caption)
+    for fact in found:
+        if fact.prop != "notes":
+            table.add_row(fact.label, "; ".join(fact.values))
+    console.print(table, highlight=False)
     for ent in view.record.adjacent:
-        if ent.schema.name == "Sanction":
+        if ent.schema.name in ("Sanction", "Address"):  # the sanctions follow; addresses are above
             continue
-        summary = "; ".join(
-            f"{k}={'/'.join(v)}"
-            for k, v in sorted(ent.properties.items())
-            if k not in ("holder", "entity", "subject")
-        )
-        console.print(f"  [cyan]{ent.schema.name}[/] {summary}", highlight=False)
+        console.print(f"  [cyan]{ent.schema.label}[/] {escape(entity_caption(ent))}", highlight=False)
     sanctions = Table(title="Sanctions")
     for col in ("program", "authority", "start", "end", f"in force{when}"):
         sanctions.add_column(col)

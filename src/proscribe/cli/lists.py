@@ -400,7 +400,7 @@ def history(
 @app.command()
 def diff(
     dataset: str = typer.Argument(..., help="The list (us_ofac_sdn, un_sc_sanctions, ...)."),
-    a: int = typer.Argument(..., help="The earlier version's number (see `lists history`)."),
+    a: int = typer.Argument(..., help="The earlier version's number (see 'proscribe lists history')."),
     b: int = typer.Argument(..., help="The later version's number."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
@@ -423,9 +423,12 @@ def diff(
         console.print(f"+ {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
     for item in d.removed:
         console.print(f"- {item['source_id']}  {item['caption']}", highlight=False, soft_wrap=True)
+    from proscribe.labels import field_label
+
     for item in d.changed:
+        fields = dict.fromkeys(field_label(f) for f in item["fields"])  # "Sanction: Program ID"
         console.print(
-            f"~ {item['source_id']}  {item['caption']}: {', '.join(item['fields'])}",
+            f"~ {item['source_id']}  {item['caption']}: {', '.join(fields)}",
             highlight=False,
             soft_wrap=True,
         )

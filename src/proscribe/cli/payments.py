@@ -157,7 +157,7 @@ def review(
     at: str | None = AT,
     backfill: str | None = BACKFILL,
 ) -> None:
-    """Propose what to do with a held payment; another person approves it with ``alerts approve``."""
+    """Propose what to do with a held payment; another person approves it with proscribe alerts approve."""
     from sqlalchemy.orm import Session
 
     from proscribe.enforcement import decisions

@@ -8,7 +8,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
-from proscribe.cli.common import console, fail, open_store, print_json
+from proscribe.cli.common import console, fail, open_store, print_json, words
 from proscribe.enforcement.errors import InputError
 from proscribe.enforcement.policy import PRESETS, load_policy, preset, propose_policy, read_policy
 
@@ -29,7 +29,7 @@ def show(as_json: bool = typer.Option(False, "--json")) -> None:
     console.print(
         f"[bold]{data['institution']['name']}[/] ({data['name']}): {', '.join(data['jurisdictions'])}"
     )
-    console.print(f"US person: {data['us_person']}; EU operator: {data['eu_operator']}")
+    console.print(f"US person: {words(data['us_person'])}; EU operator: {words(data['eu_operator'])}")
     for ds, rule in data["lists"].items():
         console.print(f"  {ds}: {rule['basis']} -> {rule['action']}  ({rule['authority']})", highlight=False)
     console.print(f"EU Blocking Statute Annex programs: {', '.join(data['blocking_statute']) or 'none'}")
@@ -40,7 +40,7 @@ def use(
     name: str = typer.Argument(..., help=f"One of: {', '.join(PRESETS)}; or a YAML file."),
     reason: str = typer.Option(..., "--reason", help="Why the policy changes (for the record)."),
 ) -> None:
-    """Propose a preset (or a policy file); a second person approves it with `alerts approve`."""
+    """Propose a preset (or a policy file); a second person approves it with proscribe alerts approve."""
     store = open_store()
     try:
         policy = read_policy(Path(name)) if name.endswith((".yaml", ".yml")) else preset(name)

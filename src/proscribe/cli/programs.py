@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from proscribe.cli.common import console, fail, print_json
+from proscribe.cli.common import console, fail, print_json, words
 from proscribe.registry import load_registry
 
 
@@ -56,9 +56,10 @@ def programs(
     for key, value in data.items():
         if key in ("code", "title", "licenses"):
             continue
-        text = "\n".join(map(str, value)) if isinstance(value, list) else str(value)
-        table.add_row(key, text)
-    console.print(table)
+        # in words: a citation's fields labelled, yes/no, never a Python dict or list
+        text = "\n".join(map(words, value)) if isinstance(value, list) else words(value)
+        table.add_row(key.replace("_", " "), text)
+    console.print(table, markup=False)
     lic = Table(title="Licenses")
     for col in ("number", "title", "issued", "expires"):
         lic.add_column(col)

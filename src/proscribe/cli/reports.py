@@ -82,7 +82,7 @@ def _check_format(fmt: str) -> None:
 
 @app.command("show")
 def show(
-    report_id: int = typer.Argument(..., help="The report's id (see `reports due`)."),
+    report_id: int = typer.Argument(..., help="The report's id (see 'proscribe reports due')."),
     fmt: str = typer.Option("json", "--format", "-f", help="csv, json or html."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of the screen."),
 ) -> None:

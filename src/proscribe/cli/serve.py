@@ -325,7 +325,7 @@ def users_reset_password(
 
 @users_app.command("map-os")
 def users_map_os(
-    os_user: str = typer.Argument(..., help="The OS login name (as `whoami` prints it)."),
+    os_user: str = typer.Argument(..., help="The OS login name (as 'whoami' prints it)."),
     username: str | None = typer.Argument(None, help="The proscribe user it acts as."),
     remove: bool = typer.Option(False, "--remove", help="Remove the OS user's mapping."),
 ) -> None:

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from proscribe import __version__
 from proscribe.enforcement.ledger import minor_unit
+from proscribe.labels import countries, country_name, explanation, prop_label, say
 from proscribe.service.auth import Principal, Role
 from proscribe.store.casework import Decision
 from proscribe.web.csrf import csrf_token
-from proscribe.web.labels import countries, country_name, explanation, prop_label, say
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_KEY = "flash"
@@ -92,6 +92,22 @@ def source_file(source: str | None) -> str:
     return f"imported from {name}" if name != source or source.endswith(".csv") else f"source: {source}"
 
 
+#: a party's role on an account (book.ROLES), as the customer page names it
+ACCOUNT_ROLES = {
+    "holder": "Holder",
+    "joint_holder": "Joint holder",
+    "beneficial_owner": "Beneficial owner",
+    "director": "Director",
+    "signatory": "Signatory",
+    "power_of_attorney": "Power of attorney",
+}
+
+
+def account_role(role: str) -> str:
+    """``beneficial_owner`` -> ``Beneficial owner``."""
+    return ACCOUNT_ROLES.get(role, role.replace("_", " ").capitalize())
+
+
 def share(value: Decimal | str | None) -> str:
     """A share as written: 35, not the column's 35.0000."""
     if value is None:
@@ -106,6 +122,7 @@ def schema_label(schema: str) -> str:
 
 
 env.filters["money"] = money
+env.filters["account_role"] = account_role
 env.filters["country"] = country_name
 env.filters["countries"] = countries
 env.filters["say"] = say

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from proscribe.enforcement import decisions, reports
 from proscribe.enforcement.errors import EnforcementError, NotFoundError
+from proscribe.labels import say
 from proscribe.service.auth import Caller, Principal, Role, allow, session_stamp
 from proscribe.service.routes_shared import RowId, actor_of
 from proscribe.service.routes_yente import runtime_of
@@ -27,7 +28,6 @@ from proscribe.store.schema import RecordRow
 from proscribe.web import views
 from proscribe.web.charts import STATUS_LABELS, hbars, stacked_columns, timeline
 from proscribe.web.csrf import csrf_checked
-from proscribe.web.labels import say
 from proscribe.web.pages import PageRoute, flash, redirect, render, same_person
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from proscribe.enforcement import ledger
 from proscribe.enforcement.book import PartyView, get_party
 from proscribe.enforcement.errors import NotFoundError
+from proscribe.labels import Fact, facts
 from proscribe.store import Store
 from proscribe.store.book import Account, AccountParty, Party
 from proscribe.store.casework import Alert, Block, Decision, Payment, TravelCheck
 from proscribe.store.errors import NotFound
 from proscribe.store.reads import EntityView
 from proscribe.web.charts import STATUS_COLOURS, Bar
-from proscribe.web.labels import Fact, facts
 from proscribe.web.pages import money
 
 ALERT_STATUSES = ("open", "pending", "true_match", "false_positive", "closed")

@@ -39,6 +39,16 @@ def prop_label(schema: str, prop: str) -> str:
     return _spaced(prop)
 
 
+def field_label(field: str) -> str:
+    """A changed field as ``lists diff`` names it: ``firstName`` as ``First name``,
+    ``Sanction.programId`` (a property of another entity of the record) as ``Sanction: Program ID``."""
+    schema, _, prop = field.rpartition(".")
+    if not schema:
+        return prop_label("Thing", prop)
+    sch = model.get(schema)
+    return f"{sch.label if sch is not None else schema}: {prop_label(schema, prop)}"
+
+
 def _spaced(name: str) -> str:
     out = "".join(f" {c.lower()}" if c.isupper() else c for c in name).replace("_", " ").strip()
     return out[:1].upper() + out[1:]
