@@ -128,3 +128,5 @@ def test_a_disabled_user_cannot_sign_in_nor_use_keys_nor_disable_themselves(bank
         assert users.find_key(s, key) is None
         assert users.authenticate(s, "ann", "a long enough password") is None
         assert not users.live_session(s, token, "ann")  # their sessions ended with it
+    with Session(bank.engine) as s, pytest.raises(Exception, match="ann is disabled: enable the user first"):
+        users.create_key(s, "ann", actor="ada")  # no new key for a disabled user either

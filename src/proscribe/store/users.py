@@ -417,6 +417,9 @@ def create_key(
 ) -> tuple[ApiKey, str]:
     """A new key for ``owner``; returns it with the secret, which is never shown again."""
     user = get_user(session, owner)
+    if user.disabled:
+        # the key would be refused at every use anyway; making one is a mistake worth saying
+        raise EnforcementError(f"{owner} is disabled: enable the user first (proscribe users enable {owner})")
     role = role or user.role
     if rank(role) > rank(user.role):
         raise EnforcementError(f"a key of {owner!r} cannot have role {role!r}: {owner} is {user.role}")
