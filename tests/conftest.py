@@ -139,8 +139,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 # An empty store with the ICC registry, as ``Store.open(db_url)`` leaves one, is made once a session
-# (on each backend) and copied for each test: loading the registry takes a second or more, and about
-# 300 tests start from such a store. Only lists are in it, no audit record: each copy anchors its
+# (on each backend) and copied for each test: loading the registry takes a second or more, and some
+# 130 tests start from such a store. Only lists are in it, no audit record: each copy anchors its
 # own audit trail when it first writes one.
 
 
