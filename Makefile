@@ -31,9 +31,10 @@ example: setup
 	$(BIN)/python examples/icc_bank/run.py
 
 # two processes (the machine has two cores); each file runs whole in one of them, so a module's
-# server or store is built once
+# server or store is built once; the longest files first (tests/conftest.py, LONGEST_FIRST), so that
+# neither process is left alone with a long file at the end
 test: setup
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check src tests bench examples

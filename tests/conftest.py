@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,6 +138,66 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+# An empty store with the ICC registry, as ``Store.open(db_url)`` leaves one, is made once a session
+# (on each backend) and copied for each test: loading the registry takes a second or more, and some
+# 130 tests start from such a store. Only lists are in it, no audit record: each copy anchors its
+# own audit trail when it first writes one.
+
+
+@pytest.fixture(scope="session")
+def _registry_template_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from proscribe.store import Store
+
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    Store.open(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _registry_template_pg(pg_databases: Callable[[], str]) -> str:
+    """The name of a PostgreSQL database to copy (``CREATE DATABASE ... TEMPLATE``)."""
+    from proscribe.store import Store
+
+    url = pg_databases()
+    Store.open(url).close()  # no connection may stay open to a template
+    return url.rsplit("/", 1)[1]
+
+
+def _copy_pg(template: str, url: str) -> None:
+    from sqlalchemy import text
+
+    from proscribe.store.db import make_engine
+
+    name = url.rsplit("/", 1)[1]
+    admin = make_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for attempt in range(50):
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+                    break
+                except Exception as exc:  # autovacuum may hold the template for a moment
+                    if "being accessed by other users" not in str(exc) or attempt == 49:
+                        raise
+                    time.sleep(0.1)
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture()
+def registry_db_url(request: pytest.FixtureRequest, db_url: str) -> str:
+    """``db_url`` (the same database, on each backend) holding what ``Store.open`` puts in an empty
+    store: the schema and the ICC program registry, copied from a store made once a session."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(
+            request.getfixturevalue("_registry_template_sqlite"), db_url.removeprefix("sqlite:///")
+        )
+    else:
+        _copy_pg(request.getfixturevalue("_registry_template_pg"), db_url)
+    return db_url
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def loaded_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_data: Path
@@ -152,16 +216,40 @@ def loaded_store(
     store.close()
 
 
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run that all its processes share: under xdist each process has its own
+    temporary folder (``popen-gw0``...) in the run's one."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _one_at_a_time(lock: Path) -> Iterator[None]:
+    """Held by one process of the run at a time (the others wait): what one builds, the others use."""
+    with open(lock, "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def real_store_url(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> str:
-    """A SQLite store with the real OFAC and UN snapshots and the registry, built once a session."""
+    """A SQLite store with the real OFAC and UN snapshots and the registry, built once a run (by the
+    first of the test processes to need it; tests read it, or copy it to write)."""
     from proscribe.store import Store
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('real') / 'store.db'}"
-    store = Store.open(url)
-    store.import_path(shared_data / "ofac-sdn-2021-07", as_of=date(2021, 7, 1))
-    store.import_path(shared_data / "un-2026-02" / "consolidated.xml")
-    store.close()
+    folder = _run_folder(tmp_path_factory) / "real"
+    folder.mkdir(exist_ok=True)
+    url = f"sqlite:///{folder / 'store.db'}"
+    with _one_at_a_time(folder.with_suffix(".lock")):
+        if not (folder / "complete").exists():
+            store = Store.open(url)
+            store.import_path(shared_data / "ofac-sdn-2021-07", as_of=date(2021, 7, 1))
+            store.import_path(shared_data / "un-2026-02" / "consolidated.xml")
+            store.close()
+            (folder / "complete").touch()
     return url
 
 
@@ -177,13 +265,66 @@ def real_store(real_store_url: str) -> Iterator[Store]:
 
 @pytest.fixture(scope="session")
 def xdg_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache home for the session: the CLI caches its screening index under it, not in the user's."""
-    return tmp_path_factory.mktemp("xdg")
+    """A cache home for the run: the CLI caches its screening index under it, not in the user's (one
+    for all the test processes, so an index of ``real_store_url`` is built once a run)."""
+    folder = _run_folder(tmp_path_factory) / "xdg"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def screener(real_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Screener:
-    """The screening index over the real lists, built once for the session."""
+    """The screening index over the real lists, built once a run (the index cache of
+    ``Screener.from_store``, shared by the test processes) and loaded by each."""
     from proscribe.screening import Screener
 
-    return Screener.from_store(real_store, cache_dir=tmp_path_factory.mktemp("index"))
+    folder = _run_folder(tmp_path_factory) / "index"
+    with _one_at_a_time(folder.with_suffix(".lock")):
+        return Screener.from_store(real_store, cache_dir=folder)
+
+
+# --- the order files run in: the longest first -----------------------------------------------------
+
+#: the files that take longest, longest first (from ``--durations`` and the per-file times of a whole
+#: run, docs/benchmarks.md). ``make test`` runs each file whole in one of two processes
+#: (``--dist loadfile``) and hands out files in collection order (``--no-loadscope-reorder``: xdist's own
+#: order is by number of tests, which left the few-test, long files, replay, Spark, the example, to the
+#: end, one process working while the other waited). Longest first keeps both busy to the end. Only the
+#: order changes: every file still runs, whole.
+LONGEST_FIRST = (
+    "tests/test_service_enforcement.py",
+    "tests/test_replay_real.py",
+    "tests/test_spark.py",
+    "tests/test_docs_commands.py",  # every command of the docs, on a fresh store (issue 14)
+    "tests/test_screen_cli.py",
+    "tests/test_enforcement.py",
+    "tests/test_screening_v2.py",
+    "tests/legal/test_legal_5_ledger_properties.py",
+    "tests/test_service_api.py",
+    "tests/test_service_contract.py",
+    "tests/test_batch.py",
+    "tests/test_example.py",
+    "tests/test_ledger.py",
+    "tests/test_store_real.py",
+    "tests/test_web.py",
+    "tests/test_screening.py",
+    "tests/test_cli.py",
+    "tests/test_four_eyes.py",
+    "tests/test_service_scale.py",
+    "tests/test_updates.py",
+    "tests/test_hardening_small.py",
+    "tests/test_travel.py",
+    "tests/test_book.py",
+    "tests/test_speedups.py",
+    "tests/test_ofac_csv.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return rank.get(path, len(rank))
+
+    items.sort(key=key)  # stable: within a file, and among the other files, the order is kept

@@ -94,9 +94,9 @@ def test_fifty_percent_never_blocks_a_person_by_ownership() -> None:
 
 
 @pytest.fixture()
-def bank(db_url: str, tmp_path: Path) -> Iterator[Store]:
+def bank(registry_db_url: str, tmp_path: Path) -> Iterator[Store]:
     """The registry and the fixture book, imported as of 2020."""
-    store = Store.open(db_url)
+    store = Store.open(registry_db_url)
     with Session(store.engine) as s, s.begin():
         import_book(
             s,
@@ -237,8 +237,8 @@ def test_fifty_percent_rule_on_the_book(bank: Store, tmp_path: Path) -> None:
         assert kinds[0] == "block" and kinds[-1] == "release"
 
 
-def test_delta_screening_and_no_re_alerting(db_url: str, tmp_path: Path) -> None:
-    store = Store.open(db_url)
+def test_delta_screening_and_no_re_alerting(registry_db_url: str, tmp_path: Path) -> None:
+    store = Store.open(registry_db_url)
     listing = tmp_path / "list.ftm.json"
 
     def write(aliases: list[str]) -> None:
@@ -353,9 +353,9 @@ def test_audit_chain_detects_a_changed_record(bank: Store, tmp_path: Path) -> No
     assert any("record 3 is missing" in p for p in gone.problems)
 
 
-def test_a_held_payment_is_decided_under_four_eyes(db_url: str, screener: Screener) -> None:
+def test_a_held_payment_is_decided_under_four_eyes(registry_db_url: str, screener: Screener) -> None:
     """A near miss is held; blocking it after review needs a second person, and then freezes the funds."""
-    store = Store.open(db_url)
+    store = Store.open(registry_db_url)
     at = datetime(2025, 9, 2, 14, 0, tzinfo=UTC)
     near_miss = PAYMENTS / "mt103_near_miss.fin"
     [held] = screen_payments(store, near_miss, actor="gateway", at=at, screener=screener)

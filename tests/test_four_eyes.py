@@ -28,9 +28,9 @@ IN_2020 = datetime(2020, 10, 1, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture()
-def bank(db_url: str, tmp_path: Path) -> Iterator[Store]:
+def bank(registry_db_url: str, tmp_path: Path) -> Iterator[Store]:
     """The fixture book screened in 2020: alerts to decide on."""
-    store = Store.open(db_url)
+    store = Store.open(registry_db_url)
     with Session(store.engine) as s, s.begin():
         import_book(
             s,

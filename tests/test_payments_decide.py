@@ -153,8 +153,8 @@ def test_blocking_statute_conflict_is_carried_into_the_reasons(screener: Screene
 
 
 @pytest.fixture()
-def store(db_url: str) -> Iterator[Store]:
-    s = Store.open(db_url)
+def store(registry_db_url: str) -> Iterator[Store]:
+    s = Store.open(registry_db_url)
     yield s
     s.close()
 

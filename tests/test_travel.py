@@ -56,9 +56,9 @@ def registry_screeners(real_store: Store, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture()
-def book(db_url: str) -> Iterator[Store]:
+def book(registry_db_url: str) -> Iterator[Store]:
     """The institution's own store (checks and family records), apart from the shared list store."""
-    store = Store.open(db_url)
+    store = Store.open(registry_db_url)
     with Session(store.engine) as session, session.begin():
         import_family(session, TRAVEL / "family.csv", actor="records-officer")
     yield store

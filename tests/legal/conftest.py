@@ -14,8 +14,8 @@ from proscribe.store import Store
 
 
 @pytest.fixture()
-def store(db_url: str) -> Iterator[Store]:
+def store(registry_db_url: str) -> Iterator[Store]:
     """An empty institution on SQLite and on PostgreSQL, with the ICC program registry loaded."""
-    s = Store.open(db_url)
+    s = Store.open(registry_db_url)
     yield s
     s.close()

@@ -6,20 +6,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json
-from proscribe.enforcement import decisions, ledger
 from proscribe.enforcement.errors import BlockedPropertyError, EnforcementError
-from proscribe.store.book import Account
-from proscribe.store.casework import Decision
-from proscribe.store.ledger import LedgerEntry, LedgerTransaction
+
+if TYPE_CHECKING:  # imported by the commands that need them, not to show --help
+    from sqlalchemy.orm import Session
+
+    from proscribe.store.book import Account
+    from proscribe.store.casework import Decision
+    from proscribe.store.ledger import LedgerTransaction
 
 app = typer.Typer(help="The ledger: accounts, blocked funds, interest, releases.", no_args_is_help=True)
 
@@ -31,6 +32,8 @@ JSON = typer.Option(False, "--json", help="Print as JSON.")
 
 @contextmanager
 def _session() -> Iterator[Session]:
+    from sqlalchemy.orm import Session
+
     store = open_store()
     try:
         with Session(store.engine) as session:
@@ -94,6 +97,8 @@ def _tx_dict(tx: LedgerTransaction) -> dict[str, Any]:
 
 
 def _account_dict(session: Session, acct: Account) -> dict[str, Any]:
+    from proscribe.enforcement import ledger
+
     out: dict[str, Any] = {
         "id": acct.id,
         "kind": acct.kind,
@@ -130,6 +135,10 @@ def list_accounts(
     json_out: bool = JSON,
 ) -> None:
     """Every account with its balance and status."""
+    from sqlalchemy import select
+
+    from proscribe.store.book import Account
+
     with _session() as session:
         q = select(Account).order_by(Account.id)
         if blocked:
@@ -157,6 +166,9 @@ def list_accounts(
 @app.command()
 def show(account_id: str = typer.Argument(..., help="The account id."), json_out: bool = JSON) -> None:
     """One account: balance, status and every entry, oldest first."""
+    from proscribe.enforcement import ledger
+    from proscribe.store.book import Account
+
     with _session() as session:
         acct = session.get(Account, account_id)
         if acct is None:
@@ -213,6 +225,8 @@ def open_cmd(
     json_out: bool = JSON,
 ) -> None:
     """Open a customer account."""
+    from proscribe.enforcement import ledger
+
     amount = _amount(opening)
 
     def work(session: Session) -> dict[str, Any]:
@@ -242,6 +256,8 @@ def deposit(
     json_out: bool = JSON,
 ) -> None:
     """Credit an account; a blocked account holder's credit goes into the blocked account."""
+    from proscribe.enforcement import ledger
+
     value = _amount(amount)
     tx = _run(
         lambda s: _tx_dict(
@@ -271,6 +287,8 @@ def withdraw(
     json_out: bool = JSON,
 ) -> None:
     """Debit an account; blocked property only as a registered specific licence allows."""
+    from proscribe.enforcement import ledger
+
     value = _amount(amount)
     tx = _run(
         lambda s: _tx_dict(
@@ -298,6 +316,8 @@ def charge(
     json_out: bool = JSON,
 ) -> None:
     """Propose a normal service charge from the policy's schedule; a second person approves it."""
+    from proscribe.enforcement import decisions
+
     info = _run(
         lambda s: _decision_dict(
             decisions.propose_charge(
@@ -341,6 +361,8 @@ def block(
     json_out: bool = JSON,
 ) -> None:
     """Move an account's whole balance into its blocked account."""
+    from proscribe.enforcement import ledger
+
     interest = _amount(rate) if rate is not None else None
 
     def work(session: Session) -> dict[str, Any]:
@@ -372,6 +394,11 @@ def accrue(
     json_out: bool = JSON,
 ) -> None:
     """Credit interest to every blocked account."""
+    from sqlalchemy import select
+
+    from proscribe.enforcement import ledger
+    from proscribe.store.ledger import LedgerEntry
+
     when = _when(until, "--until")
     assert when is not None
 
@@ -404,6 +431,8 @@ def holdings(
     json_out: bool = JSON,
 ) -> None:
     """Blocked property held at the end of a day: what the annual report (30 June) lists."""
+    from proscribe.enforcement import ledger
+
     day = parse_date(on, "--on") or date.today()
     with _session() as session:
         rows = [h.to_dict() for h in ledger.blocked_holdings(session, on=day)]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import (
@@ -19,10 +17,11 @@ from proscribe.cli.common import (
     print_json,
     progress_bar,
 )
-from proscribe.enforcement import alerts as alerts_mod
-from proscribe.enforcement import decisions
 from proscribe.enforcement.errors import EnforcementError
-from proscribe.store.casework import Alert, Decision
+
+if TYPE_CHECKING:  # the store and the enforcement code are imported by the commands that use them
+    from proscribe.enforcement import alerts as alerts_mod
+    from proscribe.store.casework import Alert, Decision
 
 app = typer.Typer(help="Alerts: possible matches in the book, and decisions.", no_args_is_help=True)
 
@@ -64,6 +63,9 @@ def rescreen(
 
     With --engine spark the parties are screened on a Spark cluster (or local[*]) and the alerts
     are opened on this machine in batches of --batch-size, each batch one transaction."""
+
+    from proscribe.enforcement import alerts as alerts_mod
+
     store = open_store()
     mode = "full" if full or not delta else "delta"
     if engine not in ("local", "spark"):
@@ -188,6 +190,11 @@ def list_alerts(
     as_json: bool = JSON,
 ) -> None:
     """The alert queue."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from proscribe.store.casework import Alert
+
     store = open_store()
     with Session(store.engine) as s:
         q = select(Alert).order_by(Alert.id)
@@ -210,6 +217,11 @@ def list_alerts(
 @app.command("show")
 def show(alert_id: int, as_json: bool = JSON) -> None:
     """One alert: the party, the listing, the explanation and the decisions taken."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from proscribe.store.casework import Alert, Decision
+
     store = open_store()
     with Session(store.engine) as s:
         alert = s.get(Alert, alert_id)
@@ -249,6 +261,8 @@ def _run(
     backfill: str | None,
 ) -> None:
     """``fn(session, actor, at)`` as the identified person with ``role``, at now or a backfilled time."""
+    from sqlalchemy.orm import Session
+
     store = open_store()
     try:
         with Session(store.engine) as s, s.begin():
@@ -281,6 +295,8 @@ def decide(
     as_json: bool = JSON,
 ) -> None:
     """Propose a decision on an alert; a second person approves it."""
+    from proscribe.enforcement import decisions
+
     _run(
         "waiting for a second person's approval",
         lambda s, who, when: decisions.decide(
@@ -303,6 +319,8 @@ def approve(
     as_json: bool = JSON,
 ) -> None:
     """Approve someone else's decision; it takes effect now."""
+    from proscribe.enforcement import decisions
+
     _run(
         "approved and carried out",
         lambda s, who, when: decisions.approve(s, decision_id=decision_id, actor=who, note=note, at=when),
@@ -323,6 +341,8 @@ def reject(
     as_json: bool = JSON,
 ) -> None:
     """Send someone else's decision back; the alert opens again."""
+    from proscribe.enforcement import decisions
+
     _run(
         "rejected; the alert is open again",
         lambda s, who, when: decisions.reject(s, decision_id=decision_id, actor=who, note=note, at=when),
@@ -337,6 +357,10 @@ def reject(
 @app.command("pending")
 def pending(as_json: bool = JSON) -> None:
     """Decisions waiting for a second person."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import decisions
+
     store = open_store()
     with Session(store.engine) as s:
         rows = [_decision_dict(d) for d in decisions.pending(s)]

@@ -6,8 +6,6 @@ import typer
 from rich.table import Table
 
 from proscribe.cli.common import console, err_console, open_store, print_json, state
-from proscribe.enforcement import audit
-from proscribe.store import Store
 
 app = typer.Typer(help="The audit trail: append-only, hash-chained.", no_args_is_help=True)
 
@@ -16,6 +14,9 @@ app = typer.Typer(help="The audit trail: append-only, hash-chained.", no_args_is
 def verify(as_json: bool = typer.Option(False, "--json")) -> None:
     """Recompute every record's hash and MAC, the checkpoint and the rows the trail covers; exit 1 if
     anything was changed, removed or re-ordered, or if the store cannot be read."""
+    from proscribe.enforcement import audit
+    from proscribe.store import Store
+
     try:
         store = Store.open(state.db)
     except Exception as exc:  # a corrupted file, a bad URL, a server down: one line, exit 1
@@ -60,6 +61,8 @@ def log(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The newest audit records."""
+    from proscribe.enforcement import audit
+
     store = open_store()
     rows = audit.trail(store.engine, subject, limit)
     if as_json:

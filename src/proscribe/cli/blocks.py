@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.alerts import AT, BACKFILL
 from proscribe.cli.common import console, fail, open_store, parse_when, print_json
-from proscribe.enforcement import decisions
 from proscribe.enforcement.errors import EnforcementError
-from proscribe.store.casework import Block
+
+if TYPE_CHECKING:  # imported by the commands that need them, not to show --help
+    from proscribe.store.casework import Block
 
 app = typer.Typer(
     help="Blocked parties: listed persons and what the 50 percent rule reaches.", no_args_is_help=True
@@ -45,6 +44,11 @@ def list_blocks(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Blocks in force (or all of them, with their releases)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from proscribe.store.casework import Block
+
     store = open_store()
     with Session(store.engine) as s:
         q = select(Block).order_by(Block.id)
@@ -84,6 +88,11 @@ def release(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Propose releasing a block; a second person approves it with proscribe alerts approve."""
+
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import decisions
+
     store = open_store()
     try:
         with Session(store.engine) as s, s.begin():

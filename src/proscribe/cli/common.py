@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console, ConsoleDimensions
@@ -21,7 +21,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from proscribe.store import Store
+if TYPE_CHECKING:  # the store (SQLAlchemy, FollowTheMoney) is imported by the commands that open it
+    from proscribe.store import Store
 
 #: the width of output that goes to a file or a pipe rather than a terminal
 PIPE_WIDTH = 200
@@ -69,6 +70,8 @@ def one_line(exc: BaseException) -> str:
 
 
 def open_store() -> Store:
+    from proscribe.store import Store
+
     try:
         return Store.open(state.db)
     except Exception as exc:  # a bad URL or an unreachable server: say which, not a traceback

@@ -7,11 +7,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import console, err_console, fail, open_store, print_json
-from proscribe.enforcement.book import BookInputError, get_party, import_book, list_parties, party_dict
 from proscribe.enforcement.errors import InputError, NotFoundError
 
 app = typer.Typer(
@@ -33,6 +31,10 @@ def import_(
 
     Exit code 2 when a file is refused; every problem is listed with its file, line and column.
     """
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.book import BookInputError, import_book
+
     if not any((parties, accounts, roles, ownership)):
         fail("give at least one of --parties, --accounts, --roles, --ownership", code=2)
     store = open_store()
@@ -94,6 +96,10 @@ def list_(
     json_out: bool = typer.Option(False, "--json", help="Print the parties as JSON."),
 ) -> None:
     """The parties in the book."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.book import list_parties, party_dict
+
     if limit < 1:
         fail(f"--limit must be at least 1, not {limit}", code=2)
     store = open_store()
@@ -131,6 +137,10 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Print the party as JSON."),
 ) -> None:
     """One party with its accounts, roles, owners and holdings."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.book import get_party
+
     store = open_store()
     try:
         with Session(store.engine) as session:

@@ -7,7 +7,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from proscribe.cli.common import console, fail, open_store, parse_date, print_json
-from proscribe.store import NotFound
 
 app = typer.Typer(help="Look at one listing with its sanctions and history.", no_args_is_help=True)
 
@@ -40,6 +39,8 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """The whole record: names, identifiers, sanctions, and its history."""
+    from proscribe.store import NotFound
+
     store = open_store()
     try:
         view = store.entity(dataset, source_id, parse_date(as_of, "--as-of"))

@@ -32,13 +32,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from proscribe.cli.common import fail, state
-from proscribe.enforcement import audit
 from proscribe.enforcement.clock import now
-from proscribe.store import Store, users
+
+if TYPE_CHECKING:  # the store is imported when a command opens it, not to show --help
+    from sqlalchemy.orm import Session
+
+    from proscribe.store import Store
 
 KEY_ENV = "PROSCRIBE_API_KEY"
 KEY_FILE_ENV = "PROSCRIBE_KEY_FILE"
@@ -58,6 +60,8 @@ class Identity:
 
 def of_store(store: Store, pick: Callable[[Session], str]) -> str:
     """``pick`` (``automated``, or a lambda around ``person``) in a session of its own."""
+    from sqlalchemy.orm import Session
+
     with Session(store.engine) as session:
         return pick(session)
 
@@ -92,6 +96,8 @@ def identify(session: Session) -> Identity | None:
     A key that is given but not good (unknown, revoked, of a disabled user) is refused, rather
     than falling back to the OS user: the person meant to be someone in particular.
     """
+    from proscribe.store import users
+
     given = _key()
     if given is not None:
         key, where = given
@@ -123,6 +129,8 @@ def how_to_identify() -> str:
 
 def person(session: Session, role: str, doing: str) -> str:
     """The actor for a person's action that needs ``role``; refused in one line otherwise."""
+    from proscribe.store import users
+
     who = identify(session)
     if who is None:
         fail(f"{doing} needs to know who you are: {how_to_identify()}")
@@ -133,6 +141,8 @@ def person(session: Session, role: str, doing: str) -> str:
 
 def automated(session: Session) -> str:
     """The actor for the tool's own automated work: the identified person, else ``system``."""
+    from proscribe.store import users
+
     who = identify(session)
     return who.username if who is not None else users.SYSTEM_ACTOR
 
@@ -140,6 +150,8 @@ def automated(session: Session) -> str:
 def admin(session: Session, doing: str) -> str:
     """The actor for user administration: an identified admin; on a store with no enabled admin
     yet, the command line itself (``cli``), so that the first admin can be made."""
+    from proscribe.store import users
+
     if not users.has_admin(session):
         return users.CLI_ACTOR
     return person(session, "admin", doing)
@@ -165,6 +177,8 @@ def backfill(session: Session, at: datetime | None, reason: str | None, doing: s
 
 def record_backfill(session: Session, actor: str, subject: str, at: datetime, reason: str) -> None:
     """The backfill's own audit record: who entered it, when (now), for when, and why."""
+    from proscribe.enforcement import audit
+
     audit.append(
         session,
         actor=actor,

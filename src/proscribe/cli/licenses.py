@@ -7,11 +7,9 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import console, fail, open_store, parse_date, parse_when, print_json
-from proscribe.enforcement import specific_licenses
 from proscribe.enforcement.errors import EnforcementError
 
 app = typer.Typer(
@@ -49,6 +47,10 @@ def register(
     json_out: bool = JSON,
 ) -> None:
     """Record a specific licence; it authorises nothing until a second person approves the decision."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import specific_licenses
+
     try:
         value = Decimal(amount)
     except InvalidOperation:
@@ -95,6 +97,10 @@ def register(
 
 
 def _rows(status: str | None) -> list[dict[str, Any]]:
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import specific_licenses
+
     store = open_store()
     try:
         with Session(store.engine) as s:
@@ -136,6 +142,10 @@ def list_licenses(
 @app.command("show")
 def show(number: str = typer.Argument(..., help="The licence number."), json_out: bool = JSON) -> None:
     """One specific licence: everything recorded, and how much of it is used."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import specific_licenses
+
     store = open_store()
     try:
         with Session(store.engine) as s:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from platformdirs import user_cache_dir
@@ -19,15 +20,20 @@ from proscribe.cli.common import (
     print_json,
     progress_bar,
 )
-from proscribe.enforcement.updates import AfterUpdate, rescreen_after
-from proscribe.sources.base import ListFormatError
-from proscribe.sources.formats import FORMATS, detect, read_list
-from proscribe.sources.namedates import NameDate, date_in_name
-from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
-from proscribe.store import DEFAULT_MAX_REMOVED_SHARE, ImportRefused, ImportResult, NotFound, Store
-from proscribe.store.replay import Step
+
+if TYPE_CHECKING:  # imported by the commands that need them, not to show --help
+    from proscribe.enforcement.updates import AfterUpdate
+    from proscribe.sources.namedates import NameDate
+    from proscribe.store import ImportResult, Store
+    from proscribe.store.replay import Step
 
 app = typer.Typer(help="Import, update and inspect the sanctions lists.", no_args_is_help=True)
+
+#: the list formats (``proscribe.sources.formats.FORMATS``) and the largest share of a list one import
+#: may delist by default (``proscribe.store.DEFAULT_MAX_REMOVED_SHARE``), named here so that ``--help``
+#: does not import the parsers and the store; tests/test_cli_imports.py checks that they agree
+FORMATS = ("ofac-csv", "un-xml", "ftm", "eu-xml", "uk-csv")
+DEFAULT_MAX_REMOVED_SHARE = 0.10
 
 
 def _import(
@@ -41,6 +47,8 @@ def _import(
     quiet: bool,
     name_date: NameDate | None = None,
 ) -> ImportResult:
+    from proscribe.sources.formats import detect, read_list
+
     fmt = fmt or detect(path)
     with progress_bar(f"reading {path.name} ({fmt})", quiet=quiet) as advance:
         parsed = read_list(path, format=fmt, dataset=dataset, progress=advance)
@@ -89,6 +97,9 @@ def import_(
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Import a list file as a new version of its dataset (atomic: all or nothing)."""
+    from proscribe.sources.base import ListFormatError
+    from proscribe.store import ImportRefused
+
     if format is not None and format not in FORMATS:
         fail(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}", code=2)
     store = open_store()
@@ -122,6 +133,11 @@ def update(
     """Fetch the official lists from their publishers (or a mirror folder), import what changed, and
     re-screen the book against the listings added or changed (alerts), and the removed ones (release
     requests for their blocks)."""
+    from proscribe.sources.base import ListFormatError
+    from proscribe.sources.namedates import date_in_name
+    from proscribe.sources.publishers import PUBLICATIONS, DownloadFailed, download, find_in_mirror
+    from proscribe.store import ImportRefused
+
     store = open_store()
     results: list[dict[str, object]] = []
     imported: list[ImportResult] = []
@@ -182,6 +198,8 @@ def _rescreen_after(
     store: Store, imported: list[ImportResult], *, at: datetime | None, quiet: bool
 ) -> AfterUpdate:
     """The delta re-screen of the book after the imports (none if no list changed)."""
+    from proscribe.enforcement.updates import rescreen_after
+
     if all(r.unchanged for r in imported):
         return rescreen_after(store, imported, actor=identity.of_store(store, identity.automated), at=at)
     with progress_bar("re-screening the book", quiet=quiet) as advance:
@@ -296,6 +314,7 @@ def replay(
     is 1 if any was. With --rescreen the book is screened after each new version (a delta run
     dated by the version's publication): alerts open on the day their listing appeared.
     """
+    from proscribe.sources.base import ListFormatError
     from proscribe.sources.history import discover
     from proscribe.store.replay import dataset_name
     from proscribe.store.replay import replay as run_replay
@@ -358,6 +377,7 @@ def history(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Every version of a list: its number, date, and what it added, changed and removed."""
+    from proscribe.store import NotFound
     from proscribe.store.replay import dataset_name
 
     try:
@@ -405,6 +425,7 @@ def diff(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """What changed in a list between two versions: listings added, removed, and changed (with fields)."""
+    from proscribe.store import NotFound
     from proscribe.store.replay import dataset_name
 
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -14,8 +14,9 @@ from proscribe.cli import identity
 from proscribe.cli.alerts import AT, BACKFILL
 from proscribe.cli.common import console, fail, open_store, print_json, progress_bar
 from proscribe.enforcement.errors import EnforcementError, InputError
-from proscribe.enforcement.payments import PaymentDecision, screen_payments
-from proscribe.screening import Screener
+
+if TYPE_CHECKING:  # imported by the commands that need them, not to show --help
+    from proscribe.enforcement.payments import PaymentDecision
 
 app = typer.Typer(help="Payment messages (SWIFT MT103, ISO 20022 pacs.008): screening and decisions.")
 
@@ -83,6 +84,9 @@ def screen(
 
     The whole file is read first: a malformed message stops it (exit code 2) with nothing stored.
     """
+    from proscribe.enforcement.payments import screen_payments
+    from proscribe.screening import Screener
+
     when = _at(at)
     store = open_store()
     try:

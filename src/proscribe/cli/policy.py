@@ -5,21 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import console, fail, open_store, print_json, words
 from proscribe.enforcement.errors import InputError
-from proscribe.enforcement.policy import PRESETS, load_policy, preset, propose_policy, read_policy
 
 app = typer.Typer(
     help="The jurisdiction policy: which lists bind, and what a hit does.", no_args_is_help=True
 )
 
+#: the preset policies (``proscribe.enforcement.policy.PRESETS``), named here so that ``--help`` does
+#: not import the enforcement code; tests/test_cli_imports.py checks that they agree
+PRESETS = ("us-bank", "eu-bank", "eu-subsidiary-of-us-bank")
+
 
 @app.command("show")
 def show(as_json: bool = typer.Option(False, "--json")) -> None:
     """The policy in force."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.policy import load_policy
+
     store = open_store()
     with Session(store.engine) as s:
         data = load_policy(s).to_dict()
@@ -41,6 +47,11 @@ def use(
     reason: str = typer.Option(..., "--reason", help="Why the policy changes (for the record)."),
 ) -> None:
     """Propose a preset (or a policy file); a second person approves it with proscribe alerts approve."""
+
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.policy import preset, propose_policy, read_policy
+
     store = open_store()
     try:
         policy = read_policy(Path(name)) if name.endswith((".yaml", ".yml")) else preset(name)

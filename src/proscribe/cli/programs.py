@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from proscribe.cli.common import console, fail, print_json, words
-from proscribe.registry import load_registry
 
 
 def _plain(value: Any) -> Any:
@@ -29,6 +28,8 @@ def programs(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """The programs in the registry, or one program in full with its designations and licenses."""
+    from proscribe.registry import load_registry
+
     registry = load_registry()
     if code is None:
         if json_out:

@@ -6,24 +6,27 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json
-from proscribe.enforcement import reports
 from proscribe.enforcement.errors import EnforcementError
 
 app = typer.Typer(help="Reports to regulators: what is due when, and each report as CSV, JSON or HTML.")
 
 _FORMATS = ("csv", "json", "html")
-#: short names that keep the table readable at 80 columns
-_SHORT = {
-    reports.BLOCKED_PROPERTY: "blocked property",
-    reports.REJECTED_TRANSACTION: "rejected",
-    reports.BLOCKING_STATUTE_NOTICE: "EU Art. 2 notice",
-    reports.ANNUAL: "annual (ARBP)",
-    reports.UNBLOCKING: "unblocking",
-}
+
+
+def _short(kind: str) -> str:
+    """A report kind's short name, which keeps the table readable at 80 columns."""
+    from proscribe.enforcement import reports
+
+    return {
+        reports.BLOCKED_PROPERTY: "blocked property",
+        reports.REJECTED_TRANSACTION: "rejected",
+        reports.BLOCKING_STATUTE_NOTICE: "EU Art. 2 notice",
+        reports.ANNUAL: "annual (ARBP)",
+        reports.UNBLOCKING: "unblocking",
+    }.get(kind, kind)
 
 
 @app.command("due")
@@ -33,6 +36,10 @@ def due_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Every report owed, soonest first; overdue ones in red."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import reports
+
     day = parse_date(on, "--on")
     store = open_store()
     with Session(store.engine) as session:
@@ -51,7 +58,7 @@ def due_cmd(
         left = f"{-item.days_left}d overdue" if item.overdue else f"{item.days_left}d"
         table.add_row(
             "" if item.report_id is None else str(item.report_id),
-            _SHORT.get(item.kind, item.kind),
+            _short(item.kind),
             f"{item.subject_type} {item.subject_id}",
             item.trigger_date.isoformat(),
             item.due_date.isoformat(),
@@ -87,6 +94,10 @@ def show(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of the screen."),
 ) -> None:
     """One report with every field the rule requires, gathered from the store now."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import reports
+
     _check_format(fmt)
     store = open_store()
     with Session(store.engine) as session:
@@ -104,6 +115,10 @@ def annual_cmd(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of the screen."),
 ) -> None:
     """The annual report of blocked property held on 30 June YEAR (due 30 September)."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import reports
+
     _check_format(fmt)
     store = open_store()
     with Session(store.engine) as session:
@@ -119,6 +134,10 @@ def filed(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Record that a report was filed: it leaves the list of what is due."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement import reports
+
     if (report_id is None) == (annual is None):
         fail("give a report id or --annual YEAR (one of them)", code=2)
     store = open_store()

@@ -5,27 +5,26 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from proscribe.cli.common import console, err_console, fail, open_store, parse_date, print_json, progress_bar
-from proscribe.matching.score import Query
-from proscribe.screening import batch
-from proscribe.screening.batch import (
-    BatchError,
-    BatchSummary,
-    RowError,
-    clean_birth_date,
-    clean_country,
-    clean_kind,
-)
-from proscribe.screening.filters import UnknownFilterError, check_filters
-from proscribe.screening.screener import DEFAULT_THRESHOLD, Screener
+
+if TYPE_CHECKING:  # imported by the commands that need them, not to show --help
+    from proscribe.screening.batch import BatchSummary
+    from proscribe.screening.screener import Screener
+
+#: the score from which hits are reported (``proscribe.screening.DEFAULT_THRESHOLD``), named here so
+#: that ``--help`` does not import the matcher; tests/test_cli_imports.py checks that they agree
+DEFAULT_THRESHOLD = 0.3
 
 
 def _screener(as_of: date | None, quiet: bool) -> Screener:
+    from proscribe.screening.screener import Screener
+
     store = open_store()
     try:
         # the first run after a list changes builds the index (some seconds); later runs load it
@@ -60,6 +59,10 @@ def screen(
     json_out: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
 ) -> None:
     """Who on the lists may this be? Ranked hits with the reasons for each score."""
+    from proscribe.matching.score import Query
+    from proscribe.screening.batch import RowError, clean_birth_date, clean_country, clean_kind
+    from proscribe.screening.filters import UnknownFilterError, check_filters
+
     _check_threshold(threshold, limit)
     if not name.strip():
         fail("the name is empty", code=2)
@@ -156,6 +159,9 @@ def screen_file(
     With --engine spark the input may be a folder of files, OUTPUT is a folder (part files,
     _errors/, progress per partition) and a rerun skips the partitions already written.
     """
+    from proscribe.screening import batch
+    from proscribe.screening.batch import BatchError
+
     _check_threshold(threshold, limit)
     if workers is not None and workers < 1:
         fail(f"--workers must be at least 1, not {workers}", code=2)
@@ -228,7 +234,8 @@ def _screen_file_spark(
     partitions: int | None,
 ) -> None:
     """``screen-file --engine spark``: the same screening as a Spark job (proscribe.screening.spark)."""
-    from proscribe.screening import spark
+    from proscribe.screening import batch, spark
+    from proscribe.screening.batch import BatchError
 
     if partitions is not None and partitions < 1:
         fail(f"--partitions must be at least 1, not {partitions}", code=2)

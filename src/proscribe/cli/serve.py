@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import console, err_console, fail, open_store, print_json, state
 from proscribe.enforcement.errors import EnforcementError
-from proscribe.store import users
+
+if TYPE_CHECKING:  # imported by the commands that need them, not to show --help
+    from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from proscribe.service.config import ServiceConfig
@@ -231,6 +232,8 @@ def _log_updates() -> None:
 
 
 def _session() -> Session:
+    from sqlalchemy.orm import Session
+
     return Session(open_store().engine)
 
 
@@ -250,6 +253,8 @@ def users_add(
 ) -> None:
     """Add a user (admins only; on a store with no admin yet, anyone who can run the command may add
     the first one). Without --password-stdin a one-time password is made and shown once."""
+    from proscribe.store import users
+
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
         with _session() as session, session.begin():
@@ -271,6 +276,8 @@ def users_add(
 @users_app.command("list")
 def users_list(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Every user, with role and last sign-in."""
+    from proscribe.store import users
+
     with _session() as session:
         rows = [users.user_dict(u) for u in users.list_users(session)]
         mapped = users.os_users(session)
@@ -297,6 +304,8 @@ def users_set_role(
     username: str = typer.Argument(...), role: str = typer.Argument(..., help=ROLE_HELP)
 ) -> None:
     """Change a user's role (their keys are capped to it at once)."""
+    from proscribe.store import users
+
     try:
         with _session() as session, session.begin():
             users.set_role(session, username, role, actor=identity.admin(session, "changing a role"))
@@ -311,6 +320,8 @@ def users_reset_password(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Give a user a new one-time password (shown once; to be changed at sign-in)."""
+    from proscribe.store import users
+
     try:
         with _session() as session, session.begin():
             actor = identity.admin(session, "resetting a password")
@@ -334,6 +345,8 @@ def users_map_os(
     Commands that record a person's action then name that user when this OS user runs them without
     an API key. Mapping someone else counts as setting their credentials (four eyes: 30 days).
     """
+    from proscribe.store import users
+
     if (username is None) != remove:
         fail("give the proscribe USER to map to, or --remove", code=2)
     try:
@@ -347,6 +360,8 @@ def users_map_os(
 @users_app.command("disable")
 def users_disable(username: str = typer.Argument(...)) -> None:
     """Disable a user (off-boarding): they cannot sign in; their sessions and keys stop working."""
+    from proscribe.store import users
+
     try:
         with _session() as session, session.begin():
             users.set_disabled(session, username, True, actor=identity.admin(session, "disabling a user"))
@@ -358,6 +373,8 @@ def users_disable(username: str = typer.Argument(...)) -> None:
 @users_app.command("enable")
 def users_enable(username: str = typer.Argument(...)) -> None:
     """Enable a disabled user again (a new password may be needed: reset-password)."""
+    from proscribe.store import users
+
     try:
         with _session() as session, session.begin():
             users.set_disabled(session, username, False, actor=identity.admin(session, "enabling a user"))
@@ -378,6 +395,8 @@ def keys_create(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the key (for a variable or a file)."),
 ) -> None:
     """Make an API key (admins only). The key is shown once; only its prefix and a hash are kept."""
+    from proscribe.store import users
+
     try:
         with _session() as session, session.begin():
             actor = identity.admin(session, "making an API key")
@@ -401,6 +420,8 @@ def keys_create(
 @keys_app.command("revoke")
 def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix (from keys list).")) -> None:
     """Revoke a key: it stops working within seconds."""
+    from proscribe.store import users
+
     try:
         with _session() as session, session.begin():
             users.revoke_key(session, prefix, actor=identity.admin(session, "revoking a key"))
@@ -415,6 +436,8 @@ def keys_list(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Every key (never the secret): owner, role, when made, last used, revoked."""
+    from proscribe.store import users
+
     with _session() as session:
         rows = [k.to_dict() for k in users.list_keys(session, owner)]
     if json_out:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from proscribe.cli import identity
 from proscribe.cli.common import (
@@ -25,18 +25,12 @@ from proscribe.cli.common import (
     print_json,
     progress_bar,
 )
-from proscribe.enforcement.book import BookInputError, Problems, TooManyProblems, read_csv
 from proscribe.enforcement.errors import EnforcementError, InputError
-from proscribe.enforcement.travel import (
-    TravelDecision,
-    Traveller,
-    check_traveller,
-    entry_rules,
-    import_family,
-    set_entry_rule,
-)
-from proscribe.screening.screener import Screener
-from proscribe.store import Store
+
+if TYPE_CHECKING:  # imported by the commands that need them, not to show --help
+    from proscribe.enforcement.travel import TravelDecision, Traveller
+    from proscribe.screening.screener import Screener
+    from proscribe.store import Store
 
 app = typer.Typer(help="Entry screening: admit, refer or deny a traveller.", no_args_is_help=True)
 
@@ -63,6 +57,8 @@ PASSENGER_COLUMNS: dict[str, bool] = {
 def _screener(store: Store, on: date, quiet: bool) -> Screener:
     # the first check of a day (or after a list changes) builds the index; later ones load it.
     # Today's lists are asked for as "no date", the key ``proscribe screen`` caches them under.
+    from proscribe.screening.screener import Screener
+
     with progress_bar(f"loading the lists as of {on}", quiet=quiet):
         return Screener.from_store(store, as_of=None if on == date.today() else on)
 
@@ -97,6 +93,10 @@ def check(
     json_out: bool = typer.Option(False, "--json", help="Print the decision as JSON."),
 ) -> None:
     """Check one traveller. Exit code 0 admit, 3 refer, 4 deny (2 bad input)."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.travel import Traveller, check_traveller
+
     day = parse_date(on, "--on") or date.today()
     traveller = Traveller(
         name=name,
@@ -127,6 +127,9 @@ def check(
 
 
 def _passengers(path: Path) -> list[tuple[int, Traveller]]:
+    from proscribe.enforcement.book import BookInputError, Problems, TooManyProblems, read_csv
+    from proscribe.enforcement.travel import Traveller
+
     problems = Problems(1_000_000)  # header problems only: rows are checked one by one
     rows = []
     try:
@@ -167,6 +170,11 @@ def check_file(
 
     Exit code 4 if anyone is denied, else 3 if anyone is referred or a row could not be checked, else 0.
     """
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.book import BookInputError
+    from proscribe.enforcement.travel import check_traveller
+
     day = parse_date(on, "--on") or date.today()
     try:
         passengers = _passengers(path)
@@ -231,6 +239,11 @@ def family_import(
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Record listed persons' immediate family members (checked first; all or nothing)."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.book import BookInputError
+    from proscribe.enforcement.travel import import_family
+
     store = open_store()
     try:
         with Session(store.engine) as session, session.begin():
@@ -258,6 +271,10 @@ def family_import(
 @app.command("rules")
 def rules(json_out: bool = typer.Option(False, "--json", help="Print the table as JSON.")) -> None:
     """Which programs suspend entry (and family entry), and on what basis."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.travel import entry_rules
+
     store = open_store()
     try:
         with Session(store.engine) as session:
@@ -298,6 +315,10 @@ def set_rule(
     basis: str = typer.Option(..., "--basis", help="The legal basis, quoted in every reason."),
 ) -> None:
     """Override the entry rule of one program or one list (stored in the settings, audited)."""
+    from sqlalchemy.orm import Session
+
+    from proscribe.enforcement.travel import set_entry_rule
+
     store = open_store()
     try:
         with Session(store.engine) as session, session.begin():
