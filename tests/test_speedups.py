@@ -9,10 +9,12 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from proscribe.matching import fast
+from proscribe.matching import fast, score
+from proscribe.matching.index import Index
 from proscribe.screening import Query, Screener
 
 
@@ -103,3 +105,45 @@ def test_the_pure_python_path_can_be_forced() -> None:
     env.pop("PROSCRIBE_PURE_PYTHON")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(fast.COMPILED)
+
+
+def _alignment_key(found: tuple[object, int, float]) -> tuple[object, ...]:
+    al, nid, lg = found
+    if al is None:
+        return (None, nid, lg)
+    a = cast(score.Alignment, al)
+    # the types too: a feature that Python leaves an int (no extra word: sum() of nothing) stays one
+    feats = [(k, type(v), v) for k, v in a.features.items()]
+    return (a.pairs, feats, a.similarity, a.query_left, a.listed_left, nid, lg)
+
+
+@needs_compiled
+def test_compiled_alignment_is_the_python_alignment(
+    screener: Screener, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entity the search compares, pruned and exhaustive: the compiled ``align_best`` and each
+    compiled ``align`` give what ``score.align`` and ``score.name_logit`` give, bit for bit."""
+    index = screener.index
+    seen: list[tuple[score.Reading, list[int], bool]] = []
+    compiled_best = fast.best_alignment
+
+    def record(index: Index, reading: score.Reading, name_ids: list[int], is_person: bool) -> object:
+        seen.append((reading, list(name_ids), is_person))
+        return compiled_best(index, reading, name_ids, is_person)
+
+    monkeypatch.setattr(fast, "best_alignment", record)
+    for q in queries[::2]:
+        screener.compare_all(q, 0.3)
+    for q in queries[::15]:
+        screener.compare_all(q)
+    assert len(seen) > 2000
+    singles = 0
+    for reading, name_ids, is_person in seen:
+        want = fast.best_alignment_py(index, reading, name_ids, is_person)
+        assert _alignment_key(compiled_best(index, reading, name_ids, is_person)) == _alignment_key(want)
+        for nid in name_ids:
+            c = fast.align(index, reading, nid, is_person)
+            p = score.align(index, reading, index.names[nid], is_person)
+            assert _alignment_key((c, nid, 0.0)) == _alignment_key((p, nid, 0.0))
+            singles += 1
+    assert singles >= len(seen)

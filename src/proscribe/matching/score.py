@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from proscribe.matching import rarity
+from proscribe.matching import fast, rarity
 from proscribe.matching.entities import ListedEntity, ListedName, core_positions
 from proscribe.matching.facts import MAX_YEARS_APART, DateRelation, date_relation
 from proscribe.matching.index import Expansion, Index
@@ -531,16 +531,12 @@ def compare(
     if query.kind and query.kind != entity.kind:
         return Comparison(entity, 0.0, 0.0, None, note=f"a {query.kind} is never a {entity.kind}")
     facts, rel = fact_features(query, entity)
-    best: Alignment | None = None
-    best_name: ListedName | None = None
-    best_logit = -math.inf
     is_person = entity.kind == "person"
-    for nid in name_ids:
-        name = index.names[nid]
-        al = align(index, reading, name, is_person)
-        lg = name_logit(al.features)
-        if lg > best_logit:
-            best, best_name, best_logit = al, name, lg
+    # each candidate name aligned (``align``), the one of highest ``name_logit`` kept: compiled
+    # when the extension is built (``fast``), the same loop in Python otherwise
+    best: Alignment | None
+    best, best_nid, best_logit = fast.best_alignment(index, reading, name_ids, is_person)
+    best_name: ListedName | None = index.names[best_nid] if best is not None else None
     features: dict[str, float] = dict(best.features) if best is not None else {}
     features.update(facts)
     total = (best_logit if best is not None else COEF["intercept"]) + fact_logit(facts)
