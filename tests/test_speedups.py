@@ -56,7 +56,9 @@ def _results(
     screener: Screener, queries: list[Query], threshold: float | None
 ) -> list[list[tuple[object, ...]]]:
     index = screener.index
-    index._hits.clear()  # the per-word credit is computed by the path under test, not reused
+    # what a word is alike to and the per-word credit are computed by the path under test, not reused
+    index._expansions.clear()
+    index._hits.clear()
     out = []
     for q in queries:
         if threshold is None:
@@ -65,6 +67,7 @@ def _results(
         else:
             hits = screener.screen(q, threshold=threshold, limit=20)
             out.append([(h.entity_id, h.score, h.matched_name, h.explanation, h.features) for h in hits])
+    index._expansions.clear()
     index._hits.clear()
     return out
 
@@ -147,3 +150,28 @@ def test_compiled_alignment_is_the_python_alignment(
             assert _alignment_key((c, nid, 0.0)) == _alignment_key((p, nid, 0.0))
             singles += 1
     assert singles >= len(seen)
+
+
+@needs_compiled
+def test_compiled_expansion_is_the_python_expansion(
+    screener: Screener, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What each query word (and pair of words written together) is alike to: the same vocabulary
+    entries, similarities and order from the compiled ``expand_scan`` as from the Python loop."""
+    index = screener.index
+    calls: list[tuple[object, ...]] = []
+    compiled_scan = fast.expand_scan
+
+    def record(*args: object) -> dict[int, float]:
+        calls.append(args)
+        return compiled_scan(*args)  # type: ignore[arg-type]
+
+    index._expansions.clear()
+    monkeypatch.setattr(fast, "expand_scan", record)
+    for q in queries:
+        screener.compare_all(q, 0.3)
+    index._expansions.clear()
+    assert len(calls) > 1000
+    assert any(c[4] for c in calls) and any(c[5] for c in calls)  # pairs written together, abjad
+    for args in calls:
+        assert list(compiled_scan(*args).items()) == list(fast.expand_scan_py(*args).items())  # type: ignore[arg-type]

@@ -296,6 +296,7 @@ done:
  * weight. pairs are (query text, listed text, similarity, how) tuples.
  * --------------------------------------------------------------------------------------------- */
 
+static PyObject *zero;
 static PyObject *k_evidence, *k_listed_cover, *k_query_cover, *k_miss_family, *k_miss_given, *k_miss_other,
     *k_extra, *k_swap_extra, *k_swap_uncovered, *k_fuzz, *s_same, *s_initial, *s_variant;
 
@@ -813,10 +814,96 @@ static PyObject *align_best(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* expand_scan(token, groups, vocab, n_words, joined, abjad, similarity) -> dict[int, float]
+ *
+ * fast.expand_scan_py: the ids of groups (ints, sequences of ints, None) added to a set in order
+ * (so the set, and the order it is visited in, is Python's), then each compared. */
+static PyObject *expand_scan(PyObject *self, PyObject *args) {
+    PyObject *token, *groups, *vocab, *sim_fn;
+    Py_ssize_t n_words;
+    int joined, abjad;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "UO!O!nppO", &token, &PyList_Type, &groups, &PyList_Type, &vocab, &n_words, &joined,
+                          &abjad, &sim_fn))
+        return NULL;
+    PyObject *cands = PySet_New(NULL);
+    if (!cands) return NULL;
+    PyObject *out = NULL, *it = NULL, *vid = NULL;
+    for (Py_ssize_t g = 0; g < PyList_GET_SIZE(groups); g++) {
+        PyObject *grp = PyList_GET_ITEM(groups, g);
+        if (grp == Py_None) continue;
+        if (PyLong_Check(grp)) {
+            if (PySet_Add(cands, grp) < 0) goto fail;
+        } else if (PyList_Check(grp)) {
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(grp); i++)
+                if (PySet_Add(cands, PyList_GET_ITEM(grp, i)) < 0) goto fail;
+        } else {
+            /* any other iterable, as set.update takes it */
+            PyObject *git = PyObject_GetIter(grp);
+            if (!git) goto fail;
+            PyObject *x;
+            while ((x = PyIter_Next(git))) {
+                int r = PySet_Add(cands, x);
+                Py_DECREF(x);
+                if (r < 0) {
+                    Py_DECREF(git);
+                    goto fail;
+                }
+            }
+            Py_DECREF(git);
+            if (PyErr_Occurred()) goto fail;
+        }
+    }
+    out = PyDict_New();
+    if (!out) goto fail;
+    it = PyObject_GetIter(cands);
+    if (!it) goto fail;
+    PyObject *abj = abjad ? Py_True : Py_False;
+    while ((vid = PyIter_Next(it))) {
+        Py_ssize_t v = PyLong_AsSsize_t(vid);
+        if (v == -1 && PyErr_Occurred()) goto fail;
+        if (joined && v >= n_words) {
+            Py_CLEAR(vid);
+            continue;
+        }
+        if (v < 0 || v >= PyList_GET_SIZE(vocab)) {
+            PyErr_SetString(PyExc_IndexError, "expand_scan: vocabulary id out of range");
+            goto fail;
+        }
+        PyObject *r = PyObject_CallFunctionObjArgs(sim_fn, token, PyList_GET_ITEM(vocab, v), abj, NULL);
+        if (!r) goto fail;
+        if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
+            Py_DECREF(r);
+            PyErr_SetString(PyExc_TypeError, "expand_scan: similarity must return (similarity, how)");
+            goto fail;
+        }
+        PyObject *sim = PyTuple_GET_ITEM(r, 0);
+        /* Python: `if sim > 0` */
+        int pos = PyObject_RichCompareBool(sim, zero, Py_GT);
+        if (pos < 0 || (pos && PyDict_SetItem(out, vid, sim) < 0)) {
+            Py_DECREF(r);
+            goto fail;
+        }
+        Py_DECREF(r);
+        Py_CLEAR(vid);
+    }
+    if (PyErr_Occurred()) goto fail;
+    Py_DECREF(it);
+    Py_DECREF(cands);
+    return out;
+fail:
+    Py_XDECREF(vid);
+    Py_XDECREF(it);
+    Py_XDECREF(out);
+    Py_DECREF(cands);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"merge_hits", merge_hits, METH_VARARGS, "Per-name credit of a query word's vocabulary matches."},
     {"evidence", evidence, METH_VARARGS, "Per-name evidence of a reading's slots, with the first bound."},
     {"align", align, METH_VARARGS, "A query reading against one listed name: pairs and name features."},
+    {"expand_scan", expand_scan, METH_VARARGS, "The vocabulary entries a query word reaches and is alike to."},
     {"align_best", align_best, METH_VARARGS, "The best of an entity's names for a query reading."},
     {NULL, NULL, 0, NULL},
 };
@@ -841,5 +928,6 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     INTERN(s_initial, "initial");
     INTERN(s_variant, "variant");
 #undef INTERN
+    if (!(zero = PyLong_FromLong(0))) return NULL;
     return PyModule_Create(&module);
 }

@@ -149,6 +149,51 @@ def evidence(
     return out
 
 
+def expand_scan_py(
+    token: str,
+    groups: list[int | list[int] | None],
+    vocab: list[str],
+    n_words: int,
+    joined: bool,
+    abjad: bool,
+    similarity: Callable[[str, str, bool], tuple[float, str]],
+) -> dict[int, float]:
+    """The vocabulary entries ``token`` reaches (``groups``: ids, lists of ids, None), gathered in a
+    set in that order, each compared with ``similarity``; those alike (> 0) with their similarity,
+    in the set's order. ``joined``: only single words (ids below ``n_words``)."""
+    cands: set[int] = set()
+    for g in groups:
+        if g is None:
+            continue
+        if isinstance(g, int):
+            cands.add(g)
+        else:
+            cands.update(g)
+    out: dict[int, float] = {}
+    for vid in cands:
+        if joined and vid >= n_words:
+            continue
+        sim, _ = similarity(token, vocab[vid], abjad)
+        if sim > 0:
+            out[vid] = sim
+    return out
+
+
+def expand_scan(
+    token: str,
+    groups: list[int | list[int] | None],
+    vocab: list[str],
+    n_words: int,
+    joined: bool,
+    abjad: bool,
+    similarity: Callable[[str, str, bool], tuple[float, str]],
+) -> dict[int, float]:
+    if _C is not None:
+        out: dict[int, float] = _C.expand_scan(token, groups, vocab, n_words, joined, abjad, similarity)
+        return out
+    return expand_scan_py(token, groups, vocab, n_words, joined, abjad, similarity)
+
+
 # -- aligning a query reading with a listed name (``score.align``) -------------------------------
 #
 # The C ``align`` reads a reading and a name as tuples of plain values ("packs"), made once per

@@ -147,36 +147,22 @@ class Index:
         found = self._expansions.get(ck)
         if found is not None:
             return found
-        cands: set[int] = set()
-        exact = self.vocab_ids.get(token)
-        if exact is not None:
-            cands.add(exact)
-        if len(token) == 1:
-            pass  # an initial reaches no one by itself: it is compared once a name is found
-        else:
-            for k in keys(token):
-                cands.update(self.by_key.get(k, ()))
+        # where the index reaches from this token, in the order the entries are visited: ids and
+        # lists of ids (None: nothing there)
+        groups: list[int | list[int] | None] = [self.vocab_ids.get(token)]
+        if len(token) > 1:  # an initial reaches no one by itself: it is compared once a name is found
+            groups += [self.by_key.get(k) for k in keys(token)]
             if abjad:
-                cands.update(self.by_abjad_key.get(abjad_key(token), ()))
-            dels = deletes(token)
-            cands.update(self.by_delete.get(token, ()))  # the vocabulary word has one letter more
-            for d in dels:
-                cands.update(self.by_delete.get(d, ()))  # one letter replaced or swapped
-                vid = self.vocab_ids.get(d)
-                if vid is not None:
-                    cands.add(vid)  # one letter less
+                groups.append(self.by_abjad_key.get(abjad_key(token)))
+            groups.append(self.by_delete.get(token))  # the vocabulary word has one letter more
+            for d in deletes(token):
+                groups.append(self.by_delete.get(d))  # one letter replaced or swapped
+                groups.append(self.vocab_ids.get(d))  # one letter less
             if len(token) >= PREFIX_MIN_TOKEN:
-                cands.update(self.by_prefix.get(token[:PREFIX_LENGTH], ()))
-            initial = self.vocab_ids.get(token[0])
-            if initial is not None:
-                cands.add(initial)  # a listed initial stands for this word
-        out: Expansion = {}
-        for vid in cands:
-            if joined and vid >= self.n_words:
-                continue
-            sim, _ = token_similarity(token, self.vocab[vid], abjad)
-            if sim > 0:
-                out[vid] = sim
+                groups.append(self.by_prefix.get(token[:PREFIX_LENGTH]))
+            groups.append(self.vocab_ids.get(token[0]))  # a listed initial stands for this word
+        # each reached entry compared (``token_similarity``); in C when the extension is built
+        out = fast.expand_scan(token, groups, self.vocab, self.n_words, joined, abjad, token_similarity)
         if len(self._expansions) > CACHE_SIZE:
             self._expansions.clear()
         self._expansions[ck] = out
