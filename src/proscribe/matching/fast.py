@@ -328,7 +328,7 @@ def best_alignment(index: Index, reading: Reading, name_ids: list[int], is_perso
     found = _C.align_best(
         reading_pack(reading),
         [packs[nid] or name_pack(index, nid) for nid in name_ids],
-        bytes(loose(reading, names[nid]) for nid in name_ids),
+        bytes([loose(reading, names[nid]) for nid in name_ids]),
         is_person,
         score.rarity.weight,
         score.COEF,

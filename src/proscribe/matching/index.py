@@ -53,10 +53,12 @@ class Index:
     postings: list[array] = field(default_factory=list)  # type: ignore[type-arg]
     #: each vocabulary entry's weight (rarity; a pair weighs what its two words weigh)
     vocab_weight: list[float] = field(default_factory=list)
-    #: spelling key -> vocabulary ids; the same for the abjad key; deletion -> ids; prefix -> ids
+    #: spelling key -> vocabulary ids; the same for the abjad key; deletion -> ids (one id alone,
+    #: not in a list: most of the half million deletions have one, and the index loads in every
+    #: batch worker); prefix -> ids
     by_key: dict[str, list[int]] = field(default_factory=dict)
     by_abjad_key: dict[str, list[int]] = field(default_factory=dict)
-    by_delete: dict[str, list[int]] = field(default_factory=dict)
+    by_delete: dict[str, int | list[int]] = field(default_factory=dict)
     by_prefix: dict[str, list[int]] = field(default_factory=dict)
     id_postings: dict[str, list[int]] = field(default_factory=dict)
     #: names by their words, sorted (a name of one word only if it is the primary name, no weak
@@ -119,7 +121,8 @@ class Index:
             if len(t) >= PREFIX_MIN_TOKEN:
                 by_prefix[t[:PREFIX_LENGTH]].append(vid)
         index.by_key, index.by_abjad_key = dict(by_key), dict(by_abjad)
-        index.by_delete, index.by_prefix = dict(by_delete), dict(by_prefix)
+        index.by_delete = {d: v[0] if len(v) == 1 else v for d, v in by_delete.items()}
+        index.by_prefix = dict(by_prefix)
         for name in index.names:
             toks = name.tokens
             name.vids = tuple(index.vocab_ids[t] for t in toks)
