@@ -279,6 +279,11 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
             at[p] = e * (lweights[p] / (sum(lweights[x] for x in lpos) or 1.0))
         fuzz += 1.0 - sim
         pairs.append(TokenPair(slot.text, ltext, sim, how))
+    if initialled and any(p.similarity < 1.0 for p in pairs if len(p.query) > 1 and len(p.listed) > 1):
+        # an initial says one letter: it stands in the cover for a listed word only beside words
+        # written exactly ("N. Guillou" for Nicolas GUILLOU). Beside a word only alike ("T Sakurai"
+        # for Tarek SAKR, Sakurai/Sakr a shared skeleton), the listed word counts in full
+        initialled = {}
     # listed words left over; a repeated word that paired elsewhere is not left over
     matched_words = {ltoks[j] for j in l_used}
     listed_left = [j for j in range(len(ltoks)) if j not in l_used and ltoks[j] not in matched_words]
