@@ -438,8 +438,10 @@ _KEY_RULES = (
     ("z", "s"),
     ("x", "ks"),
 )
-# (French romanisations of Maghreb names write ش as ch: Cherif, Bencheikh; and ç, folded to c, as s)
+# (French romanisations of Maghreb names write ش as ch: Cherif, Bencheikh; ج as dj: Djouadi,
+# Djamel; and ç, folded to c, as s)
 _ABJAD_DIGRAPHS = (
+    ("dj", "j"),
     ("dh", "d"),
     ("zh", "j"),
     ("th", "t"),
