@@ -61,8 +61,8 @@ class Index:
     by_delete: dict[str, int | list[int]] = field(default_factory=dict)
     by_prefix: dict[str, list[int]] = field(default_factory=dict)
     id_postings: dict[str, list[int]] = field(default_factory=dict)
-    #: names by their words, sorted (a name of one word only if it is the primary name, no weak
-    #: alias): see ``exact_names``
+    #: names by their words, sorted (a name of one word only if it is the primary name; a weak alias
+    #: of two words or more too): see ``exact_names``
     by_words: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
     #: a description of what the index was built from (datasets, versions, as-of date)
     built_from: dict[str, object] = field(default_factory=dict)
@@ -90,7 +90,7 @@ class Index:
                 name.core_total = core_floor(name, entity.kind == "person")
                 for t in name.tokens:
                     postings[t].add(nid)
-                if (len(name.tokens) > 1 and name.kind != "weak") or name.kind == "name":
+                if len(name.tokens) > 1 or name.kind == "name":
                     index.by_words.setdefault(tuple(sorted(name.tokens)), []).append(nid)
                 for i in range(len(name.tokens) - 1):
                     joined = name.tokens[i] + name.tokens[i + 1]
@@ -132,8 +132,10 @@ class Index:
     # -- what a query word is alike to ------------------------------------------------------------
 
     def exact_names(self, tokens: tuple[str, ...]) -> list[int]:
-        """The names written with exactly these words, in any order (weak aliases, and aliases of one
-        word, excepted): such a name is always compared, and reaches ``EXACT_NAME_SCORE``."""
+        """The names written with exactly these words, in any order (aliases of one word excepted):
+        such a name is always compared, and reaches ``EXACT_NAME_SCORE``. A weak alias of two words
+        or more counts: the UN lists as names many that OFAC keeps as "low quality" a.k.a.s ("Abu
+        Obaida", "Farhan Khan"), and written exactly they are worth a look."""
         return self.by_words.get(tuple(sorted(tokens)), []) if tokens else []
 
     def weight(self, token: str) -> float:
