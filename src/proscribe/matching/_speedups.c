@@ -377,7 +377,7 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
     /* one block of scratch for this call (align calls back into Python: no static buffers) */
     size_t n_cands = (size_t)(ns * nls) + 1;
     /* every array below is of 8-byte items (Cand is a multiple of 8 bytes) */
-    size_t bytes = n_cands * sizeof(Cand) + 8 * ((size_t)(nq + 1) * 4 + (size_t)(nl + 1) * 9 + (size_t)(ns + 1) * 4 +
+    size_t bytes = n_cands * sizeof(Cand) + 8 * ((size_t)(nq + 1) * 5 + (size_t)(nl + 1) * 9 + (size_t)(ns + 1) * 4 +
                                                  (size_t)(nls + 1) * 4);
     char *block = (char *)calloc(1, bytes);
     if (!block) return PyErr_NoMemory();
@@ -385,6 +385,7 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
 #define TAKE(T, n) ((T *)take(&cur, (size_t)(n) * sizeof(T)))
     Cand *cands = TAKE(Cand, n_cands);
     double *qw = TAKE(double, nq + 1);
+    double *capped = TAKE(double, nq + 1);
     long *qid = TAKE(long, nq + 1);
     long *q_used = TAKE(long, nq + 1);   /* 1 when used */
     long *q_order = TAKE(long, nq + 1);  /* positions in the order used */
@@ -502,6 +503,7 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
     lleft = PyList_New(0);
     if (!pairs || !features || !qleft || !lleft) goto done;
     double evidence = 0.0, fuzz = 0.0;
+    int inexact_words = 0;
     for (Py_ssize_t c = 0; c < nc; c++) {
         Cand *cd = &cands[c];
         int qi = cd->qi, li = cd->li;
@@ -584,6 +586,21 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
         /* e = sim_e * min(slot.weight, lw) */
         double e = sim_e * (lwt < sw[qi] ? lwt : sw[qi]);
         evidence += e;
+        /* what each paired query word weighs in the query's cover (score.align: capped) */
+        for (int h = 0; h < 2; h++) {
+            long p = h == 0 ? qa : qb;
+            if (p < 0) continue;
+            double wq = qw[p];
+            if (abjad) {
+                double d = sw[qi] == 0.0 ? 1.0 : sw[qi];
+                double share = lwt * wq / d;
+                double a = share < wq ? share : wq;
+                double b = unmatched_cover < wq ? unmatched_cover : wq;
+                capped[p] = b > a ? b : a;
+            } else {
+                capped[p] = wq;
+            }
+        }
         {
             double tot = lb < 0 ? lw[la] : lw[la] + lw[lb];
             if (tot == 0.0) tot = 1.0;
@@ -595,6 +612,8 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
             }
         }
         fuzz += 1.0 - sim;
+        /* a pair of two words (neither an initial) only alike */
+        if (sim < 1.0 && !q_one && !l_one) inexact_words = 1;
         PyObject *simo = PyFloat_FromDouble(sim);
         PyObject *pair = simo ? PyTuple_Pack(4, qtext, ltext, simo, how) : NULL;
         Py_XDECREF(simo);
@@ -607,6 +626,10 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
         }
         Py_DECREF(pair);
     }
+    /* an initial stands in the cover for a listed word only beside words written exactly: beside a
+     * word only alike, the listed word counts in full (score.align: initialled = {}) */
+    if (inexact_words)
+        for (Py_ssize_t j = 0; j < nl; j++) has_init[j] = 0;
     /* listed words left over; a repeated word that paired elsewhere is not left over */
     double l_total = 0.0;
     for (Py_ssize_t j = 0; j < nl; j++) {
@@ -641,7 +664,8 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
         if ((l_used[j] || listed_left[j]) && core[j]) core_total += has_init[j] ? initialled[j] : lw[j];
     if (core_total == 0.0) core_total = 1.0;
     double q_total = 0.0;
-    for (Py_ssize_t p = 0; p < nq; p++) q_total += q_used[p] ? qw[p] : (unmatched_cover < qw[p] ? unmatched_cover : qw[p]);
+    for (Py_ssize_t p = 0; p < nq; p++)
+        q_total += q_used[p] ? capped[p] : (unmatched_cover < qw[p] ? unmatched_cover : qw[p]);
     if (q_total == 0.0) q_total = 1.0;
     double ev_c = (max_ev < evidence ? max_ev : evidence) / 10.0;
     double at_core = 0.0;
@@ -711,7 +735,7 @@ static PyObject *align_impl(PyObject *rpack, PyObject *npack, int is_person, int
         if (set_float(features, k_swap_uncovered, 1.0 - query_cover) < 0) goto done;
     } else {
         double paired = 0.0;
-        for (Py_ssize_t a = 0; a < n_q_order; a++) paired += qw[q_order[a]];
+        for (Py_ssize_t a = 0; a < n_q_order; a++) paired += capped[q_order[a]];
         if (paired == 0.0) paired = 1.0;
         double r = evidence / paired;
         double m = 1.0 - (r < 1.0 ? r : 1.0);
