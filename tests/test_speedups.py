@@ -9,10 +9,12 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from proscribe.matching import fast
+from proscribe.matching import fast, score
+from proscribe.matching.index import Index
 from proscribe.screening import Query, Screener
 
 
@@ -54,7 +56,9 @@ def _results(
     screener: Screener, queries: list[Query], threshold: float | None
 ) -> list[list[tuple[object, ...]]]:
     index = screener.index
-    index._hits.clear()  # the per-word credit is computed by the path under test, not reused
+    # what a word is alike to and the per-word credit are computed by the path under test, not reused
+    index._expansions.clear()
+    index._hits.clear()
     out = []
     for q in queries:
         if threshold is None:
@@ -63,6 +67,7 @@ def _results(
         else:
             hits = screener.screen(q, threshold=threshold, limit=20)
             out.append([(h.entity_id, h.score, h.matched_name, h.explanation, h.features) for h in hits])
+    index._expansions.clear()
     index._hits.clear()
     return out
 
@@ -103,3 +108,70 @@ def test_the_pure_python_path_can_be_forced() -> None:
     env.pop("PROSCRIBE_PURE_PYTHON")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(fast.COMPILED)
+
+
+def _alignment_key(found: tuple[object, int, float]) -> tuple[object, ...]:
+    al, nid, lg = found
+    if al is None:
+        return (None, nid, lg)
+    a = cast(score.Alignment, al)
+    # the types too: a feature that Python leaves an int (no extra word: sum() of nothing) stays one
+    feats = [(k, type(v), v) for k, v in a.features.items()]
+    return (a.pairs, feats, a.similarity, a.query_left, a.listed_left, nid, lg)
+
+
+@needs_compiled
+def test_compiled_alignment_is_the_python_alignment(
+    screener: Screener, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entity the search compares, pruned and exhaustive: the compiled ``align_best`` and each
+    compiled ``align`` give what ``score.align`` and ``score.name_logit`` give, bit for bit."""
+    index = screener.index
+    seen: list[tuple[score.Reading, list[int], bool]] = []
+    compiled_best = fast.best_alignment
+
+    def record(index: Index, reading: score.Reading, name_ids: list[int], is_person: bool) -> object:
+        seen.append((reading, list(name_ids), is_person))
+        return compiled_best(index, reading, name_ids, is_person)
+
+    monkeypatch.setattr(fast, "best_alignment", record)
+    for q in queries[::2]:
+        screener.compare_all(q, 0.3)
+    for q in queries[::15]:
+        screener.compare_all(q)
+    assert len(seen) > 2000
+    singles = 0
+    for reading, name_ids, is_person in seen:
+        want = fast.best_alignment_py(index, reading, name_ids, is_person)
+        assert _alignment_key(compiled_best(index, reading, name_ids, is_person)) == _alignment_key(want)
+        for nid in name_ids:
+            c = fast.align(index, reading, nid, is_person)
+            p = score.align(index, reading, index.names[nid], is_person)
+            assert _alignment_key((c, nid, 0.0)) == _alignment_key((p, nid, 0.0))
+            singles += 1
+    assert singles >= len(seen)
+
+
+@needs_compiled
+def test_compiled_expansion_is_the_python_expansion(
+    screener: Screener, queries: list[Query], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What each query word (and pair of words written together) is alike to: the same vocabulary
+    entries, similarities and order from the compiled ``expand_scan`` as from the Python loop."""
+    index = screener.index
+    calls: list[tuple[object, ...]] = []
+    compiled_scan = fast.expand_scan
+
+    def record(*args: object) -> dict[int, float]:
+        calls.append(args)
+        return compiled_scan(*args)  # type: ignore[arg-type]
+
+    index._expansions.clear()
+    monkeypatch.setattr(fast, "expand_scan", record)
+    for q in queries:
+        screener.compare_all(q, 0.3)
+    index._expansions.clear()
+    assert len(calls) > 1000
+    assert any(c[4] for c in calls) and any(c[5] for c in calls)  # pairs written together, abjad
+    for args in calls:
+        assert list(compiled_scan(*args).items()) == list(fast.expand_scan_py(*args).items())  # type: ignore[arg-type]

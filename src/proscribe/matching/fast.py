@@ -13,10 +13,16 @@ same order. ``tests/test_speedups.py`` checks it on real queries.
 
 from __future__ import annotations
 
+import math
 import os
 from array import array
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from proscribe.matching.index import Index
+    from proscribe.matching.score import Alignment, Reading
 
 #: per-name credit: name id -> evidence
 Credit = dict[int, float]
@@ -141,3 +147,198 @@ def evidence(
         full_cover,
     )
     return out
+
+
+def expand_scan_py(
+    token: str,
+    groups: list[int | list[int] | None],
+    vocab: list[str],
+    n_words: int,
+    joined: bool,
+    abjad: bool,
+    similarity: Callable[[str, str, bool], tuple[float, str]],
+) -> dict[int, float]:
+    """The vocabulary entries ``token`` reaches (``groups``: ids, lists of ids, None), gathered in a
+    set in that order, each compared with ``similarity``; those alike (> 0) with their similarity,
+    in the set's order. ``joined``: only single words (ids below ``n_words``)."""
+    cands: set[int] = set()
+    for g in groups:
+        if g is None:
+            continue
+        if isinstance(g, int):
+            cands.add(g)
+        else:
+            cands.update(g)
+    out: dict[int, float] = {}
+    for vid in cands:
+        if joined and vid >= n_words:
+            continue
+        sim, _ = similarity(token, vocab[vid], abjad)
+        if sim > 0:
+            out[vid] = sim
+    return out
+
+
+def expand_scan(
+    token: str,
+    groups: list[int | list[int] | None],
+    vocab: list[str],
+    n_words: int,
+    joined: bool,
+    abjad: bool,
+    similarity: Callable[[str, str, bool], tuple[float, str]],
+) -> dict[int, float]:
+    if _C is not None:
+        out: dict[int, float] = _C.expand_scan(token, groups, vocab, n_words, joined, abjad, similarity)
+        return out
+    return expand_scan_py(token, groups, vocab, n_words, joined, abjad, similarity)
+
+
+# -- aligning a query reading with a listed name (``score.align``) -------------------------------
+#
+# The C ``align`` reads a reading and a name as tuples of plain values ("packs"), made once per
+# reading and once per listed name (kept with the index, not pickled). It calls back into Python
+# for the weight of an initial (``rarity.weight``); the "how" of a pair (``token_similarity``) is
+# asked only for the best name's pairs.
+
+#: the Python modules the wrappers below use (score imports index, which imports this module, so
+#: they are looked up on first use)
+_modules: dict[str, ModuleType] = {}
+
+
+def _score() -> ModuleType:
+    found = _modules.get("score")
+    if found is None:
+        from proscribe.matching import score
+
+        found = _modules["score"] = score
+    return found
+
+
+def reading_pack(reading: Reading) -> tuple[object, ...]:
+    """What the compiled ``align`` reads of a ``score.Reading``, made once per reading."""
+    found = reading.__dict__.get("_c_pack")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    score = _score()
+    slots = reading.slots
+    toks = reading.tokens
+    first: dict[str, int] = {}
+    pack = (
+        tuple(s.text for s in slots),
+        tuple(s.positions[0] for s in slots),
+        tuple(s.positions[1] if len(s.positions) > 1 else -1 for s in slots),
+        tuple(s.weight for s in slots),
+        tuple(s.expansion for s in slots),
+        tuple(reading.weights),
+        bytes(1 if r == "name" else 0 for r in reading.roles),
+        # equal tokens, equal ids (a repeated query word that paired is not an extra word)
+        tuple(first.setdefault(t, i) for i, t in enumerate(toks)),
+        tuple(toks),
+        score.INITIAL_SIMILARITY,
+        score.JOINED_MIN_SIMILARITY,
+        score.UNMATCHED_COVER_WEIGHT,
+        score.MAX_EVIDENCE,
+        score.EXTRA_WEIGHT,
+        reading.abjad,
+    )
+    reading.__dict__["_c_pack"] = pack
+    return pack
+
+
+def _name_packs(index: Index) -> list[tuple[object, ...] | None]:
+    packs = index.derived.get("name_packs")
+    if not isinstance(packs, list) or len(packs) != len(index.names):
+        fresh: list[tuple[object, ...] | None] = [None] * len(index.names)
+        index.derived["name_packs"] = packs = fresh
+    return packs
+
+
+def name_pack(index: Index, nid: int) -> tuple[object, ...]:
+    """What the compiled ``align`` reads of a listed name, made on first use and kept with the index."""
+    packs = _name_packs(index)
+    found = packs[nid]
+    if found is not None:
+        return found
+    score = _score()
+    name = index.names[nid]
+    pack = (
+        tuple(name.tokens),
+        tuple(name.weights),
+        tuple(name.vids),
+        tuple(name.pair_vids),
+        bytes(1 if j in name.family else 0 for j in range(len(name.tokens))),
+        bytes(1 if score.rarity.role(t) == "name" else 0 for t in name.tokens),
+        bool(name.family),
+        score.NAME_KIND_FEATURE.get(name.kind),
+    )
+    packs[nid] = pack
+    return pack
+
+
+def align(index: Index, reading: Reading, nid: int, is_person: bool) -> Alignment:
+    """``score.align`` of a reading and the listed name ``nid``: compiled when the extension is
+    built, the Python reference otherwise (the same pairs, features and explanation)."""
+    score = _score()
+    name = index.names[nid]
+    if _C is None:
+        return score.align(index, reading, name, is_person)  # type: ignore[no-any-return]
+    pairs, features, similarity, query_left, listed_left = _C.align(
+        reading_pack(reading),
+        name_pack(index, nid),
+        is_person,
+        score._loose_join(reading, name),
+        score.token_similarity,
+        score.rarity.weight,
+    )
+    out: Alignment = score.Alignment(
+        [score.TokenPair(*p) for p in pairs], features, similarity, query_left, listed_left
+    )
+    return out
+
+
+#: the best of an entity's names: its alignment (None when there is no name), id and name logit
+Best = tuple["Alignment | None", int, float]
+
+
+def best_alignment_py(index: Index, reading: Reading, name_ids: list[int], is_person: bool) -> Best:
+    """The loop of ``score.compare``: each candidate name aligned (``score.align``), the one of
+    highest ``score.name_logit`` kept (the first of equals)."""
+    score = _score()
+    best = None
+    best_nid = -1
+    best_logit = -math.inf
+    for nid in name_ids:
+        al = score.align(index, reading, index.names[nid], is_person)
+        lg = score.name_logit(al.features)
+        if lg > best_logit:
+            best, best_nid, best_logit = al, nid, lg
+    return best, best_nid, best_logit
+
+
+def best_alignment(index: Index, reading: Reading, name_ids: list[int], is_person: bool) -> Best:
+    """``best_alignment_py``, compiled when the extension is built; the pairs' "how" and the
+    ``TokenPair``s are made for the best name only."""
+    if _C is None:
+        return best_alignment_py(index, reading, name_ids, is_person)
+    score = _score()
+    names = index.names
+    loose = score._loose_join
+    packs = _name_packs(index)
+    found = _C.align_best(
+        reading_pack(reading),
+        [packs[nid] or name_pack(index, nid) for nid in name_ids],
+        bytes([loose(reading, names[nid]) for nid in name_ids]),
+        is_person,
+        score.rarity.weight,
+        score.COEF,
+    )
+    if found is None:
+        return None, -1, -math.inf
+    i, lg, (raw, features, similarity, query_left, listed_left) = found
+    tsim = score.token_similarity
+    pairs = [
+        score.TokenPair(q, lt, sim, how if how is not None else (tsim(q, lt, reading.abjad)[1] or "variant"))
+        for q, lt, sim, how in raw
+    ]
+    return score.Alignment(pairs, features, similarity, query_left, listed_left), name_ids[i], lg

@@ -53,14 +53,16 @@ class Index:
     postings: list[array] = field(default_factory=list)  # type: ignore[type-arg]
     #: each vocabulary entry's weight (rarity; a pair weighs what its two words weigh)
     vocab_weight: list[float] = field(default_factory=list)
-    #: spelling key -> vocabulary ids; the same for the abjad key; deletion -> ids; prefix -> ids
+    #: spelling key -> vocabulary ids; the same for the abjad key; deletion -> ids (one id alone,
+    #: not in a list: most of the half million deletions have one, and the index loads in every
+    #: batch worker); prefix -> ids
     by_key: dict[str, list[int]] = field(default_factory=dict)
     by_abjad_key: dict[str, list[int]] = field(default_factory=dict)
-    by_delete: dict[str, list[int]] = field(default_factory=dict)
+    by_delete: dict[str, int | list[int]] = field(default_factory=dict)
     by_prefix: dict[str, list[int]] = field(default_factory=dict)
     id_postings: dict[str, list[int]] = field(default_factory=dict)
-    #: names by their words, sorted (a name of one word only if it is the primary name, no weak
-    #: alias): see ``exact_names``
+    #: names by their words, sorted (a name of one word only if it is the primary name; a weak alias
+    #: of two words or more too): see ``exact_names``
     by_words: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
     #: a description of what the index was built from (datasets, versions, as-of date)
     built_from: dict[str, object] = field(default_factory=dict)
@@ -88,7 +90,7 @@ class Index:
                 name.core_total = core_floor(name, entity.kind == "person")
                 for t in name.tokens:
                     postings[t].add(nid)
-                if (len(name.tokens) > 1 and name.kind != "weak") or name.kind == "name":
+                if len(name.tokens) > 1 or name.kind == "name":
                     index.by_words.setdefault(tuple(sorted(name.tokens)), []).append(nid)
                 for i in range(len(name.tokens) - 1):
                     joined = name.tokens[i] + name.tokens[i + 1]
@@ -119,7 +121,8 @@ class Index:
             if len(t) >= PREFIX_MIN_TOKEN:
                 by_prefix[t[:PREFIX_LENGTH]].append(vid)
         index.by_key, index.by_abjad_key = dict(by_key), dict(by_abjad)
-        index.by_delete, index.by_prefix = dict(by_delete), dict(by_prefix)
+        index.by_delete = {d: v[0] if len(v) == 1 else v for d, v in by_delete.items()}
+        index.by_prefix = dict(by_prefix)
         for name in index.names:
             toks = name.tokens
             name.vids = tuple(index.vocab_ids[t] for t in toks)
@@ -129,8 +132,10 @@ class Index:
     # -- what a query word is alike to ------------------------------------------------------------
 
     def exact_names(self, tokens: tuple[str, ...]) -> list[int]:
-        """The names written with exactly these words, in any order (weak aliases, and aliases of one
-        word, excepted): such a name is always compared, and reaches ``EXACT_NAME_SCORE``."""
+        """The names written with exactly these words, in any order (aliases of one word excepted):
+        such a name is always compared, and reaches ``EXACT_NAME_SCORE``. A weak alias of two words
+        or more counts: the UN lists as names many that OFAC keeps as "low quality" a.k.a.s ("Abu
+        Obaida", "Farhan Khan"), and written exactly they are worth a look."""
         return self.by_words.get(tuple(sorted(tokens)), []) if tokens else []
 
     def weight(self, token: str) -> float:
@@ -147,36 +152,22 @@ class Index:
         found = self._expansions.get(ck)
         if found is not None:
             return found
-        cands: set[int] = set()
-        exact = self.vocab_ids.get(token)
-        if exact is not None:
-            cands.add(exact)
-        if len(token) == 1:
-            pass  # an initial reaches no one by itself: it is compared once a name is found
-        else:
-            for k in keys(token):
-                cands.update(self.by_key.get(k, ()))
+        # where the index reaches from this token, in the order the entries are visited: ids and
+        # lists of ids (None: nothing there)
+        groups: list[int | list[int] | None] = [self.vocab_ids.get(token)]
+        if len(token) > 1:  # an initial reaches no one by itself: it is compared once a name is found
+            groups += [self.by_key.get(k) for k in keys(token)]
             if abjad:
-                cands.update(self.by_abjad_key.get(abjad_key(token), ()))
-            dels = deletes(token)
-            cands.update(self.by_delete.get(token, ()))  # the vocabulary word has one letter more
-            for d in dels:
-                cands.update(self.by_delete.get(d, ()))  # one letter replaced or swapped
-                vid = self.vocab_ids.get(d)
-                if vid is not None:
-                    cands.add(vid)  # one letter less
+                groups.append(self.by_abjad_key.get(abjad_key(token)))
+            groups.append(self.by_delete.get(token))  # the vocabulary word has one letter more
+            for d in deletes(token):
+                groups.append(self.by_delete.get(d))  # one letter replaced or swapped
+                groups.append(self.vocab_ids.get(d))  # one letter less
             if len(token) >= PREFIX_MIN_TOKEN:
-                cands.update(self.by_prefix.get(token[:PREFIX_LENGTH], ()))
-            initial = self.vocab_ids.get(token[0])
-            if initial is not None:
-                cands.add(initial)  # a listed initial stands for this word
-        out: Expansion = {}
-        for vid in cands:
-            if joined and vid >= self.n_words:
-                continue
-            sim, _ = token_similarity(token, self.vocab[vid], abjad)
-            if sim > 0:
-                out[vid] = sim
+                groups.append(self.by_prefix.get(token[:PREFIX_LENGTH]))
+            groups.append(self.vocab_ids.get(token[0]))  # a listed initial stands for this word
+        # each reached entry compared (``token_similarity``); in C when the extension is built
+        out = fast.expand_scan(token, groups, self.vocab, self.n_words, joined, abjad, token_similarity)
         if len(self._expansions) > CACHE_SIZE:
             self._expansions.clear()
         self._expansions[ck] = out

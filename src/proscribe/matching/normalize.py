@@ -276,7 +276,12 @@ def tokens(name: str, *, is_org: bool = False) -> tuple[str, ...]:
     if is_org and _HAN.search(name):
         name = _HAN_LEGAL.sub(" ltd ", name)
     out: list[str] = []
-    for word in _raw_words(name):
+    words = _raw_words(name)
+    if not is_org and len(words) > 1 and words[-1] == "I" and name.rstrip().endswith(" I"):
+        # a capital I alone after a name is a regnal numeral ("Farouk I", "Faisal I"), not an
+        # initial ("Ali I." keeps it): read as one it stood for any listed word starting with i
+        words = words[:-1]
+    for word in words:
         out.extend(fold_token(word))
     out = _collapse_legal(out) if is_org else _strip_titles(out)
     return tuple(out)
@@ -433,8 +438,10 @@ _KEY_RULES = (
     ("z", "s"),
     ("x", "ks"),
 )
-# (French romanisations of Maghreb names write ش as ch: Cherif, Bencheikh; and ç, folded to c, as s)
+# (French romanisations of Maghreb names write ش as ch: Cherif, Bencheikh; ج as dj: Djouadi,
+# Djamel; and ç, folded to c, as s)
 _ABJAD_DIGRAPHS = (
+    ("dj", "j"),
     ("dh", "d"),
     ("zh", "j"),
     ("th", "t"),
@@ -518,6 +525,27 @@ def abjad_key(token: str) -> str:
     body = body.replace("z", "d").replace("q", "k").replace("c", "s").replace("g", "k")
     body = body.replace("w", "").replace("y", "")
     return lead + _REPEAT.sub(r"\1", _VOWEL_RUN.sub("", first + body))
+
+
+@lru_cache(maxsize=200_000)
+def vowel_shape(token: str) -> str:
+    """Where a Latin token has its vowels, whatever they are: the key's folding, with every run of
+    vowels written "a" and y after the first letter a vowel. Maher -> mahar and Mehri -> mahra share
+    the key mhr but not the shape; Kobaisi and Kubaysi (kabasa), Omar and Umar (amar) share both."""
+    s = token
+    if len(s) > 3 and s[-1] == "h" and s[-2] in "aeiou":
+        s = s[:-1]
+    s = s[:1] + s[1:].replace("y", "a")
+    for a, b in _KEY_RULES:
+        s = s.replace(a, b)
+    return _REPEAT.sub(r"\1", _VOWEL_RUN.sub("a", s))
+
+
+def vocalised(token: str) -> bool:
+    """Written with its vowels (a Latin spelling), not a consonant skeleton read off Arabic or
+    Persian script (mhmd, bn, sbawy is vocalised enough)."""
+    vowels = sum(1 for c in token[1:] if c in "aeiouy")
+    return vowels / len(token) >= 0.3 and any(c in "aeiou" for c in token)
 
 
 def skeleton(token: str) -> str:

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from proscribe.matching import rarity
+from proscribe.matching import fast, rarity
 from proscribe.matching.entities import ListedEntity, ListedName, core_positions
 from proscribe.matching.facts import MAX_YEARS_APART, DateRelation, date_relation
 from proscribe.matching.index import Expansion, Index
@@ -248,6 +248,8 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
     at: dict[int, float] = {}
     # listed words paired with a query initial, and what they count for in the cover
     initialled: dict[int, float] = {}
+    # what each paired query word weighs in the query's cover
+    capped: dict[int, float] = {}
     for sim, _rank, qi, li, how in cands:
         slot = reading.slots[qi]
         vid, lpos, lw = lslots[li]
@@ -275,10 +277,26 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
                     sim_e = 1.0
         e = sim_e * min(slot.weight, lw)
         evidence += e
+        # a word read off Arabic or Persian script and paired with a listed word weighs, in what the
+        # query covers, no more than its partner: its skeleton is a spelling seen nowhere (amary for
+        # AMMARI, syfy for SAIFI), not a rarer name. Never less than it would weigh unpaired (the
+        # bound's least). Latin spellings keep their own weight: capped, they raised false alerts
+        for p in slot.positions:
+            wq = reading.weights[p]
+            if reading.abjad:
+                share = lw * wq / (slot.weight or 1.0)
+                capped[p] = max(min(wq, share), min(wq, UNMATCHED_COVER_WEIGHT))
+            else:
+                capped[p] = wq
         for p in lpos:
             at[p] = e * (lweights[p] / (sum(lweights[x] for x in lpos) or 1.0))
         fuzz += 1.0 - sim
         pairs.append(TokenPair(slot.text, ltext, sim, how))
+    if initialled and any(p.similarity < 1.0 for p in pairs if len(p.query) > 1 and len(p.listed) > 1):
+        # an initial says one letter: it stands in the cover for a listed word only beside words
+        # written exactly ("N. Guillou" for Nicolas GUILLOU). Beside a word only alike ("T Sakurai"
+        # for Tarek SAKR, Sakurai/Sakr a shared skeleton), the listed word counts in full
+        initialled = {}
     # listed words left over; a repeated word that paired elsewhere is not left over
     matched_words = {ltoks[j] for j in l_used}
     listed_left = [j for j in range(len(ltoks)) if j not in l_used and ltoks[j] not in matched_words]
@@ -293,8 +311,9 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
         # Nicolas". Once one is matched the others are like middle names (``core_floor``).
         core -= {j for j in name.family if j not in l_used}
     core_total = sum(initialled.get(j, lweights[j]) for j in counted if j in core) or 1.0
+    qweights = reading.weights
     q_total = (
-        sum(w if p in q_used else min(w, UNMATCHED_COVER_WEIGHT) for p, w in enumerate(reading.weights))
+        sum(capped[p] if p in q_used else min(w, UNMATCHED_COVER_WEIGHT) for p, w in enumerate(qweights))
         or 1.0
     )
     features: dict[str, float] = {}
@@ -337,7 +356,7 @@ def align(index: Index, reading: Reading, name: ListedName, is_person: bool) -> 
         # a person's listed name of two words or more, all paired: only the shortfall of the
         # paired words themselves (spelling variants, typos) costs as much as in a swap, not the
         # words around them
-        paired = sum(reading.weights[p] for p in q_used) or 1.0
+        paired = sum(capped[p] for p in q_used) or 1.0
         features["swap_uncovered"] = max(0.0, 1.0 - min(1.0, evidence / paired))
     features["fuzz"] = fuzz
     kind_feature = NAME_KIND_FEATURE.get(name.kind)
@@ -531,16 +550,12 @@ def compare(
     if query.kind and query.kind != entity.kind:
         return Comparison(entity, 0.0, 0.0, None, note=f"a {query.kind} is never a {entity.kind}")
     facts, rel = fact_features(query, entity)
-    best: Alignment | None = None
-    best_name: ListedName | None = None
-    best_logit = -math.inf
     is_person = entity.kind == "person"
-    for nid in name_ids:
-        name = index.names[nid]
-        al = align(index, reading, name, is_person)
-        lg = name_logit(al.features)
-        if lg > best_logit:
-            best, best_name, best_logit = al, name, lg
+    # each candidate name aligned (``align``), the one of highest ``name_logit`` kept: compiled
+    # when the extension is built (``fast``), the same loop in Python otherwise
+    best: Alignment | None
+    best, best_nid, best_logit = fast.best_alignment(index, reading, name_ids, is_person)
+    best_name: ListedName | None = index.names[best_nid] if best is not None else None
     features: dict[str, float] = dict(best.features) if best is not None else {}
     features.update(facts)
     total = (best_logit if best is not None else COEF["intercept"]) + fact_logit(facts)

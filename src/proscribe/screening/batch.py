@@ -689,8 +689,11 @@ class _Engine:
             yield from chunks
 
         with tempfile.TemporaryDirectory(prefix="proscribe-batch-") as tmp:
-            index_path = Path(tmp) / "index.pickle"
-            self.screener.save(index_path)
+            # the workers load the index from the file it came from (the index cache), or from a copy
+            index_path = self.screener.saved_path
+            if index_path is None:
+                index_path = Path(tmp) / "index.pickle"
+                self.screener.save(index_path)
             # spawn, not fork: the parent may run threads (a progress bar) that fork would copy mid-lock
             pool = ProcessPoolExecutor(
                 max_workers=self.workers,

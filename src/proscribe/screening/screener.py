@@ -120,6 +120,17 @@ class Screener:
 
     def __init__(self, index: Index) -> None:
         self.index = index
+        #: the file this very index was loaded from or saved to (``saved_path``)
+        self._file: tuple[Path, int] | None = None
+
+    @property
+    def saved_path(self) -> Path | None:
+        """A file holding exactly this screener's index (the one it was loaded from or last saved
+        to), if it is still there: batch workers load it instead of a copy written anew."""
+        if self._file is None:
+            return None
+        path, ident = self._file
+        return path if ident == id(self.index) and path.exists() else None
 
     @classmethod
     def from_store(
@@ -162,6 +173,7 @@ class Screener:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(self.index, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        self._file = (path, id(self.index))
 
     @classmethod
     def load(cls, path: Path) -> Screener:
@@ -170,7 +182,9 @@ class Screener:
             index = pickle.load(fh)
         if not isinstance(index, Index):
             raise TypeError(f"{path} is not a proscribe index")
-        return cls(index)
+        screener = cls(index)
+        screener._file = (path, id(index))
+        return screener
 
     def compare_all(self, query: Query, threshold: float = 0.0) -> list[Comparison]:
         """The candidates the index finds for the query, compared and sorted best first.
