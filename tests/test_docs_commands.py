@@ -497,12 +497,7 @@ def index_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("docs-cache")
 
 
-DOCS = sorted(d for d, cmds in ALL.items() if any(not c.excluded() for c in cmds))
-
-
-# each document is a group of its own (``make test`` runs ``--dist loadgroup``), so the two test
-# processes share the documents instead of one process running them all
-@pytest.mark.parametrize("doc", [pytest.param(d, marks=pytest.mark.xdist_group(f"docs-{d}")) for d in DOCS])
+@pytest.mark.parametrize("doc", sorted(d for d, cmds in ALL.items() if any(not c.excluded() for c in cmds)))
 def test_doc_commands(doc: str, tmp_path: Path, index_cache: Path) -> None:
     shell = _shell(tmp_path, index_cache)
     failures = []
