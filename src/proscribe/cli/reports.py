@@ -66,7 +66,7 @@ def due_cmd(
             item.status + (f" {item.reference}" if item.reference else ""),
             style=style,
         )
-    console.print(table)
+    console.print(table, markup=False)
 
 
 def _write(text: str, out: Path | None, missing: list[str]) -> None:
