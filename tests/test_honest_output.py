@@ -149,3 +149,15 @@ def test_the_approval_says_what_it_did_in_words(day: list[tuple[str, str]]) -> N
 def test_no_python_repr_or_property_name_reaches_a_person(day: list[tuple[str, str]]) -> None:
     found = {command: raw for command, out in day if (raw := raw_output(out))}
     assert not found, found
+
+
+def test_the_explanations_countries_are_whole_words() -> None:
+    """A travel check's reason as stored (a real one, from the worked example): ``set aside`` after the
+    list of codes was read as ``se`` (Sweden) + "t aside"; FtM's four-letter codes were left as codes."""
+    from proscribe.labels import explanation
+
+    stored = "country us not among ge, ru, set aside: ABDUL RAHMAN YASIN (un_sc_sanctions QDi.037)"
+    assert explanation(stored) == (
+        "country United States not among Georgia, Russia, set aside: ABDUL RAHMAN YASIN (un_sc_sanctions QDi.037)"
+    )
+    assert explanation("country suhh agrees") == "country Soviet Union agrees"

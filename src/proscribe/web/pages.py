@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from proscribe import __version__
 from proscribe.enforcement.ledger import minor_unit
-from proscribe.labels import countries, country_name, explanation, prop_label, say
+from proscribe.labels import countries, country_name, explanation, prop_label, say, say_field
 from proscribe.service.auth import Principal, Role
 from proscribe.store.casework import Decision
 from proscribe.web.csrf import csrf_token
@@ -127,6 +127,8 @@ env.filters["country"] = country_name
 env.filters["countries"] = countries
 env.filters["say"] = say
 env.filters["explain"] = explanation
+#: ``{{ value|say_field(key) }}``: a named value in words (a country field by name)
+env.filters["say_field"] = lambda value, key: say_field(str(key), value)
 env.filters["share"] = share
 env.filters["source"] = source_file
 env.filters["schema_label"] = schema_label
