@@ -158,6 +158,7 @@ def test_the_explanations_countries_are_whole_words() -> None:
 
     stored = "country us not among ge, ru, set aside: ABDUL RAHMAN YASIN (un_sc_sanctions QDi.037)"
     assert explanation(stored) == (
-        "country United States not among Georgia, Russia, set aside: ABDUL RAHMAN YASIN (un_sc_sanctions QDi.037)"
+        "country United States not among Georgia, Russia, set aside: ABDUL RAHMAN YASIN"
+        " (un_sc_sanctions QDi.037)"
     )
     assert explanation("country suhh agrees") == "country Soviet Union agrees"
