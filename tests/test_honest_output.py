@@ -92,6 +92,9 @@ def test_the_explanation_keeps_its_words_and_names_its_countries(day: list[tuple
     assert "[karim=karim, khan=khan" in out, out
     assert "country United Kingdom agrees" in out, out
     assert "country United Kingdom agrees" in dict(day)["accounts show A-1001"]
+    # the opening entry names the file it came from, not the folders of the machine that imported it
+    assert "opening balance (accounts.csv)" in dict(day)["accounts show A-1001"]
+    assert str(BANK) not in dict(day)["accounts show A-1001"]
     checked = dict(day)["travel check --name Karim Khan --birth-date 1985-07-14 --nationality PK"]
     assert "country Pakistan not among United Kingdom" in checked, checked
 

@@ -948,6 +948,9 @@ def test_the_matchers_countries_are_named_wherever_it_is_quoted(pages: dict[str,
     page.goto("/ui/accounts/BLK-A-1002")  # blocked above: the entry quotes the confirmed alert
     expect(page.locator("table.ledger")).to_contain_text("country Gambia agrees")
     assert_words_only(page)
+    page.goto("/ui/accounts/A-1002")  # its opening entry names the file, not the server's folders
+    expect(page.locator("table.ledger")).to_contain_text("opening balance (accounts.csv)")
+    expect(page.locator("main")).not_to_contain_text("fixtures/book")
     page.goto("/ui/travel")  # Karim Asad Ahmad Khan, checked above with his nationality, GB
     expect(page.locator("table")).to_contain_text("country United Kingdom not among Fiji")
     assert "Swedent" not in page.locator("main").inner_text()
