@@ -9,6 +9,7 @@ rules as the documentation's commands (tests/test_docs_commands.py: RAW).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,9 @@ def day(tmp_path_factory: pytest.TempPathFactory, un_xml: Path) -> list[tuple[st
     run("travel", "check", "--name", "Karim Khan", "--birth-date", "1985-07-14", "--nationality", "PK",
         env=as_(keys["alice"]), ok=(0, 3))  # fmt: skip
     run("reports", "due")
+    report = tmp_path_factory.mktemp("report") / "report.html"
+    run("reports", "show", "1", "--format", "html", "--out", str(report))
+    seen.append(("report.html", report.read_text()))
     run("blocks", "release", "1", "--kind", "compliance_release", "--license", "OFAC case 2025-0001",
         "--reason", "OFAC answered the 501.806 request",
         env=as_(keys["alice"]))  # fmt: skip
@@ -165,3 +169,26 @@ def test_the_explanations_countries_are_whole_words() -> None:
         " (un_sc_sanctions QDi.037)"
     )
     assert explanation("country suhh agrees") == "country Soviet Union agrees"
+
+
+def test_a_report_writes_the_ownership_chain_and_countries_in_words(day: list[tuple[str, str]]) -> None:
+    """The 50 percent rule's chain was written into the report as JSON (``{"basis": ...}``); the HTML
+    report showed the owner's country as ``nl`` and the matcher's ``country gb agrees``."""
+    import csv
+
+    from proscribe.enforcement import reports
+    from proscribe.enforcement.ownership import Edge, apply_rule
+
+    with (BANK / "ownership.csv").open() as f:
+        edges = [Edge(r["owner"], r["owned"], Decimal(r["share"])) for r in csv.DictReader(f)]
+    with (BANK / "parties.csv").open() as f:
+        kinds = {r["id"]: r["kind"] for r in csv.DictReader(f)}
+    listed = {"C-1002": (["icc-bensouda-fatou"], ["ICC-EO13928"]), "P-2001": (["icc-mochochoko-phakiso"], [])}
+    chain = reports._chain_text(apply_rule(listed, edges, kinds)["O-3003"].chain())
+    assert chain == (
+        "O-3001 owns 100% (blocked under the 50 percent rule), itself owned by: "
+        "[C-1002 owns 35% (listed: icc-bensouda-fatou); P-2001 owns 25% (listed: icc-mochochoko-phakiso)]"
+    )
+    html = dict(day)["report.html"]
+    assert "<th>Country</th><td>Netherlands</td>" in html, html  # Karim Khan's, C-1001
+    assert "country United Kingdom agrees" in html and "country gb agrees" not in html

@@ -47,6 +47,7 @@ from proscribe.enforcement.deadlines import (
     unblocking_report,
 )
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
+from proscribe.labels import say_field
 from proscribe.store.book import Account, Party
 from proscribe.store.casework import Alert, Block, Payment, Report
 from proscribe.store.ledger import LedgerEntry, LedgerTransaction
@@ -642,14 +643,22 @@ def _target_rows(blocks: list[Block]) -> list[list[tuple[str, str, Any]]]:
 
 
 def _chain_text(chain: list[Any]) -> str | None:
+    """The 50 percent rule's chain in words: ``C-1002 owns 35% (listed: icc-bensouda-fatou); P-2001
+    owns 25% (...)``, an owner blocked by the rule itself followed by its own owners in brackets.
+    (Each link is stored as a mapping: it was written out as JSON.)"""
     if not chain:
         return None
     parts = []
     for link in chain:
-        parts.append(
-            " -> ".join(str(x) for x in link) if isinstance(link, (list, tuple)) else _text(link) or ""
-        )
-    return " | ".join(parts)
+        if isinstance(link, dict):
+            text = f"{link.get('owner')} owns {link.get('share')}% ({link.get('basis')})"
+            via = _chain_text(list(link.get("via") or []))
+            parts.append(f"{text}, itself owned by: [{via}]" if via else text)
+        elif isinstance(link, (list, tuple)):
+            parts.append(" -> ".join(str(x) for x in link))
+        else:
+            parts.append(_text(link) or "")
+    return "; ".join(parts)
 
 
 _TARGET_OPTIONAL = frozenset({"entity_id", "dataset", "ownership_chain", "blocked_by"})
@@ -1260,6 +1269,11 @@ _TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+#: ``{{ f.value|words(f.key) }}``: a country field by the country's name (the store keeps ``nl``), a
+#: reason quoting the matcher with its countries named; the CSV and JSON keep the values as stored
+_TEMPLATES.filters["words"] = lambda value, key: say_field(str(key), value)
 
 
 def render_html(contents: list[ReportContent]) -> str:
