@@ -1230,14 +1230,16 @@ CSV_COLUMNS = ("section", "item", "field", "label", "value")
 
 
 def render(content: ReportContent, fmt: str) -> str:
-    """The report as CSV (one row per field), JSON, or a printable HTML page."""
+    """The report as text to read on a screen, CSV (one row per field), JSON, or a printable HTML page."""
+    if fmt == "text":
+        return _text_page(content)
     if fmt == "json":
         return json.dumps(content.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return _csv(content)
     if fmt == "html":
         return render_html([content])
-    raise InputError(f"format: {fmt!r} is not one of csv, json, html")
+    raise InputError(f"format: {fmt!r} is not one of text, csv, json, html")
 
 
 def _csv(content: ReportContent) -> str:
@@ -1258,6 +1260,34 @@ def _csv(content: ReportContent) -> str:
     for index, name in enumerate(content.missing, start=1):
         writer.writerow(["missing", index, "field", "required but not in the store", name])
     return out.getvalue()
+
+
+def _text_page(content: ReportContent) -> str:
+    """The report as a person reads it at the command line: each field by its label, in words
+    (countries named, as on the printable page), what the rule requires and the store lacks named."""
+    head = content.header()
+    lines = [
+        content.title,
+        f"to: {content.regulator}",
+        f"rule: {content.rule}",
+        f"event {head['trigger_date']}, due {head['due_date']}, status {content.status}"
+        + (f", report {content.report_id}" if content.report_id is not None else ""),
+        content.confidential,
+    ]
+    for section in content.sections:
+        lines += ["", section.title]
+        if not any(section.rows):
+            lines.append("  none")
+        for index, row in enumerate(section.rows, start=1):
+            if section.repeating:
+                lines.append(f"  {index} of {len(section.rows)}")
+            for f in row:
+                if f.value is None:
+                    value = "missing: required, not in the store" if f.required else "-"
+                else:
+                    value = say_field(f.key, f.value).replace("\n", "\n    ")
+                lines.append(f"  {f.label}: {value}")
+    return "\n".join(lines) + "\n"
 
 
 #: the printable report page (templates/report.html); autoescaped, so a name from a payment
