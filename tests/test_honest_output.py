@@ -52,6 +52,7 @@ def day(tmp_path_factory: pytest.TempPathFactory, un_xml: Path) -> list[tuple[st
     run("entity", "show", "un_sc_sanctions", "QDi.263")
     run("entity", "show", "proscribe_icc", "icc-bensouda-fatou", "--as-of", "2021-01-01")
     run("programs")
+    run("policy", "show")
     run("programs", "ICC-EO14203")
     run("screen", "Hafiz Muhammad Saeed")
     run("screen", "Fatou Bensouda", "--as-of", "2021-01-01")
@@ -78,6 +79,7 @@ def day(tmp_path_factory: pytest.TempPathFactory, un_xml: Path) -> list[tuple[st
         env=as_(keys["alice"]), ok=(0, 3))  # fmt: skip
     run("reports", "due")
     report = tmp_path_factory.mktemp("report") / "report.html"
+    run("reports", "show", "1")
     run("reports", "show", "1", "--format", "html", "--out", str(report))
     seen.append(("report.html", report.read_text()))
     run("blocks", "release", "1", "--kind", "compliance_release", "--license", "OFAC case 2025-0001",
@@ -192,3 +194,16 @@ def test_a_report_writes_the_ownership_chain_and_countries_in_words(day: list[tu
     html = dict(day)["report.html"]
     assert "<th>Country</th><td>Netherlands</td>" in html, html  # Karim Khan's, C-1001
     assert "country United Kingdom agrees" in html and "country gb agrees" not in html
+
+
+def test_a_report_is_read_as_text_at_the_command_line(day: list[tuple[str, str]]) -> None:
+    """``reports show 1`` printed the report as JSON (``"country": "nl"``, ``"note": null``)."""
+    out = dict(day)["reports show 1"]
+    assert not out.lstrip().startswith("{") and "null" not in out, out
+    assert "Report of blocked property" in out and "  Country: Netherlands" in out, out
+    assert "country United Kingdom agrees" in out, out
+
+
+def test_the_policy_says_its_basis_in_words(day: list[tuple[str, str]]) -> None:
+    out = dict(day)["policy show"]
+    assert "un_sc_sanctions: risk based -> escalate" in out and "risk_based" not in out, out
