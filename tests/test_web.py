@@ -959,3 +959,14 @@ def test_the_matchers_countries_are_named_wherever_it_is_quoted(pages: dict[str,
     page.goto("/ui/audit?action=travel.check")
     expect(page.locator("table.audit")).to_contain_text("country United Kingdom not among Fiji")
     assert_words_only(page)
+
+
+def test_an_address_with_a_bad_value_is_a_page(pages: dict[str, Page]) -> None:
+    """``/ui/alerts/abc`` answered FastAPI's JSON (``{"detail":[{"type":"int_parsing",...}]}``)."""
+    page = pages["vera"]
+    answer = page.goto("/ui/alerts/abc")
+    assert answer is not None and answer.status == 422
+    expect(page.get_by_role("alert")).to_have_text("422: alert id 'abc': not a whole number")
+    assert_words_only(page)
+    page.goto("/ui/reports?filed=maybe")
+    expect(page.get_by_role("alert")).to_contain_text("filed 'maybe': not yes or no")
