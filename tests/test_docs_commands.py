@@ -377,6 +377,11 @@ RAW = [
     (re.compile(r"\{'|\['"), "a Python repr"),
     (re.compile(r"(?:[:=] ?|\b(?:is|was) )(?:True|False|None)\b"), "True/False/None as a value"),
     (_ftm_camel_case(), "a raw FollowTheMoney property name"),
+    # the matcher's explanation as it writes it ("country gb agrees"), not as a person reads it
+    (
+        re.compile(r"\bcountry [a-z]{2}(?:[a-z]{2})?(?:-[a-z]+)? (?:agrees|not among)\b"),
+        "a lower-case country code",
+    ),
 ]
 
 

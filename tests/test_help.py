@@ -60,3 +60,26 @@ def test_help_is_plain_text_at_any_width(path: list[str]) -> None:
     words_wide = {w.removesuffix("...") for w in wide.split()}
     cut = [w for w in narrow.split() if w.removesuffix("...") not in words_wide]
     assert not cut, f"proscribe {' '.join(path)} --help at 40 columns cuts words: {cut}\n{narrow}"
+
+
+#: a usage error for each way a command line can be wrong, and the words that name the problem
+USAGE_ERRORS = [
+    (["screen"], "Missing argument 'name'"),
+    (["accounts", "withdraw", "A-1001", "-5", "--reason", "x"], "No such option: -5"),
+    (["nosuch"], "No such command 'nosuch'"),
+    (["reports", "annual", "20x5"], "Invalid value for 'year'"),
+    (["entity", "show", "un_sc_sanctions"], "Missing argument 'source_id'"),
+]
+
+
+@pytest.mark.parametrize("width", [40, 300])
+@pytest.mark.parametrize(
+    ("args", "problem"), USAGE_ERRORS, ids=lambda a: " ".join(a) if isinstance(a, list) else ""
+)
+def test_a_usage_error_is_one_line_at_any_width(args: list[str], problem: str, width: int) -> None:
+    """Click printed the usage (folded at 40 columns), a hint, a blank line, then the error."""
+    result = CliRunner().invoke(app, args, env={"COLUMNS": str(width)}, prog_name="proscribe")
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: ") and problem in lines[0] and "--help)" in lines[0], lines

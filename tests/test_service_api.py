@@ -228,6 +228,30 @@ def test_screen_one_name(viewer: httpx.Client) -> None:
     assert resp.status_code == 200 and resp.json()["hits"][0]["entity_id"] == "ofac-6365"
 
 
+def test_an_unknown_filter_is_an_error_naming_it(viewer: httpx.Client) -> None:
+    """A list, a topic or a country code that does not exist leaves nothing to find: it is refused
+    (400) with its name, never answered with an empty result; a misspelt field of /api/screen too."""
+    resp = match_one(viewer, include_dataset="ofac")
+    assert resp.status_code == 400 and "no dataset 'ofac'" in resp.text and "us_ofac_sdn" in resp.text
+    resp = match_one(viewer, topics="sanctions")  # FollowTheMoney's topic is "sanction"
+    assert resp.status_code == 400 and "unknown topic 'sanctions'" in resp.text
+    assert match_one(viewer, topics="sanction").json()["responses"]["k1"]["results"]
+    search = {"q": "bin Laden"}
+    resp = viewer.get("/search/default", params=search | {"include_dataset": "ofac"})
+    assert resp.status_code == 400 and "no dataset 'ofac'" in resp.text
+    resp = viewer.get("/search/default", params=search | {"countries": "Narnia"})
+    assert resp.status_code == 400 and "unknown country code 'narnia'" in resp.text
+    resp = viewer.get("/search/default", params=search | {"topics": "nosuch"})
+    assert resp.status_code == 400 and "unknown topic 'nosuch'" in resp.text
+    resp = viewer.get(
+        "/search/default", params=search | {"include_dataset": "us_ofac_sdn", "topics": "sanction"}
+    )
+    assert resp.status_code == 200 and resp.json()["results"]
+    # "dataset" for "datasets": ignored, it screened against every list
+    resp = viewer.post("/api/screen", json={"name": "Osama bin Laden", "dataset": "nosuch"})
+    assert resp.status_code == 422 and "dataset" in resp.text
+
+
 def test_batch_job_runs_and_its_result_downloads(server: LiveServer, keys: dict[str, str]) -> None:
     csv = "id,name,type\nr1,Osama bin Laden,person\nr2,Zzyzx Qwvv,organization\nr3,,person\n"
     with httpx.Client(base_url=server.url, headers=auth(keys["analyst"]), timeout=30) as analyst:

@@ -80,10 +80,27 @@ def say(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return "; ".join(f"{_spaced(str(k))}: {say(v)}" for k, v in value.items())
+        return "; ".join(f"{_spaced(str(k))}: {say_field(str(k), v)}" for k, v in value.items())
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(say(v) for v in value)
     return str(value)
+
+
+#: a field holding country codes (an audit record's ``document_country``, a party's ``nationality``)
+_COUNTRY_FIELD = re.compile(r"(?:^|_)(?:countr(?:y|ies)|nationalit(?:y|ies)|citizenship)$", re.IGNORECASE)
+
+
+def say_field(key: str, value: Any) -> str:
+    """A named value as words: a country field's codes by name (``document_country: gm`` as
+    ``Gambia``), a text quoting the matcher with its countries by name, anything else as ``say``."""
+    if _COUNTRY_FIELD.search(key) and isinstance(value, str | list | tuple):
+        codes = [value] if isinstance(value, str) else [str(v) for v in value]
+        return ", ".join(country_name(c) for c in codes if c)
+    if isinstance(value, str):
+        return explanation(value)
+    if isinstance(value, list | tuple):  # a travel check's reasons, each quoting the matcher
+        return ", ".join(say_field(key, v) for v in value)
+    return say(value)
 
 
 @dataclass(frozen=True)
@@ -139,7 +156,9 @@ def facts(target: EntityProxy, adjacent: Iterable[EntityProxy] = ()) -> list[Fac
     return out
 
 
-_CODE = r"[a-z]{2}(?:-[a-z]+)?"
+#: a country code as the matcher writes it: ``gb``, ``gb-eng``, or FtM's four letters for a country
+#: that is no more (``suhh``, the Soviet Union); a whole word (``set aside`` holds no ``se``)
+_CODE = r"[a-z]{2}(?:[a-z]{2})?(?:-[a-z]+)?\b"
 _COUNTRY_AGREES = re.compile(rf"\bcountry ({_CODE}) agrees\b")
 _COUNTRY_AMONG = re.compile(rf"\bcountry ({_CODE}) not among ((?:{_CODE})(?:, {_CODE})*)")
 

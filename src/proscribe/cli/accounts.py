@@ -160,13 +160,14 @@ def list_accounts(
             r["status"],
             r["source_account"] or "",
         )
-    console.print(table)
+    console.print(table, markup=False)
 
 
 @app.command()
 def show(account_id: str = typer.Argument(..., help="The account id."), json_out: bool = JSON) -> None:
     """One account: balance, status and every entry, oldest first."""
     from proscribe.enforcement import ledger
+    from proscribe.labels import explanation
     from proscribe.store.book import Account
 
     with _session() as session:
@@ -210,10 +211,10 @@ def show(account_id: str = typer.Argument(..., help="The account id."), json_out
             h["balance_after"],
             ", ".join(h["counterparts"]),
             h["actor"],
-            h["reason"],
+            explanation(h["reason"]),  # a block's reason quotes the matcher: countries by name
             h["authority"] or "",
         )
-    console.print(table)
+    console.print(table, markup=False)
 
 
 @app.command("open")
@@ -453,4 +454,4 @@ def holdings(
             r["interest_rate"],
             r["blocked_on"] or "",
         )
-    console.print(table)
+    console.print(table, markup=False)

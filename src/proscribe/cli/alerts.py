@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from proscribe.cli import identity
@@ -35,6 +36,11 @@ SCREEN_AT = typer.Option(
     None, "--at", help="The time the run is dated (YYYY-MM-DD or ISO time with offset; default now)."
 )
 JSON = typer.Option(False, "--json", help="Print as JSON.")
+
+
+def _word(value: str) -> str:
+    """A status or an action as words: ``true_match`` as ``true match``."""
+    return value.replace("_", " ")
 
 
 def rescreen(
@@ -199,6 +205,11 @@ def list_alerts(
     with Session(store.engine) as s:
         q = select(Alert).order_by(Alert.id)
         if status:
+            from proscribe.enforcement import alerts as alerts_mod
+
+            known = (*alerts_mod.OPEN_STATUSES, *alerts_mod.DECIDED_STATUSES, "closed")
+            if status not in known:  # an unknown status would match nothing, silently
+                fail(f"no alert status {status!r} (statuses: {', '.join(known)})", code=2)
             q = q.where(Alert.status == status)
         rows = list(s.scalars(q))
         if as_json:
@@ -209,7 +220,13 @@ def list_alerts(
             table.add_column(col)
         for a in rows:
             table.add_row(
-                str(a.id), a.status, a.kind, a.party_id, a.entity_id, f"{a.score:.3f}", a.matched_name or ""
+                str(a.id),
+                _word(a.status),
+                a.kind,
+                escape(a.party_id),
+                escape(a.entity_id),
+                f"{a.score:.3f}",
+                escape(a.matched_name or ""),
             )
         console.print(table)
 
@@ -238,15 +255,22 @@ def show(alert_id: int, as_json: bool = JSON) -> None:
     if as_json:
         print_json(data)
         return
+    from proscribe.labels import explanation
+
     console.print(
-        f"[bold]alert {alert_id}[/] ({data['kind']}, {data['status']}): {data['party']} ~ {data['entity']}"
+        f"[bold]alert {alert_id}[/] ({data['kind']}, {_word(data['status'])}): "
+        f"{escape(data['party'])} ~ {escape(data['entity'])}",
+        highlight=False,
     )
-    console.print(data["explanation"], highlight=False)
+    # the explanation's token list is in brackets (``[fatou=fatou]``): text, not Rich markup
+    console.print(explanation(data["explanation"]), highlight=False, markup=False)
     for d in data["decisions"]:
         console.print(
-            f"decision {d['id']}: {d['action']} by {d['decided_by']} ({d['status']}"
+            f"decision {d['id']}: {_word(d['action'])} by {d['decided_by']} ({d['status']}"
             + (f" by {d['reviewed_by']}" if d["reviewed_by"] else ", waiting for a second person")
-            + f"): {d['reason']}"
+            + f"): {d['reason']}",
+            highlight=False,
+            markup=False,
         )
 
 
@@ -372,6 +396,11 @@ def pending(as_json: bool = JSON) -> None:
         table.add_column(col)
     for d in rows:
         table.add_row(
-            str(d["id"]), d["action"], d["subject"], d["decided_by"], d["decided_at"][:16], d["reason"]
+            str(d["id"]),
+            _word(d["action"]),
+            escape(d["subject"]),
+            d["decided_by"],
+            d["decided_at"][:16],
+            escape(d["reason"]),
         )
     console.print(table)

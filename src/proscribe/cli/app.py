@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 import proscribe.cli.helptext  # noqa: F401  (plain --help at any width: before any command is made)
 from proscribe import __version__
@@ -80,5 +81,5 @@ def main() -> None:
         message = system_error(exc)
         if message is None:
             raise
-        err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
         raise SystemExit(1) from None

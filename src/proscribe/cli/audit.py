@@ -37,8 +37,13 @@ def verify(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         print_json(report.to_dict())
     elif report.ok:
+        span = (
+            f"{report.first:%Y-%m-%d %H:%M:%S %Z} to {report.last:%Y-%m-%d %H:%M:%S %Z}"
+            if report.first and report.last
+            else "none yet"
+        )
         console.print(
-            f"[green]audit trail intact[/]: {report.records} records, {report.first} to {report.last}; "
+            f"[green]audit trail intact[/]: {report.records} records ({span}); "
             f"{report.sealed} sealed with the audit key, {report.rows_checked} ledger and decision rows "
             "checked",
             highlight=False,
@@ -86,4 +91,4 @@ def log(
         table.add_column(col)
     for r in rows:
         table.add_row(str(r.seq), r.at.isoformat()[:19], r.actor, r.action, r.subject)
-    console.print(table)
+    console.print(table, markup=False)

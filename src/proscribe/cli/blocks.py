@@ -69,12 +69,12 @@ def list_blocks(
             b["entity"] or "",
             ", ".join(b["programs"]),
             b["blocked_at"][:10],
-            f"{b['released_at'][:10]} ({b['release_kind']})" if b["released_at"] else "",
+            f"{b['released_at'][:10]} ({b['release_kind'].replace('_', ' ')})" if b["released_at"] else "",
         )
-    console.print(table)
+    console.print(table, markup=False)
     for b in rows:
         if b["basis"] == "ownership":
-            console.print(f"block {b['id']}: {b['explanation']}", highlight=False)
+            console.print(f"block {b['id']}: {b['explanation']}", highlight=False, markup=False)
 
 
 @app.command("release")

@@ -81,10 +81,10 @@ def show(
             s.end or "",
             "yes" if s.in_force else "no",
         )
-    console.print(sanctions)
+    console.print(sanctions, markup=False)
     history = Table(title="History")
     for col in ("date", "event", "from", "detail"):
         history.add_column(col)
     for item in view.history:
         history.add_row(item["date"], item["kind"], item["source"], item["summary"])
-    console.print(history)
+    console.print(history, markup=False)

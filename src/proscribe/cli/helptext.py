@@ -1,4 +1,4 @@
-"""``--help`` as plain text a person reads at any terminal width.
+"""``--help`` as plain text a person reads at any terminal width; a usage error as one line.
 
 Typer's Rich help cuts option names and words with an ellipsis on a narrow terminal (``--for…``) and
 shows types as placeholders (``<bool>``, ``<list[str]>``, ``{path}``). Click's own help formatter wraps
@@ -9,10 +9,12 @@ flag. Imported once by ``proscribe.cli.app``, before any help is printed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 import typer.core
 from typer._click import _textwrap
+from typer._click.exceptions import UsageError
+from typer._click.utils import echo
 
 typer.core.HAS_RICH = False
 
@@ -69,3 +71,14 @@ typer.core._TyperParameter.display_type = _kind  # type: ignore[method-assign]
 typer.core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
 typer.core.TyperArgument._rich_display_name = _rich_name  # type: ignore[method-assign]
 typer.core.TyperArgument.display_type_rich = _no_kind  # type: ignore[method-assign]
+
+
+def _one_line(self: UsageError, file: IO[Any] | None = None) -> None:
+    """A usage error (a missing argument, an unknown option, a value of the wrong kind) as one line
+    naming the problem and where help is. Click printed the usage line (folded at the terminal's
+    width), a hint and a blank line before the error: four lines or more."""
+    where = f" (see {self.ctx.command_path} --help)" if self.ctx is not None else ""
+    echo(f"error: {self.format_message().rstrip('.')}{where}", file=file, err=file is None)
+
+
+UsageError.show = _one_line  # type: ignore[method-assign]

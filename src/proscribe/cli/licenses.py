@@ -136,7 +136,7 @@ def list_licenses(
             f"{r['remaining']} of {r['amount']} {r['currency']}",
             (r["expires"] or "")[:16],
         )
-    console.print(table)
+    console.print(table, markup=False)
 
 
 @app.command("show")
@@ -162,4 +162,4 @@ def show(number: str = typer.Argument(..., help="The licence number."), json_out
     for key, value in info.items():
         shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
         table.add_row(key.replace("_", " "), shown)
-    console.print(table)
+    console.print(table, markup=False)

@@ -233,7 +233,7 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items(), key=lambda kv: -kv[1]))
         change = f"+{r.added} ~{r.changed} -{r.removed}"
         table.add_row(r.dataset, str(r.version), as_of, str(r.records), by_type, change)
-    console.print(table)
+    console.print(table, markup=False)
     for r in rows:
         if r.as_of_stated:
             continue
@@ -414,7 +414,7 @@ def history(
             str(r["removed"]),
             r["source"],
         )
-    console.print(table)
+    console.print(table, markup=False)
 
 
 @app.command()

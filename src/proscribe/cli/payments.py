@@ -36,6 +36,8 @@ def _at(value: str | None) -> datetime | None:
 
 
 def _print(d: PaymentDecision) -> None:
+    from proscribe.labels import explanation
+
     m = d.message
     colour = COLOURS[d.decision]
     title = (
@@ -62,7 +64,7 @@ def _print(d: PaymentDecision) -> None:
     for flag in d.stripping:
         table.add_row("stripping", escape(f"{flag.kind}: {flag.detail}"))
     for reason in d.reasons:
-        table.add_row("reason", escape(reason))
+        table.add_row("reason", escape(explanation(reason)))
     if d.blocked_account:
         table.add_row("blocked to", escape(f"{d.blocked_account} (owner {d.blocked_owner})"))
     if d.reports:
@@ -149,7 +151,7 @@ def held(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) 
             str(r["creditor"]),
             escape(why[:80]),
         )
-    console.print(table)
+    console.print(table, markup=False)
 
 
 @app.command("review")

@@ -37,7 +37,10 @@ def show(as_json: bool = typer.Option(False, "--json")) -> None:
     )
     console.print(f"US person: {words(data['us_person'])}; EU operator: {words(data['eu_operator'])}")
     for ds, rule in data["lists"].items():
-        console.print(f"  {ds}: {rule['basis']} -> {rule['action']}  ({rule['authority']})", highlight=False)
+        basis = str(rule["basis"]).replace("_", " ")  # risk_based: a value of the policy file, in words
+        console.print(
+            f"  {ds}: {basis} -> {rule['action']}  ({rule['authority']})", highlight=False, markup=False
+        )
     console.print(f"EU Blocking Statute Annex programs: {', '.join(data['blocking_statute']) or 'none'}")
 
 

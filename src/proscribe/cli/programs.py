@@ -43,7 +43,7 @@ def programs(
             end = getattr(p, "end_date", None)
             span = f"{p.start_date} to {end}" if end else f"since {p.start_date}"
             table.add_row(p.code, p.title, span, str(n))
-        console.print(table)
+        console.print(table, markup=False)
         return
     if code not in registry.programs:
         fail(f"no program {code!r}; known: {', '.join(registry.programs)}")
@@ -71,7 +71,7 @@ def programs(
             str(item.get("issued")),
             str(item.get("expires") or ""),
         )
-    console.print(lic)
+    console.print(lic, markup=False)
     des = Table(title="Designations")
     for col in ("name", "role", "nationality", "designated", "delisted"):
         des.add_column(col)
@@ -84,4 +84,4 @@ def programs(
             str(plain.get("designated")),
             str(plain.get("delisted") or ""),
         )
-    console.print(des)
+    console.print(des, markup=False)

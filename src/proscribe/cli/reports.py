@@ -13,7 +13,7 @@ from proscribe.enforcement.errors import EnforcementError
 
 app = typer.Typer(help="Reports to regulators: what is due when, and each report as CSV, JSON or HTML.")
 
-_FORMATS = ("csv", "json", "html")
+_FORMATS = ("text", "csv", "json", "html")
 
 
 def _short(kind: str) -> str:
@@ -66,7 +66,7 @@ def due_cmd(
             item.status + (f" {item.reference}" if item.reference else ""),
             style=style,
         )
-    console.print(table)
+    console.print(table, markup=False)
 
 
 def _write(text: str, out: Path | None, missing: list[str]) -> None:
@@ -90,7 +90,7 @@ def _check_format(fmt: str) -> None:
 @app.command("show")
 def show(
     report_id: int = typer.Argument(..., help="The report's id (see 'proscribe reports due')."),
-    fmt: str = typer.Option("json", "--format", "-f", help="csv, json or html."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text (to read here), csv, json or html."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of the screen."),
 ) -> None:
     """One report with every field the rule requires, gathered from the store now."""
@@ -111,7 +111,7 @@ def show(
 @app.command("annual")
 def annual_cmd(
     year: int = typer.Argument(..., help="The year: blocked property held on 30 June of it."),
-    fmt: str = typer.Option("json", "--format", "-f", help="csv, json or html."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text (to read here), csv, json or html."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of the screen."),
 ) -> None:
     """The annual report of blocked property held on 30 June YEAR (due 30 September)."""

@@ -59,6 +59,7 @@ def screen(
     json_out: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
 ) -> None:
     """Who on the lists may this be? Ranked hits with the reasons for each score."""
+    from proscribe.labels import explanation
     from proscribe.matching.score import Query
     from proscribe.screening.batch import RowError, clean_birth_date, clean_country, clean_kind
     from proscribe.screening.filters import UnknownFilterError, check_filters
@@ -98,11 +99,11 @@ def screen(
     table.add_column("list and id", no_wrap=True)
     table.add_column("programs", overflow="fold")
     for rank, hit in enumerate(hits, 1):
-        why = hit.explanation.replace("; ", "\n")
+        why = explanation(hit.explanation).replace("; ", "\n")
         table.add_row(
             str(rank),
             f"[bold]{hit.score:.2f}[/]",
-            f"{hit.caption} [dim]({hit.schema})[/]\n[dim]{escape(why)}[/]",
+            f"{escape(hit.caption)} [dim]({hit.schema})[/]\n[dim]{escape(why)}[/]",
             f"{hit.dataset}\n{hit.source_id}",
             ", ".join(hit.programs),
         )

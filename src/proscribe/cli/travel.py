@@ -64,6 +64,8 @@ def _screener(store: Store, on: date, quiet: bool) -> Screener:
 
 
 def _show(result: TravelDecision) -> None:
+    from proscribe.labels import explanation
+
     t = result.traveller
     who = escape(t.name) + (f" ({escape(t.id)})" if t.id else "")
     console.print(
@@ -72,7 +74,7 @@ def _show(result: TravelDecision) -> None:
         highlight=False,
     )
     for reason in result.reasons:
-        console.print(f"  - {escape(reason)}", highlight=False)
+        console.print(f"  - {escape(explanation(reason))}", highlight=False)
 
 
 @app.command("check")
@@ -210,6 +212,8 @@ def check_file(
             }
         )
         raise typer.Exit(code)
+    from proscribe.labels import explanation
+
     table = Table(title=f"{path.name}: {len(passengers)} passengers on {day}", show_lines=True)
     for col in ("passenger", "name", "decision", "reasons"):
         table.add_column(col, overflow="fold")
@@ -220,7 +224,7 @@ def check_file(
             escape(r.traveller.id or ""),
             escape(r.traveller.name),
             f"[{STYLE[r.decision]}]{r.decision}[/]",
-            escape("\n".join(shown)),
+            escape("\n".join(explanation(x) for x in shown)),
         )
     console.print(table)
     for _, _, msg in invalid:

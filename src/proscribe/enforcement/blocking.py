@@ -323,7 +323,7 @@ def release_block(
             blocked_account_id=account.id,
             kind=kind,
             actor=actor,
-            reason=f"block {block.id} released ({kind}): {reason}",
+            reason=f"block {block.id} released ({kind.replace('_', ' ')}): {reason}",
             at=at,
             authority=authority,
             ownership_lapsed=block.lapsed_at is not None,

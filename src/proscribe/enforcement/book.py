@@ -870,7 +870,9 @@ def _apply_accounts(session: Session, plan: _Plan, source: str, at: datetime, ac
                 opening_balance=row.balance,
                 actor=actor,
                 at=at,
-                source=source,
+                # the ledger's entry, which every page and report shows, names the file, not the
+                # folders of the machine that imported it (the party keeps the whole path)
+                source=Path(source).name,
             )
         except EnforcementError as exc:  # checked above already; a refusal here still names the line
             raise InputError(f"{source}, line {row.line}: {exc}") from exc

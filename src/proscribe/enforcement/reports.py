@@ -47,6 +47,7 @@ from proscribe.enforcement.deadlines import (
     unblocking_report,
 )
 from proscribe.enforcement.errors import EnforcementError, InputError, NotFoundError
+from proscribe.labels import say_field
 from proscribe.store.book import Account, Party
 from proscribe.store.casework import Alert, Block, Payment, Report
 from proscribe.store.ledger import LedgerEntry, LedgerTransaction
@@ -642,14 +643,22 @@ def _target_rows(blocks: list[Block]) -> list[list[tuple[str, str, Any]]]:
 
 
 def _chain_text(chain: list[Any]) -> str | None:
+    """The 50 percent rule's chain in words: ``C-1002 owns 35% (listed: icc-bensouda-fatou); P-2001
+    owns 25% (...)``, an owner blocked by the rule itself followed by its own owners in brackets.
+    (Each link is stored as a mapping: it was written out as JSON.)"""
     if not chain:
         return None
     parts = []
     for link in chain:
-        parts.append(
-            " -> ".join(str(x) for x in link) if isinstance(link, (list, tuple)) else _text(link) or ""
-        )
-    return " | ".join(parts)
+        if isinstance(link, dict):
+            text = f"{link.get('owner')} owns {link.get('share')}% ({link.get('basis')})"
+            via = _chain_text(list(link.get("via") or []))
+            parts.append(f"{text}, itself owned by: [{via}]" if via else text)
+        elif isinstance(link, (list, tuple)):
+            parts.append(" -> ".join(str(x) for x in link))
+        else:
+            parts.append(_text(link) or "")
+    return "; ".join(parts)
 
 
 _TARGET_OPTIONAL = frozenset({"entity_id", "dataset", "ownership_chain", "blocked_by"})
@@ -1221,14 +1230,16 @@ CSV_COLUMNS = ("section", "item", "field", "label", "value")
 
 
 def render(content: ReportContent, fmt: str) -> str:
-    """The report as CSV (one row per field), JSON, or a printable HTML page."""
+    """The report as text to read on a screen, CSV (one row per field), JSON, or a printable HTML page."""
+    if fmt == "text":
+        return _text_page(content)
     if fmt == "json":
         return json.dumps(content.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return _csv(content)
     if fmt == "html":
         return render_html([content])
-    raise InputError(f"format: {fmt!r} is not one of csv, json, html")
+    raise InputError(f"format: {fmt!r} is not one of text, csv, json, html")
 
 
 def _csv(content: ReportContent) -> str:
@@ -1251,6 +1262,34 @@ def _csv(content: ReportContent) -> str:
     return out.getvalue()
 
 
+def _text_page(content: ReportContent) -> str:
+    """The report as a person reads it at the command line: each field by its label, in words
+    (countries named, as on the printable page), what the rule requires and the store lacks named."""
+    head = content.header()
+    lines = [
+        content.title,
+        f"to: {content.regulator}",
+        f"rule: {content.rule}",
+        f"event {head['trigger_date']}, due {head['due_date']}, status {content.status}"
+        + (f", report {content.report_id}" if content.report_id is not None else ""),
+        content.confidential,
+    ]
+    for section in content.sections:
+        lines += ["", section.title]
+        if not any(section.rows):
+            lines.append("  none")
+        for index, row in enumerate(section.rows, start=1):
+            if section.repeating:
+                lines.append(f"  {index} of {len(section.rows)}")
+            for f in row:
+                if f.value is None:
+                    value = "missing: required, not in the store" if f.required else "-"
+                else:
+                    value = say_field(f.key, f.value).replace("\n", "\n    ")
+                lines.append(f"  {f.label}: {value}")
+    return "\n".join(lines) + "\n"
+
+
 #: the printable report page (templates/report.html); autoescaped, so a name from a payment
 #: message cannot become markup
 _TEMPLATES = jinja2.Environment(
@@ -1260,6 +1299,11 @@ _TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+#: ``{{ f.value|words(f.key) }}``: a country field by the country's name (the store keeps ``nl``), a
+#: reason quoting the matcher with its countries named; the CSV and JSON keep the values as stored
+_TEMPLATES.filters["words"] = lambda value, key: say_field(str(key), value)
 
 
 def render_html(contents: list[ReportContent]) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -36,6 +36,10 @@ router = APIRouter(tags=["proscribe"])
 
 
 class ScreenBody(BaseModel):
+    #: a misspelt filter (``dataset`` for ``datasets``, ``kind`` for ``type``) is refused (422 naming
+    #: it), never ignored: ignored, it would screen against every list
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=500, examples=["Fatou Bensouda"])
     type: Literal["person", "organization", "vessel", "aircraft"] | None = None
     birth_date: str | None = Field(

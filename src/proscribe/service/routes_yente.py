@@ -121,11 +121,41 @@ def scope_of(
     members = catalog.members(dataset)
     if members is None:
         raise HTTPException(404, f"no dataset {dataset!r}; see /catalog")
+    # an unknown name would leave the scope empty, and the answer "no results": it is an error
+    unknown = [d for d in (*(include or ()), *(exclude or ())) if catalog.members(d) is None]
+    if unknown:
+        raise HTTPException(
+            400,
+            f"no dataset {', '.join(map(repr, unknown))} (lists: {', '.join(sorted(catalog.list_names))}; "
+            "see /catalog)",
+        )
     if include:
-        members &= set(include)
+        members &= {m for d in include for m in catalog.members(d) or ()}
     if exclude:
-        members -= set(exclude)
+        members -= {m for d in exclude for m in catalog.members(d) or ()}
     return members
+
+
+def check_topics(topics: Iterable[str] | None) -> set[str]:
+    """The ``topics`` filter, each a FollowTheMoney topic (``sanction``, ``role.pep``); an unknown
+    one would match nothing, so it is an error naming it."""
+    unknown = [t for t in topics or () if t not in registry.topic.names]
+    if unknown:
+        raise HTTPException(
+            400, f"unknown topic {', '.join(map(repr, unknown))} (e.g. sanction, role.pep, crime)"
+        )
+    return set(topics or [])
+
+
+def check_countries(countries: Iterable[str] | None) -> set[str]:
+    """The ``countries`` filter as codes (``ru``, ``cu``); an unknown one is an error naming it."""
+    codes = {c.strip().lower() for c in countries or () if c.strip()}
+    unknown = sorted(c for c in codes if c not in registry.country.names)
+    if unknown:
+        raise HTTPException(
+            400, f"unknown country code {', '.join(map(repr, unknown))} (ISO 3166-1 alpha-2, e.g. ru, cu)"
+        )
+    return codes
 
 
 def _values(props: dict[str, str | list[str]], name: str) -> list[str]:
@@ -393,7 +423,7 @@ async def match(
         threshold=threshold,
         cutoff=min(cutoff, threshold),
         limit=limit,
-        topics=set(topics or []),
+        topics=check_topics(topics),
         changed_since=_changed_since(changed_since),
         excluded=excluded,
     )
@@ -477,8 +507,8 @@ async def search(
         q=q.strip(),
         scope=scope,
         schema=schema,
-        countries={c.lower() for c in countries or []},
-        topics=set(topics or []),
+        countries=check_countries(countries),
+        topics=check_topics(topics),
         since=since,
         limit=limit,
         offset=offset,

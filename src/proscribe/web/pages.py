@@ -20,6 +20,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from followthemoney import model
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from proscribe import __version__
 from proscribe.enforcement.ledger import minor_unit
-from proscribe.labels import countries, country_name, explanation, prop_label, say
+from proscribe.labels import countries, country_name, explanation, prop_label, say, say_field
 from proscribe.service.auth import Principal, Role
 from proscribe.store.casework import Decision
 from proscribe.web.csrf import csrf_token
@@ -127,6 +128,8 @@ env.filters["country"] = country_name
 env.filters["countries"] = countries
 env.filters["say"] = say
 env.filters["explain"] = explanation
+#: ``{{ value|say_field(key) }}``: a named value in words (a country field by name)
+env.filters["say_field"] = lambda value, key: say_field(str(key), value)
 env.filters["share"] = share
 env.filters["source"] = source_file
 env.filters["schema_label"] = schema_label
@@ -233,6 +236,33 @@ def page_for_error(request: Request, code: int, detail: str) -> HTMLResponse | N
     return render(request, "error.html", None, status_code=code, detail=text, code=code)
 
 
+def invalid_input(exc: RequestValidationError) -> str:
+    """What of an address was not valid, in a line: ``alert id 'abc': not a whole number``."""
+    parts = []
+    for error in exc.errors():
+        name = str((error.get("loc") or ("value",))[-1]).replace("_", " ")
+        given = error.get("input")
+        what = {"int_parsing": "not a whole number", "bool_parsing": "not yes or no (true or false)"}.get(
+            str(error.get("type")), str(error.get("msg", "not valid")).lower()
+        )
+        parts.append(f"{name} {given!r}: {what}" if isinstance(given, str) else f"{name}: {what}")
+    return "; ".join(parts) or "the address is not valid"
+
+
+def _error_page(request: Request, code: int, detail: str) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    who = principal if isinstance(principal, Principal) else None
+    return render(
+        request,
+        "error.html",
+        who,
+        status_code=code,
+        detail=detail,
+        code=code,
+        password_change=bool(who and who.must_change_password),
+    )
+
+
 class PageRoute(APIRoute):
     """An APIRoute whose refusals (403, 404, 409, 400) are pages for a browser."""
 
@@ -245,16 +275,10 @@ class PageRoute(APIRoute):
             except HTTPException as exc:
                 if exc.status_code in (401, 429) or not _wants_html(request):
                     raise
-                principal = getattr(request.state, "principal", None)
-                who = principal if isinstance(principal, Principal) else None
-                return render(
-                    request,
-                    "error.html",
-                    who,
-                    status_code=exc.status_code,
-                    detail=str(exc.detail),
-                    code=exc.status_code,
-                    password_change=bool(who and who.must_change_password),
-                )
+                return _error_page(request, exc.status_code, str(exc.detail))
+            except RequestValidationError as exc:  # /ui/alerts/abc: a page, not FastAPI's JSON
+                if not _wants_html(request):
+                    raise
+                return _error_page(request, 422, invalid_input(exc))
 
         return handler
