@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -283,19 +283,20 @@ def screener(real_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Scr
         return Screener.from_store(real_store, cache_dir=folder)
 
 
-# --- the order files run in: the longest first -----------------------------------------------------
+# --- how the two test processes share the work: whole files, longest first --------------------------
 
 #: the files that take longest, longest first (from ``--durations`` and the per-file times of a whole
-#: run, docs/benchmarks.md). ``make test`` runs each file whole in one of two processes
-#: (``--dist loadfile``) and hands out files in collection order (``--no-loadscope-reorder``: xdist's own
-#: order is by number of tests, which left the few-test, long files, replay, Spark, the example, to the
-#: end, one process working while the other waited). Longest first keeps both busy to the end. Only the
-#: order changes: every file still runs, whole.
+#: run, docs/benchmarks.md). ``make test`` runs each file whole in one of two processes and hands out
+#: the units of work in collection order (``--no-loadscope-reorder``: xdist's own order is by number of
+#: tests, which left the few-test, long files, replay, Spark, the example, to the end, one process
+#: working while the other waited). Longest first keeps both busy to the end. Only the order changes:
+#: every file still runs, whole.
 LONGEST_FIRST = (
+    "tests/test_docs_commands.py::README.md",  # every command of the README, on a fresh store (issue 14)
     "tests/test_service_enforcement.py",
     "tests/test_replay_real.py",
     "tests/test_spark.py",
-    "tests/test_docs_commands.py",  # every command of the docs, on a fresh store (issue 14)
+    "tests/test_docs_commands.py",  # the other documents, each a unit of its own (see below)
     "tests/test_screen_cli.py",
     "tests/test_enforcement.py",
     "tests/test_screening_v2.py",
@@ -319,12 +320,47 @@ LONGEST_FIRST = (
     "tests/test_ofac_csv.py",
 )
 
+#: the test of every document's commands (tests/test_docs_commands.py): one test a document
+DOCS_TEST = "tests/test_docs_commands.py::test_doc_commands["
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit of work ``nodeid`` belongs to: its file, or for the docs test its document.
+
+    A unit runs whole in one process: the tests of a file share module-scoped fixtures (a server, a
+    store) and some build on what an earlier test of the file left (test_service_enforcement.py,
+    test_web.py), so a file is never split. The documents of the docs test are independent (each runs
+    on a fresh store of its own), so the two processes share them: the README alone is about a
+    quarter of the suite's longest process.
+    """
+    path = nodeid.split("::", 1)[0]
+    if nodeid.startswith(DOCS_TEST):
+        return f"{path}::{nodeid.removeprefix(DOCS_TEST).split(']', 1)[0]}"
+    return path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` hands out the units of ``unit_of``: whole files, the docs test by document.
+
+    (Not ``--dist loadgroup`` with an ``xdist_group`` a file: pytest-xdist 3.8 names a group by
+    changing an item's ``_nodeid``, which pytest 9 no longer reads, so every test went out alone.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByUnit(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    return ByUnit(config, log)
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
 
     def key(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return rank.get(path, len(rank))
+        unit = unit_of(item.nodeid)
+        return rank.get(unit, rank.get(unit.split("::", 1)[0], len(rank)))
 
     items.sort(key=key)  # stable: within a file, and among the other files, the order is kept

@@ -26,7 +26,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from followthemoney import model
 
 from proscribe.sources.base import ListFormatError, ParsedList, Record, hashed_id, make_id
 
@@ -47,6 +46,7 @@ __all__ = [
     "Revocation",
     "default_path",
     "load_registry",
+    "packaged_checksum",
     "program_code",
 ]
 
@@ -337,6 +337,8 @@ class Registry:
         )
 
     def _record(self, d: Designation) -> Record:
+        from followthemoney import model  # about a second to import: only building records needs it
+
         program = self.program(d.program)
         target = model.make_entity(d.schema)
         target.id = make_id("icc", d.slug)
@@ -412,6 +414,12 @@ def _packaged() -> Registry:
 def default_path() -> Path:
     """Where the packaged ``icc.yaml`` lives on disk."""
     return Path(str(resources.files(__name__).joinpath("icc.yaml")))
+
+
+def packaged_checksum() -> str:
+    """The checksum ``load_registry()`` gives the packaged registry, without parsing it (a store that
+    has this version in force need not build its records: ``Store.ensure_registry``)."""
+    return hashlib.sha256(resources.files(__name__).joinpath("icc.yaml").read_bytes()).hexdigest()
 
 
 def load_registry(path: Path | None = None) -> Registry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -115,6 +116,39 @@ def text_windows(index: Index, text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: the index file this process last loaded or wrote, as it was then (modification time, size), and the
+#: index: a process that asks again for the same lists (commands run one after another in one process,
+#: a test's CLI calls) gets the index in memory instead of reading the file again (some 3 s for OFAC
+#: and UN). One only, so no more memory is held than the index last asked for; a file changed since is
+#: read anew.
+_LAST_LOADED: dict[Path, tuple[tuple[int, int], Index]] = {}
+
+
+def _file_mark(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+def _remember(path: Path, screener: Screener) -> None:
+    _LAST_LOADED.clear()
+    with contextlib.suppress(OSError):  # removed meanwhile: nothing to remember
+        _LAST_LOADED[path] = (_file_mark(path), screener.index)
+
+
+def _last_loaded(path: Path) -> Screener | None:
+    remembered = _LAST_LOADED.get(path)
+    if remembered is None:
+        return None
+    try:
+        if _file_mark(path) != remembered[0]:
+            return None
+    except OSError:
+        return None
+    screener = Screener(remembered[1])
+    screener._file = (path, id(remembered[1]))
+    return screener
+
+
 class Screener:
     """Screens queries against one index (one set of list versions, as of one date)."""
 
@@ -152,10 +186,16 @@ class Screener:
         folder = cache_dir or Path(user_cache_dir("proscribe")) / "index"
         path = folder / f"index-{key}.pickle"
         if path.exists():
+            remembered = _last_loaded(path)
+            if remembered is not None:
+                return remembered
             try:
-                return cls.load(path)
+                screener = cls.load(path)
             except Exception:  # a damaged or foreign cache file: rebuild it
                 path.unlink(missing_ok=True)
+            else:
+                _remember(path, screener)
+                return screener
         index = Index.build(store.iter_designated(as_of, datasets))
         index.built_from = {
             "version_key": store.version_key(),
@@ -164,6 +204,7 @@ class Screener:
         }
         screener = cls(index)
         screener.save(path)
+        _remember(path, screener)
         return screener
 
     def save(self, path: Path) -> None:

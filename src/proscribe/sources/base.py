@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from followthemoney import EntityProxy, model
+if TYPE_CHECKING:  # FollowTheMoney takes about a second to import: a command that only opens the
+    # store (`lists status`, `users add`) does not need it; what builds or reads records imports it
+    from followthemoney import EntityProxy
 
 #: the schemata a record's target may have
 TARGET_SCHEMATA = frozenset(
@@ -102,6 +104,8 @@ class ParsedList:
 
 def record_from_data(dataset: str, source_id: str, data: Iterable[dict[str, Any]]) -> Record:
     """Rebuild a record from the dicts ``Record.to_data`` produced (as kept in the store)."""
+    from followthemoney import model
+
     ents = [model.get_proxy(d, cleaned=False) for d in data]
     return Record(dataset=dataset, source_id=source_id, target=ents[0], adjacent=ents[1:])
 

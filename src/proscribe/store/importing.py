@@ -91,6 +91,27 @@ def _row(rec: Record, checksum: str, version_id: int, as_of: date) -> dict[str, 
     }
 
 
+def unchanged_in_force(engine: Engine, dataset: str, checksum: str) -> ImportResult | None:
+    """What ``apply_list`` answers for a file of this checksum, given no date, when the version in
+    force has that checksum (nothing to change); None when it has not (``apply_list`` must run)."""
+    with Session(engine) as session:
+        latest = session.scalars(
+            select(ListVersion).where(ListVersion.dataset == dataset).order_by(ListVersion.id.desc()).limit(1)
+        ).first()
+        if latest is None or latest.checksum != checksum:
+            return None
+        return ImportResult(
+            dataset,
+            latest.id,
+            latest.as_of,
+            latest.record_count,
+            unchanged=True,
+            counts=dict(latest.counts),
+            version=latest.number,
+            published_at=latest.published_at,
+        )
+
+
 def apply_list(
     engine: Engine,
     parsed: ParsedList,
