@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit
+from proscribe.enforcement import audit, party_index
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import EnforcementError
 from proscribe.enforcement.policy import load_policy
@@ -136,8 +136,13 @@ def rescreen(
     screener: Screener | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    by_keys: bool = True,
 ) -> RunResult:
-    """Screen the book (or the named parties) and open alerts, in one transaction."""
+    """Screen the book (or the named parties) and open alerts, in one transaction.
+
+    ``by_keys``: in a delta, screen against the changed listings only the parties whose keys reach
+    them (``party_index``); the others could have no hit. False screens every party (the same
+    alerts, at the cost of every party's normalisation and lookups)."""
     if mode not in MODES:
         raise EnforcementError(f"mode {mode!r} is not one of {', '.join(MODES)}")
     at = aware(at)
@@ -186,9 +191,15 @@ def rescreen(
         suppressed = 0
         threshold = policy.alert_threshold
         changed_only = _changed_screener(store, as_of, changed) if changed else None
+        reaching: set[str] | None = None  # None: every party may reach the changed listings
+        if changed_only is not None and by_keys:
+            party_index.refresh(session, None if parties is None else [p.id for p in book])
+            reaching = party_index.parties_reaching(session, changed_only.index)
         for i, party in enumerate(book, 1):
             against_all = changed is None or party.id in fresh
-            if against_all or changed:
+            if not against_all and reaching is not None and party.id not in reaching:
+                pass  # no key of the party reaches the changed listings: no hit is possible
+            elif against_all or changed:
                 use = everything() if against_all or changed_only is None else changed_only
                 hits = _screen_party(use, party, threshold)
                 suppressed += open_alerts_for(
