@@ -141,6 +141,19 @@ def _alerts(store: Store) -> list[tuple[str, str, float, int]]:
         )
 
 
+def _stores(urls: list[str], versions: dict[str, Path], folder: Path) -> list[Store]:
+    """Stores holding the first version and the book, screened once in full."""
+    book = _book_csv(versions, folder)
+    stores = [Store.open(url, load_registry=False) for url in urls]
+    for store in stores:
+        _import_list(store, versions[FILES[0][0]], FILES[0][1])
+        with Session(store.engine) as s, s.begin():
+            import_book(s, parties=book, accounts=None, roles=None, ownership=None, actor="loader")
+        # the book's first screening, before the updates
+        rescreen(store, mode="full", actor="test", at=FILES[0][1])
+    return stores
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_delta_by_party_keys_opens_the_alerts_of_a_delta_over_every_party(
     backend: str,
@@ -153,14 +166,7 @@ def test_a_delta_by_party_keys_opens_the_alerts_of_a_delta_over_every_party(
     else:
         new_database: Callable[[], str] = request.getfixturevalue("pg_databases")
         urls = [new_database(), new_database()]
-    book = _book_csv(versions, tmp_path)
-    stores = [Store.open(url, load_registry=False) for url in urls]
-    for store in stores:
-        _import_list(store, versions[FILES[0][0]], FILES[0][1])
-        with Session(store.engine) as s, s.begin():
-            import_book(s, parties=book, accounts=None, roles=None, ownership=None, actor="loader")
-        # the book's first screening, before the updates
-        rescreen(store, mode="full", actor="test", at=FILES[0][1])
+    stores = _stores(urls, versions, tmp_path)
     screened_by_keys = []
     for name, when in FILES[1:]:
         results = []
@@ -253,3 +259,28 @@ def test_keys_follow_the_party_s_data(tmp_path: Path) -> None:
         assert {"wsergei", "wshoigu", "jsergeishoigu", "wlavrov", "iAB1234567"} <= stored
         assert "wsergey" not in stored
     store.close()
+
+
+def test_on_spark_a_delta_by_party_keys_opens_the_alerts_of_a_local_delta_over_every_party(
+    versions: dict[str, Path], tmp_path: Path, pg_databases: Callable[[], str]
+) -> None:
+    from proscribe.enforcement.spark_rescreen import rescreen_spark
+    from proscribe.screening import spark as spark_engine
+
+    stores = _stores([pg_databases(), pg_databases()], versions, tmp_path)
+    spark = spark_engine.spark_session("local[2]", app_name="proscribe party keys tests")
+    try:
+        for name, when in FILES[1:]:
+            for store in stores:
+                _import_list(store, versions[name], when)
+            one = rescreen_spark(
+                spark, stores[0], mode="delta", actor="test", at=when, work_dir=tmp_path / "w"
+            )
+            two = rescreen(stores[1], mode="delta", actor="test", at=when, by_keys=False)
+            assert (one.listings_screened, one.alerts_opened) == (two.listings_screened, two.alerts_opened)
+            assert one.alerts_opened > 0
+    finally:
+        spark.stop()
+    assert _alerts(stores[0]) == _alerts(stores[1])
+    for store in stores:
+        store.close()

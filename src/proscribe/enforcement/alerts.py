@@ -60,6 +60,9 @@ class RunResult:
     closed: int
     note: str
     alert_ids: list[int] = field(default_factory=list)
+    #: in a delta by the book's party keys, the parties whose keys reach the changed listings (the
+    #: only ones screened against them); None when every party was
+    parties_reached: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items()}
@@ -161,18 +164,33 @@ def rescreen(
         last = session.scalars(
             select(ScreeningRun).where(ScreeningRun.finished_at.is_not(None)).order_by(ScreeningRun.id.desc())
         ).first()
-        q = select(Party).order_by(Party.id)
-        if parties is not None:
-            wanted = sorted(set(parties))
-            q = q.where(Party.id.in_(wanted))
-        book = list(session.scalars(q))
+        wanted = sorted(set(parties)) if parties is not None else None
         changed: set[str] | None = None  # None: screen against everything
         fresh: set[str] = set()
         ended: set[str] = set()
         if mode == "delta" and last is not None:
             changed, ended = delta_changes(session, store, last, now_map)
-            fresh = {p.id for p in book if p.updated_at > _book_read_at(last)}
-        note = run_note(mode, last, changed, ended, len(book), len(fresh), len(now_map))
+            fresh = fresh_parties(session, _book_read_at(last), wanted)
+        changed_only = _changed_screener(store, as_of, changed) if changed else None
+        reaching: set[str] | None = None  # None: every party may reach the changed listings
+        if changed is not None and by_keys:
+            # a delta by the book's keys: only the new or changed parties, and those whose keys
+            # reach the changed listings, are read and screened
+            reaching = set()
+            if changed_only is not None:
+                party_index.refresh(session, wanted)
+                reaching = party_index.parties_reaching(session, changed_only.index)
+                if wanted is not None:
+                    reaching &= set(wanted)
+            total = _count_parties(session, wanted)
+            book = _load_parties(session, sorted(fresh | reaching))
+        else:
+            q = select(Party).order_by(Party.id)
+            if wanted is not None:
+                q = q.where(Party.id.in_(wanted))
+            book = list(session.scalars(q))
+            total = len(book)
+        note = run_note(mode, last, changed, ended, total, len(fresh), len(now_map))
         run = ScreeningRun(
             mode=mode,
             as_of=as_of,
@@ -190,11 +208,6 @@ def rescreen(
         opened: list[Alert] = []
         suppressed = 0
         threshold = policy.alert_threshold
-        changed_only = _changed_screener(store, as_of, changed) if changed else None
-        reaching: set[str] | None = None  # None: every party may reach the changed listings
-        if changed_only is not None and by_keys:
-            party_index.refresh(session, None if parties is None else [p.id for p in book])
-            reaching = party_index.parties_reaching(session, changed_only.index)
         for i, party in enumerate(book, 1):
             against_all = changed is None or party.id in fresh
             if not against_all and reaching is not None and party.id not in reaching:
@@ -210,9 +223,9 @@ def rescreen(
 
         # listings no longer in force: close their open match alerts, ask to release their blocks
         gone = ended if changed is not None else None
-        in_book = {p.id for p in book}
-        closed = close_ended(session, run, now_map, gone, at, opened, existing, in_book.__contains__)
-        finish_run(run, len(book), now_map, changed, opened)
+        in_book: Callable[[str], bool] = (lambda pid: True) if wanted is None else set(wanted).__contains__
+        closed = close_ended(session, run, now_map, gone, at, opened, existing, in_book)
+        finish_run(run, total, now_map, changed, opened)
         audit_run(session, run, mode, note, opened, suppressed, closed, at)
         return RunResult(
             run_id=run.id,
@@ -225,7 +238,31 @@ def rescreen(
             closed=closed,
             note=note,
             alert_ids=[a.id for a in opened],
+            parties_reached=None if reaching is None else len(reaching),
         )
+
+
+def fresh_parties(session: Session, since: datetime, parties: Iterable[str] | None = None) -> set[str]:
+    """The parties (of the book, or among ``parties``) added or changed after ``since``."""
+    query = select(Party.id).where(Party.updated_at > since)
+    if parties is not None:
+        query = query.where(Party.id.in_(sorted(set(parties))))
+    return set(session.scalars(query))
+
+
+def _count_parties(session: Session, parties: list[str] | None) -> int:
+    query = select(func.count()).select_from(Party)
+    if parties is not None:
+        query = query.where(Party.id.in_(parties))
+    return int(session.scalar(query) or 0)
+
+
+def _load_parties(session: Session, ids: list[str]) -> list[Party]:
+    """These parties, in id order (``ids`` sorted)."""
+    out: list[Party] = []
+    for i in range(0, len(ids), 500):
+        out += session.scalars(select(Party).where(Party.id.in_(ids[i : i + 500])).order_by(Party.id))
+    return out
 
 
 def delta_changes(
