@@ -4,10 +4,10 @@ Russian banks, companies and officials: several hundred listings added).
 
 The versions are real files cut to a slice: each keeps its own rows, byte for byte, of every
 listing the three versions add and of 400 listings present throughout, picked at random. The book
-is 2,500 parties written from the names in those files as customers write them (given names first,
-words of one listing mixed with another's, a patronymic dropped, organisations without their legal
-form), so that many share words with the listings an update adds, and a few hold the passport
-number of a listing under another name.
+is 2,500 parties (1,000 on Spark) written from the names in those files as customers write them
+(given names first, words of one listing mixed with another's, a patronymic dropped, organisations
+without their legal form), so that many share words with the listings an update adds, and a few
+hold the passport number of a listing under another name.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def versions(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     return out
 
 
-def _book_csv(versions: dict[str, Path], folder: Path) -> Path:
+def _book_csv(versions: dict[str, Path], folder: Path, size: int = BOOK_SIZE) -> Path:
     """Customers written from the names of the last version's rows."""
     people: list[tuple[str, str]] = []  # (given names, surname)
     orgs: list[str] = []
@@ -104,7 +104,7 @@ def _book_csv(versions: dict[str, Path], folder: Path) -> Path:
     lines = [
         "id,kind,name,aliases,birth_date,nationality,country,gender,id_number,id_country,address,customer"
     ]
-    for i in range(BOOK_SIZE):
+    for i in range(size):
         pick = rng.random()
         number = ""
         if pick < 0.55:  # someone's given names with another's surname, a patronymic sometimes dropped
@@ -141,9 +141,9 @@ def _alerts(store: Store) -> list[tuple[str, str, float, int]]:
         )
 
 
-def _stores(urls: list[str], versions: dict[str, Path], folder: Path) -> list[Store]:
+def _stores(urls: list[str], versions: dict[str, Path], folder: Path, size: int = BOOK_SIZE) -> list[Store]:
     """Stores holding the first version and the book, screened once in full."""
-    book = _book_csv(versions, folder)
+    book = _book_csv(versions, folder, size)
     stores = [Store.open(url, load_registry=False) for url in urls]
     for store in stores:
         _import_list(store, versions[FILES[0][0]], FILES[0][1])
@@ -267,7 +267,7 @@ def test_on_spark_a_delta_by_party_keys_opens_the_alerts_of_a_local_delta_over_e
     from proscribe.enforcement.spark_rescreen import rescreen_spark
     from proscribe.screening import spark as spark_engine
 
-    stores = _stores([pg_databases(), pg_databases()], versions, tmp_path)
+    stores = _stores([pg_databases(), pg_databases()], versions, tmp_path, 1000)
     spark = spark_engine.spark_session("local[2]", app_name="proscribe party keys tests")
     try:
         for name, when in FILES[1:]:
