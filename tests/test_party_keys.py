@@ -33,7 +33,7 @@ from proscribe.matching.index import Index
 from proscribe.screening import Screener, party_keys
 from proscribe.sources import ofac_csv
 from proscribe.store import Store
-from proscribe.store.book import Party, PartyKey
+from proscribe.store.book import Party, PartyKey, PartyKeyLookup
 from proscribe.store.casework import Alert
 
 FILES = (
@@ -220,6 +220,15 @@ def test_a_party_no_key_of_which_reaches_the_changed_listings_has_no_candidate_t
         screener = Screener(index)
         with Session(store.engine) as s:
             reaching = parties_reaching(s, index)
+            looked_up = {
+                str(k): str(v) for k, v in s.execute(select(PartyKeyLookup.key, PartyKeyLookup.lookups))
+            }
+            every_key = set(s.scalars(select(PartyKey.key).distinct()))
+        # every key has its lookups, and they answer as the index's own lookup does
+        assert set(looked_up) == every_key
+        answers = {k: party_keys.reaches(index, k) for k in every_key}
+        assert all(party_keys.could_reach(index, k, looked_up[k]) == answers[k] for k in every_key)
+        assert 0 < sum(answers.values()) < len(every_key)
         candidates = {p.id for p in book if any(screener.compare_all(q, 0.0) for q in party_queries(p))}
         assert candidates <= reaching
         print(f"{when:%d %b}: {len(candidates)} parties with candidates, {len(reaching)} reached by keys")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from proscribe.matching.index import Index
 from proscribe.matching.score import Query
 from proscribe.screening import party_keys
-from proscribe.store.book import Party, PartyKey, PartyKeyState
+from proscribe.store.book import Party, PartyKey, PartyKeyLookup, PartyKeyState
 
 #: rows per statement when keys are written or read
 CHUNK = 500
@@ -78,6 +78,7 @@ def refresh(session: Session, parties: Iterable[str] | None = None) -> int:
         rows = [{"key": k, "party_id": p.id} for p in book for k in party_keys.keys_of(party_key_queries(p))]
         if rows:
             session.execute(insert(PartyKey), rows)
+            _add_lookups(session, {r["key"] for r in rows}, version)
         session.execute(
             insert(PartyKeyState),
             [{"party_id": p.id, "checksum": p.checksum, "key_version": version} for p in book],
@@ -85,12 +86,45 @@ def refresh(session: Session, parties: Iterable[str] | None = None) -> int:
     return len(stale)
 
 
+def _add_lookups(session: Session, keys: set[str], version: str) -> None:
+    """Make the lookups (``party_keys.lookups``) of the keys that have none, or stale ones."""
+    todo = sorted(keys)
+    for part in _chunks(todo):
+        have = {
+            str(k)
+            for k in session.scalars(
+                select(PartyKeyLookup.key).where(
+                    PartyKeyLookup.key.in_(part), PartyKeyLookup.key_version == version
+                )
+            )
+        }
+        missing = [k for k in part if k not in have]
+        if missing:
+            session.execute(delete(PartyKeyLookup).where(PartyKeyLookup.key.in_(missing)))
+            session.execute(
+                insert(PartyKeyLookup),
+                [{"key": k, "lookups": party_keys.lookups(k), "key_version": version} for k in missing],
+            )
+
+
 def parties_reaching(session: Session, index: Index) -> set[str]:
     """The ids of the parties holding a key that reaches ``index``: the only parties the matcher
-    can find anything in ``index`` for (keys made by ``refresh``)."""
-    reached = [
-        k for k in session.scalars(select(PartyKey.key).distinct()) if party_keys.reaches(index, str(k))
-    ]
+    can find anything in ``index`` for (keys made by ``refresh``). Each distinct key of the book is
+    tried with its stored lookups (``party_keys.could_reach``: the answer of ``reaches``)."""
+    version = party_keys.key_version()
+    query = (
+        select(PartyKey.key, PartyKeyLookup.lookups, PartyKeyLookup.key_version)
+        .outerjoin(PartyKeyLookup, PartyKeyLookup.key == PartyKey.key)
+        .distinct()
+    )
+    reached: list[str] = []
+    without: set[str] = set()  # keys whose lookups are missing or were made by other code
+    for key, looked_up, made_by in session.execute(query):
+        if made_by != version:
+            without.add(str(key))
+        if party_keys.could_reach(index, str(key), str(looked_up) if made_by == version else None):
+            reached.append(str(key))
+    _add_lookups(session, without, version)  # for the next delta
     out: set[str] = set()
     for part in _chunks(reached):
         out.update(str(p) for p in session.scalars(select(PartyKey.party_id).where(PartyKey.key.in_(part))))

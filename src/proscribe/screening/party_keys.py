@@ -28,8 +28,9 @@ from pathlib import Path
 from proscribe import __version__
 from proscribe.matching import normalize
 from proscribe.matching.index import Index
-from proscribe.matching.normalize import digits_and_letters
+from proscribe.matching.normalize import abjad_key, digits_and_letters, keys
 from proscribe.matching.score import Query
+from proscribe.matching.tokensim import PREFIX_LENGTH, PREFIX_MIN_TOKEN, deletes
 from proscribe.screening.screener import query_readings
 
 #: key prefixes: a word of a reading, the same in an abjad reading, two words joined (plain, abjad),
@@ -95,3 +96,50 @@ def reaches(index: Index, key: str) -> bool:
             return True
         return bool(index.expand(text, kind in (ABJAD_WORD, ABJAD_JOINED), kind in (JOINED, ABJAD_JOINED)))
     return True  # ALWAYS, or a key of unknown kind: screen the party
+
+
+def lookups(key: str) -> str:
+    """What ``Index.expand`` computes from a key's word before looking anything up: its spelling
+    keys, its abjad key and its one-letter deletions (``spelling keys|abjad key|deletions``, each
+    list space-separated). Kept with the key (``party_index``), so that ``could_reach`` need not
+    normalise the word again."""
+    kind, text = key[:1], key[1:]
+    if kind not in (WORD, ABJAD_WORD, JOINED, ABJAD_JOINED) or len(text) < 2:
+        return ""
+    return f"{' '.join(keys(text))}|{abjad_key(text)}|{' '.join(deletes(text))}"
+
+
+def _deleted_or_listed(index: Index) -> frozenset[str]:
+    """The index's one-letter deletions and vocabulary words: a query word's deletion found in
+    either is a place ``expand`` looks (kept with the index)."""
+    found = index.derived.get("party_keys_deletions")
+    if not isinstance(found, frozenset):
+        found = index.derived["party_keys_deletions"] = frozenset(index.by_delete) | frozenset(
+            index.vocab_ids
+        )
+    return found
+
+
+def could_reach(index: Index, key: str, looked_up: str | None) -> bool:
+    """``reaches(index, key)``, with the key's ``lookups`` made beforehand (None: not made). Every
+    place ``Index.expand`` looks a word up in is tried first, with set lookups; only a key found in
+    one of them is expanded (which compares it with what it found), so the answer is
+    ``reaches``'s, and most keys of a book cost a few set lookups."""
+    kind, text = key[:1], key[1:]
+    if looked_up is None or kind not in (WORD, ABJAD_WORD, JOINED, ABJAD_JOINED):
+        return reaches(index, key)
+    vocab_ids = index.vocab_ids
+    if text in vocab_ids:
+        return True
+    if len(text) < 2:
+        return False  # an initial reaches only the same initial (the vocabulary, above)
+    spelling, abjad, dels = looked_up.split("|")
+    somewhere = (
+        text[0] in vocab_ids
+        or text in index.by_delete
+        or (len(text) >= PREFIX_MIN_TOKEN and text[:PREFIX_LENGTH] in index.by_prefix)
+        or not index.by_key.keys().isdisjoint(spelling.split(" "))
+        or (kind in (ABJAD_WORD, ABJAD_JOINED) and abjad in index.by_abjad_key)
+        or (bool(dels) and not _deleted_or_listed(index).isdisjoint(dels.split(" ")))
+    )
+    return somewhere and reaches(index, key)

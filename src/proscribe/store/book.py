@@ -152,3 +152,14 @@ class PartyKeyState(Base):
     party_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     checksum: Mapped[str] = mapped_column(String(64))
     key_version: Mapped[str] = mapped_column(String(32))
+
+
+class PartyKeyLookup(Base):
+    """What the matcher's lookup computes from a party key's word (``party_keys.lookups``), made
+    once per distinct key, so that a delta's reach test does not normalise the book's words again."""
+
+    __tablename__ = "party_key_lookups"
+
+    key: Mapped[str] = mapped_column(String(210), primary_key=True)
+    lookups: Mapped[str] = mapped_column(Text)
+    key_version: Mapped[str] = mapped_column(String(32))

@@ -22,6 +22,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_party_keys_party_id", "party_keys", ["party_id"])
     op.create_table(
+        "party_key_lookups",
+        sa.Column("key", sa.String(210), primary_key=True),
+        sa.Column("lookups", sa.Text(), nullable=False),
+        sa.Column("key_version", sa.String(32), nullable=False),
+    )
+    op.create_table(
         "party_key_state",
         sa.Column("party_id", sa.String(100), primary_key=True),
         sa.Column("checksum", sa.String(64), nullable=False),
@@ -31,5 +37,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("party_key_state")
+    op.drop_table("party_key_lookups")
     op.drop_index("ix_party_keys_party_id", table_name="party_keys")
     op.drop_table("party_keys")
