@@ -237,7 +237,8 @@ def rescreen_spark(
             if by_keys:  # only the parties whose keys reach the changed listings are screened
                 with Session(store.engine) as session, session.begin():
                     made = party_index.refresh(session, wanted)
-                    reaching = frozenset(party_index.parties_reaching(session, changed_screener.index))
+                    keyed = party_index.parties_reaching(session, changed_screener.index)
+                    reaching = frozenset(keyed if wanted is None else keyed & set(wanted))
                 report(
                     f"run {run_id}: keys made for {made} parties; {len(reaching)} parties reach the "
                     f"changed listings, in {time.monotonic() - started:.1f} s"
