@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import audit
+from proscribe.enforcement import audit, party_index
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import EnforcementError
 from proscribe.enforcement.policy import load_policy
@@ -60,6 +60,9 @@ class RunResult:
     closed: int
     note: str
     alert_ids: list[int] = field(default_factory=list)
+    #: in a delta by the book's party keys, the parties whose keys reach the changed listings (the
+    #: only ones screened against them); None when every party was
+    parties_reached: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items()}
@@ -136,8 +139,13 @@ def rescreen(
     screener: Screener | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    by_keys: bool = True,
 ) -> RunResult:
-    """Screen the book (or the named parties) and open alerts, in one transaction."""
+    """Screen the book (or the named parties) and open alerts, in one transaction.
+
+    ``by_keys``: in a delta, screen against the changed listings only the parties whose keys reach
+    them (``party_index``); the others could have no hit. False screens every party (the same
+    alerts, at the cost of every party's normalisation and lookups)."""
     if mode not in MODES:
         raise EnforcementError(f"mode {mode!r} is not one of {', '.join(MODES)}")
     at = aware(at)
@@ -156,18 +164,33 @@ def rescreen(
         last = session.scalars(
             select(ScreeningRun).where(ScreeningRun.finished_at.is_not(None)).order_by(ScreeningRun.id.desc())
         ).first()
-        q = select(Party).order_by(Party.id)
-        if parties is not None:
-            wanted = sorted(set(parties))
-            q = q.where(Party.id.in_(wanted))
-        book = list(session.scalars(q))
+        wanted = sorted(set(parties)) if parties is not None else None
         changed: set[str] | None = None  # None: screen against everything
         fresh: set[str] = set()
         ended: set[str] = set()
         if mode == "delta" and last is not None:
             changed, ended = delta_changes(session, store, last, now_map)
-            fresh = {p.id for p in book if p.updated_at > _book_read_at(last)}
-        note = run_note(mode, last, changed, ended, len(book), len(fresh), len(now_map))
+            fresh = fresh_parties(session, _book_read_at(last), wanted)
+        changed_only = _changed_screener(store, as_of, changed) if changed else None
+        reaching: set[str] | None = None  # None: every party may reach the changed listings
+        if changed is not None and by_keys:
+            # a delta by the book's keys: only the new or changed parties, and those whose keys
+            # reach the changed listings, are read and screened
+            reaching = set()
+            if changed_only is not None:
+                party_index.refresh(session, wanted)
+                reaching = party_index.parties_reaching(session, changed_only.index)
+                if wanted is not None:
+                    reaching &= set(wanted)
+            total = _count_parties(session, wanted)
+            book = _load_parties(session, sorted(fresh | reaching))
+        else:
+            q = select(Party).order_by(Party.id)
+            if wanted is not None:
+                q = q.where(Party.id.in_(wanted))
+            book = list(session.scalars(q))
+            total = len(book)
+        note = run_note(mode, last, changed, ended, total, len(fresh), len(now_map))
         run = ScreeningRun(
             mode=mode,
             as_of=as_of,
@@ -185,10 +208,11 @@ def rescreen(
         opened: list[Alert] = []
         suppressed = 0
         threshold = policy.alert_threshold
-        changed_only = _changed_screener(store, as_of, changed) if changed else None
         for i, party in enumerate(book, 1):
             against_all = changed is None or party.id in fresh
-            if against_all or changed:
+            if not against_all and reaching is not None and party.id not in reaching:
+                pass  # no key of the party reaches the changed listings: no hit is possible
+            elif against_all or changed:
                 use = everything() if against_all or changed_only is None else changed_only
                 hits = _screen_party(use, party, threshold)
                 suppressed += open_alerts_for(
@@ -199,9 +223,9 @@ def rescreen(
 
         # listings no longer in force: close their open match alerts, ask to release their blocks
         gone = ended if changed is not None else None
-        in_book = {p.id for p in book}
-        closed = close_ended(session, run, now_map, gone, at, opened, existing, in_book.__contains__)
-        finish_run(run, len(book), now_map, changed, opened)
+        in_book: Callable[[str], bool] = (lambda pid: True) if wanted is None else set(wanted).__contains__
+        closed = close_ended(session, run, now_map, gone, at, opened, existing, in_book)
+        finish_run(run, total, now_map, changed, opened)
         audit_run(session, run, mode, note, opened, suppressed, closed, at)
         return RunResult(
             run_id=run.id,
@@ -214,7 +238,31 @@ def rescreen(
             closed=closed,
             note=note,
             alert_ids=[a.id for a in opened],
+            parties_reached=None if reaching is None else len(reaching),
         )
+
+
+def fresh_parties(session: Session, since: datetime, parties: Iterable[str] | None = None) -> set[str]:
+    """The parties (of the book, or among ``parties``) added or changed after ``since``."""
+    query = select(Party.id).where(Party.updated_at > since)
+    if parties is not None:
+        query = query.where(Party.id.in_(sorted(set(parties))))
+    return set(session.scalars(query))
+
+
+def _count_parties(session: Session, parties: list[str] | None) -> int:
+    query = select(func.count()).select_from(Party)
+    if parties is not None:
+        query = query.where(Party.id.in_(parties))
+    return int(session.scalar(query) or 0)
+
+
+def _load_parties(session: Session, ids: list[str]) -> list[Party]:
+    """These parties, in id order (``ids`` sorted)."""
+    out: list[Party] = []
+    for i in range(0, len(ids), 500):
+        out += session.scalars(select(Party).where(Party.id.in_(ids[i : i + 500])).order_by(Party.id))
+    return out
 
 
 def delta_changes(

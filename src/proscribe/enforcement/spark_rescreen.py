@@ -11,7 +11,9 @@ one machine has, and more memory than one transaction should hold. This engine:
    that the executors can read, streaming it from the store in chunks (never whole in memory);
 3. screens every party on the executors with the index shipped to them (``spark.ship_index``; a
    delta's index of the changed listings too), exactly as the local engine screens a party
-   (``alerts._screen_party``), and brings back only the parties with hits;
+   (``alerts._screen_party``), and brings back only the parties with hits; in a delta, only the
+   parties whose keys reach the changed listings (``party_index``, made on the driver from the
+   store) are screened against them, the others could have no hit;
 4. opens the alerts on the driver, party by party in id order, with the local engine's rules
    (``alerts.open_alerts_for``: no duplicate of an open or pending alert, a decided pair raised again
    only when the listing or the party changed; each alert audited), committing every
@@ -41,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proscribe.enforcement import alerts
+from proscribe.enforcement import alerts, party_index
 from proscribe.enforcement.clock import aware
 from proscribe.enforcement.errors import EnforcementError
 from proscribe.enforcement.policy import load_policy
@@ -103,8 +105,14 @@ def party_of(row: dict[str, Any]) -> Party:
     )
 
 
-def screen_parties(task: _Task, fresh: frozenset[str], rows: Iterable[Any]) -> Iterator[tuple[str, str, str]]:
-    """(party id, the party as JSON, its hits as JSON) for each party of a partition with hits."""
+def screen_parties(
+    task: _Task, fresh: frozenset[str], rows: Iterable[Any], reaching: frozenset[str] | None = None
+) -> Iterator[tuple[str, str, str]]:
+    """(party id, the party as JSON, its hits as JSON) for each party of a partition with hits.
+
+    ``reaching``: in a delta, the parties whose keys reach the changed listings
+    (``party_index.parties_reaching``); the others (unless new or changed) are not screened, as
+    they could have no hit. None: every party is screened."""
     full = _screener(task.full_index) if task.full_index else None
     changed = _screener(task.changed_index) if task.changed_index else None
     for raw in rows:
@@ -113,10 +121,10 @@ def screen_parties(task: _Task, fresh: frozenset[str], rows: Iterable[Any]) -> I
         if against_all:
             assert full is not None, "planned: the full index is shipped when a party needs it"
             use = full
-        elif changed is not None:
+        elif changed is not None and (reaching is None or row["id"] in reaching):
             use = changed
         else:
-            continue  # a delta with no changed listing: only new or changed parties are screened
+            continue  # a delta with no changed listing, or none the party's keys reach
         hits = alerts._screen_party(use, party_of(row), task.threshold)
         if hits:
             found = [h.to_dict() for h in hits.values()]
@@ -149,13 +157,6 @@ def export_book(store: Store, folder: Path, parties: Iterable[str] | None = None
     return total
 
 
-def _fresh_parties(session: Session, since: datetime, parties: Iterable[str] | None) -> set[str]:
-    query = select(Party.id).where(Party.updated_at > since)
-    if parties is not None:
-        query = query.where(Party.id.in_(sorted(set(parties))))
-    return set(session.scalars(query))
-
-
 def rescreen_spark(
     spark: SparkSession,
     store: Store,
@@ -170,6 +171,7 @@ def rescreen_spark(
     partitions: int | None = None,
     batch_size: int = BATCH_SIZE,
     say: Callable[[str], None] | None = None,
+    by_keys: bool = True,
 ) -> alerts.RunResult:
     """Screen the book (or the named parties) on Spark and open alerts in batches (module doc)."""
     from proscribe.screening.spark import ship_index
@@ -196,7 +198,7 @@ def rescreen_spark(
         fresh: set[str] = set()
         if mode == "delta" and last is not None:
             changed, ended = alerts.delta_changes(session, store, last, now_map)
-            fresh = _fresh_parties(session, alerts._book_read_at(last), wanted)
+            fresh = alerts.fresh_parties(session, alerts._book_read_at(last), wanted)
         run = ScreeningRun(
             mode=mode,
             as_of=as_of,
@@ -228,21 +230,33 @@ def rescreen_spark(
             full = screener or Screener.from_store(store, as_of=as_of, cache_dir=cache_dir)
             full_name = ship_index(spark, full)
         changed_name = None
+        reaching: frozenset[str] | None = None
         if changed:
-            changed_name = ship_index(spark, alerts._changed_screener(store, as_of, changed))
+            changed_screener = alerts._changed_screener(store, as_of, changed)
+            changed_name = ship_index(spark, changed_screener)
+            if by_keys:  # only the parties whose keys reach the changed listings are screened
+                with Session(store.engine) as session, session.begin():
+                    made = party_index.refresh(session, wanted)
+                    keyed = party_index.parties_reaching(session, changed_screener.index)
+                    reaching = frozenset(keyed if wanted is None else keyed & set(wanted))
+                report(
+                    f"run {run_id}: keys made for {made} parties; {len(reaching)} parties reach the "
+                    f"changed listings, in {time.monotonic() - started:.1f} s"
+                )
         task = _Task(full_name, changed_name, changed is not None, threshold)
         nparts = partitions or max(8, math.ceil(count / ROWS_PER_PARTITION))
         from pyspark.sql.types import StringType, StructField, StructType
 
         hits_schema = StructType([StructField(n, StringType()) for n in ("party_id", "party", "hits")])
         fresh_b = spark.sparkContext.broadcast(frozenset(fresh))
+        reaching_b = spark.sparkContext.broadcast(reaching)
         from pyspark import StorageLevel
 
         # kept once screened: ordering them samples the data first, which would screen it twice
         screened = (
             spark.read.parquet(str(book_dir))
             .repartition(nparts, "id")
-            .rdd.mapPartitions(lambda rows: screen_parties(task, fresh_b.value, rows))
+            .rdd.mapPartitions(lambda rows: screen_parties(task, fresh_b.value, rows, reaching_b.value))
             .toDF(hits_schema)
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
@@ -301,6 +315,7 @@ def rescreen_spark(
                 closed=closed,
                 note=note,
                 alert_ids=[a.id for a in opened],
+                parties_reached=None if reaching is None else len(reaching),
             )
         finally:
             session.close()

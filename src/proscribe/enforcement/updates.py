@@ -59,8 +59,10 @@ def rescreen_after(
     at: datetime | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    by_keys: bool = True,
 ) -> AfterUpdate:
-    """The delta re-screen after imports: run when one of ``results`` is a new version."""
+    """The delta re-screen after imports: run when one of ``results`` is a new version
+    (``by_keys``: see ``alerts.rescreen``)."""
     new = [r for r in results if not r.unchanged]
     if not new:
         return AfterUpdate(skipped="no list changed")
@@ -68,7 +70,9 @@ def rescreen_after(
         parties = session.scalar(select(func.count()).select_from(Party)) or 0
     if not parties:
         return AfterUpdate(skipped="the book is empty (import customers with `proscribe customers import`)")
-    run = rescreen(store, mode="delta", actor=actor, at=at, cache_dir=cache_dir, progress=progress)
+    run = rescreen(
+        store, mode="delta", actor=actor, at=at, cache_dir=cache_dir, progress=progress, by_keys=by_keys
+    )
     return AfterUpdate(run=run)
 
 

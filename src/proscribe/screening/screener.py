@@ -39,6 +39,20 @@ def _code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+def query_readings(query: Query) -> tuple[str, list[tuple[str, ...]]]:
+    """The query name's script and the readings (word sequences) the matcher compares: what
+    ``Screener.compare_all`` screens, and what the book's party keys are made of
+    (``screening.party_keys``)."""
+    is_org = query.kind not in (None, "person")
+    script = script_of(clean(query.name))
+    readings = variants(query.name, is_org=is_org)
+    if query.kind is None:
+        # of unknown kind, a name with a legal form in it is also read as a company's
+        # ('АКЦИОНЕРНОЕ ОБЩЕСТВО "ЗЕСТ"' -> "ao zest", found as "CJSC ZEST")
+        readings += [v for v in variants(query.name, is_org=True) if v not in readings]
+    return script, readings
+
+
 @dataclass
 class Hit:
     """One listed entity a query may be."""
@@ -234,13 +248,7 @@ class Screener:
         of them) are not compared at all; with none, every candidate is (for evaluation, calibration
         and the test that the pruned search misses nothing).
         """
-        is_org = query.kind not in (None, "person")
-        script = script_of(clean(query.name))
-        readings = variants(query.name, is_org=is_org)
-        if query.kind is None:
-            # of unknown kind, a name with a legal form in it is also read as a company's
-            # ('АКЦИОНЕРНОЕ ОБЩЕСТВО "ЗЕСТ"' -> "ao zest", found as "CJSC ZEST")
-            readings += [v for v in variants(query.name, is_org=True) if v not in readings]
+        script, readings = query_readings(query)
         best: dict[int, Comparison] = {}
         for qtoks in readings:
             reading = Reading.of(self.index, qtoks, script)

@@ -131,3 +131,35 @@ class FamilyMember(Base):
     source: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     added_by: Mapped[str] = mapped_column(String(200))
+
+
+class PartyKey(Base):
+    """One retrieval key of a party's names (``screening.party_keys``): a delta re-screen looks up
+    the parties whose keys reach the changed listings, instead of screening every party."""
+
+    __tablename__ = "party_keys"
+
+    key: Mapped[str] = mapped_column(String(210), primary_key=True)
+    party_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class PartyKeyState(Base):
+    """For which data (the party's checksum) and which key code (``key_version``) a party's keys
+    were made: keys of changed parties, or made by other code, are made again before use."""
+
+    __tablename__ = "party_key_state"
+
+    party_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checksum: Mapped[str] = mapped_column(String(64))
+    key_version: Mapped[str] = mapped_column(String(32))
+
+
+class PartyKeyLookup(Base):
+    """What the matcher's lookup computes from a party key's word (``party_keys.lookups``), made
+    once per distinct key, so that a delta's reach test does not normalise the book's words again."""
+
+    __tablename__ = "party_key_lookups"
+
+    key: Mapped[str] = mapped_column(String(210), primary_key=True)
+    lookups: Mapped[str] = mapped_column(Text)
+    key_version: Mapped[str] = mapped_column(String(32))
