@@ -281,7 +281,7 @@ def align(index: Index, reading: Reading, nid: int, is_person: bool) -> Alignmen
     built, the Python reference otherwise (the same pairs, features and explanation)."""
     score = _score()
     name = index.names[nid]
-    if _C is None:
+    if _C is None or reading.surname:
         return score.align(index, reading, name, is_person)  # type: ignore[no-any-return]
     pairs, features, similarity, query_left, listed_left = _C.align(
         reading_pack(reading),
@@ -319,7 +319,9 @@ def best_alignment_py(index: Index, reading: Reading, name_ids: list[int], is_pe
 def best_alignment(index: Index, reading: Reading, name_ids: list[int], is_person: bool) -> Best:
     """``best_alignment_py``, compiled when the extension is built; the pairs' "how" and the
     ``TokenPair``s are made for the best name only."""
-    if _C is None:
+    if _C is None or reading.surname:
+        # a surname after a title (``score.addressed``) is aligned in Python only: it is rare (free
+        # text), and the compiled loop need not know of it
         return best_alignment_py(index, reading, name_ids, is_person)
     score = _score()
     names = index.names

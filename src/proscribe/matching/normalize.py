@@ -248,6 +248,10 @@ def _raw_words(name: str) -> list[str]:
     return words
 
 
+#: letters each followed by a dot at the start of a name ("H.E.", "H. E.")
+_DOTTED_TITLE = re.compile(r"\s*((?:[A-Za-z]\.\s*){2,})")
+
+
 def _strip_titles(out: list[str]) -> list[str]:
     # titles stand before a name (Sheikh, Dr., Mullah) and degrees after it (Jr., PhD, KC); in the
     # middle the same word is often a family name (Muhammad HAJJI, Ali SHEIKH)
@@ -276,6 +280,12 @@ def tokens(name: str, *, is_org: bool = False) -> tuple[str, ...]:
     if is_org and _HAN.search(name):
         name = _HAN_LEGAL.sub(" ltd ", name)
     out: list[str] = []
+    if not is_org:
+        # a title written as dotted letters ("H.E." for His or Her Excellency) is one word, not two
+        # initials; J. R. or A.B. are initials and stay
+        m = _DOTTED_TITLE.match(name)
+        if m and re.sub(r"[^A-Za-z]", "", m.group(1)).lower() in HONORIFICS and name[m.end() :].strip():
+            name = name[m.end() :]
     words = _raw_words(name)
     if not is_org and len(words) > 1 and words[-1] == "I" and name.rstrip().endswith(" I"):
         # a capital I alone after a name is a regnal numeral ("Farouk I", "Faisal I"), not an

@@ -96,6 +96,8 @@ class Hit:
 
 #: the longest run of words of free text screened as one name
 MAX_TEXT_WINDOW = 5
+#: after a title, this many words at most are read as a surname ("Mrs Fernandez Valencia")
+MAX_SURNAME_WORDS = 2
 
 
 def text_windows(index: Index, text: str) -> list[str]:
@@ -273,7 +275,8 @@ class Screener:
             # one word of a text ("SEP", "DANIEL") is not a name written exactly, even when a
             # listing has that one word as a name: it keeps its calibrated score
             single = len(tokens(window)) < 2
-            for comp in self.compare_all(Query(window), threshold):
+            comps = self.compare_all(Query(window), threshold) + self._compare_surname(window, threshold)
+            for comp in comps:
                 if single and comp.calibrated is not None:
                     comp.score = comp.calibrated
                 key = id(comp.entity)
@@ -282,6 +285,21 @@ class Screener:
                     best[key] = comp
         out = sorted(best.values(), key=lambda c: c.score, reverse=True)
         return out
+
+    def _compare_surname(self, window: str, threshold: float) -> list[Comparison]:
+        """A title and one or two words ("Mr Akbariana", "Mrs Fernandez Valencia") name a person by
+        the surname: compared with listed persons' family names, the given names left unstated
+        (``score.addressed``). Nothing for any other run of words."""
+        words = re.split(r"\s+", clean(window).strip())
+        first = tokens(words[0])
+        if len(words) < 2 or not first or not all(t in HONORIFICS for t in first):
+            return []
+        toks = tokens(window)
+        if not 1 <= len(toks) <= MAX_SURNAME_WORDS or any(len(t) == 1 or t in HONORIFICS for t in toks):
+            return []
+        query = Query(window, kind="person")
+        reading = Reading.of(self.index, toks, script_of(clean(window)), surname=True)
+        return compare_reading(self.index, query, reading, threshold)
 
     def screen_text(self, text: str, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10) -> list[Hit]:
         """``compare_text``'s hits at or above ``threshold``, best first, as ``Hit``s."""
