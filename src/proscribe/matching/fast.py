@@ -8,7 +8,10 @@ same order. ``tests/test_speedups.py`` checks it on real queries.
 
 * ``merge_hits``: the names a query word reaches and the most it can add to each (``Index.hits``);
 * ``evidence``: each reached name's evidence summed over a reading's slots, filtered by kind and
-  by the first score bound (``search.compare_reading``).
+  by the first score bound (``search.compare_reading``);
+* ``expand_words`` / ``token_similarity``: what a query word reaches and how alike each word is
+  (``tokensim.token_similarity``), in the second extension ``_tokensim`` (``_tokensim.c``), from
+  each word's facts as ``tokensim.word_info`` makes them.
 """
 
 from __future__ import annotations
