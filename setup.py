@@ -41,5 +41,14 @@ if os.environ.get("PROSCRIBE_PURE_PYTHON") != "1":
             optional=True,
         )
     )
+    # word similarity (tokensim.token_similarity) and the vocabulary scan of Index.expand
+    extensions.append(
+        Extension(
+            "proscribe.matching._tokensim",
+            ["src/proscribe/matching/_tokensim.c"],
+            extra_compile_args=["-O2", "-ffp-contract=off"] if os.name != "nt" else [],
+            optional=True,
+        )
+    )
 
 setup(ext_modules=extensions, cmdclass={"build_ext": OptionalBuildExt})

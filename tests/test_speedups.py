@@ -1,9 +1,12 @@
-"""The compiled hot path (``proscribe.matching._speedups``) and the pure-Python fallback give the same
-results, hit for hit and score for score, on real queries against the real OFAC 2021 and UN 2026 lists."""
+"""The compiled hot path (``proscribe.matching._speedups`` and ``_tokensim``) and the pure-Python
+fallback give the same results, hit for hit and score for score, on real queries against the real
+OFAC 2021 and UN 2026 lists; and the search that skips what cannot reach the threshold misses
+nothing."""
 
 from __future__ import annotations
 
 import csv
+import math
 import os
 import random
 import subprocess
@@ -13,7 +16,7 @@ from typing import cast
 
 import pytest
 
-from proscribe.matching import fast, score
+from proscribe.matching import fast, score, tokensim
 from proscribe.matching.index import Index
 from proscribe.screening import Query, Screener
 
@@ -82,6 +85,7 @@ def test_compiled_and_pure_python_give_the_same_hits(
     compiled = _results(screener, queries, 0.3)
     low = _results(screener, queries[::3], 0.1)
     monkeypatch.setattr(fast, "_C", None)
+    monkeypatch.setattr(fast, "_T", None)
     monkeypatch.setattr(fast, "COMPILED", False)
     assert _results(screener, queries, 0.3) == compiled
     assert _results(screener, queries[::3], 0.1) == low
@@ -96,6 +100,7 @@ def test_compiled_and_pure_python_give_the_same_exhaustive_search(
     sample = queries[::20]
     compiled = _results(screener, sample, None)
     monkeypatch.setattr(fast, "_C", None)
+    monkeypatch.setattr(fast, "_T", None)
     monkeypatch.setattr(fast, "COMPILED", False)
     assert _results(screener, sample, None) == compiled
 
@@ -130,9 +135,11 @@ def test_compiled_alignment_is_the_python_alignment(
     seen: list[tuple[score.Reading, list[int], bool]] = []
     compiled_best = fast.best_alignment
 
-    def record(index: Index, reading: score.Reading, name_ids: list[int], is_person: bool) -> object:
+    def record(
+        index: Index, reading: score.Reading, name_ids: list[int], is_person: bool, floor: float = -math.inf
+    ) -> object:
         seen.append((reading, list(name_ids), is_person))
-        return compiled_best(index, reading, name_ids, is_person)
+        return compiled_best(index, reading, name_ids, is_person, floor)
 
     monkeypatch.setattr(fast, "best_alignment", record)
     for q in queries[::2]:
@@ -152,26 +159,119 @@ def test_compiled_alignment_is_the_python_alignment(
     assert singles >= len(seen)
 
 
+needs_compiled_words = pytest.mark.skipif(not fast.COMPILED_WORDS, reason="_tokensim is not built here")
+
+
 @needs_compiled
+@needs_compiled_words
 def test_compiled_expansion_is_the_python_expansion(
     screener: Screener, queries: list[Query], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What each query word (and pair of words written together) is alike to: the same vocabulary
-    entries, similarities and order from the compiled ``expand_scan`` as from the Python loop."""
+    entries, similarities and order from the compiled scan with the compiled word similarity
+    (``expand_words``), from the compiled scan calling ``token_similarity`` (``expand_scan``) and
+    from the Python loop."""
     index = screener.index
-    calls: list[tuple[object, ...]] = []
-    compiled_scan = fast.expand_scan
+    calls: list[tuple[str, list[int | list[int] | None], bool, bool]] = []
+    compiled_words = fast.expand_words
 
-    def record(*args: object) -> dict[int, float]:
-        calls.append(args)
-        return compiled_scan(*args)  # type: ignore[arg-type]
+    def record(
+        ix: Index, token: str, groups: list[int | list[int] | None], joined: bool, abjad: bool
+    ) -> dict[int, float]:
+        calls.append((token, groups, joined, abjad))
+        return compiled_words(ix, token, groups, joined, abjad)
 
     index._expansions.clear()
-    monkeypatch.setattr(fast, "expand_scan", record)
+    monkeypatch.setattr(fast, "expand_words", record)
     for q in queries:
         screener.compare_all(q, 0.3)
     index._expansions.clear()
     assert len(calls) > 1000
-    assert any(c[4] for c in calls) and any(c[5] for c in calls)  # pairs written together, abjad
-    for args in calls:
-        assert list(compiled_scan(*args).items()) == list(fast.expand_scan_py(*args).items())  # type: ignore[arg-type]
+    assert any(c[2] for c in calls) and any(c[3] for c in calls)  # pairs written together, abjad
+    sim = tokensim.token_similarity
+    for token, groups, joined, abjad in calls:
+        want = list(
+            fast.expand_scan_py(token, groups, index.vocab, index.n_words, joined, abjad, sim).items()
+        )
+        scan = fast.expand_scan(token, groups, index.vocab, index.n_words, joined, abjad, sim)
+        assert list(scan.items()) == want
+        assert list(compiled_words(index, token, groups, joined, abjad).items()) == want
+
+
+@needs_compiled_words
+def test_compiled_word_similarity_is_token_similarity(screener: Screener) -> None:
+    """``_tokensim.token_sim`` against ``tokensim.token_similarity``, bit for bit, on real words:
+    vocabulary words with a letter changed, dropped, doubled or swapped, against every word the
+    index reaches from them (the pairs a search compares), and pairs of listed words picked at
+    random (mostly unalike), each read as Latin and as abjad."""
+    rng = random.Random(20261203)
+    index = screener.index
+    words = index.vocab[: index.n_words]
+    sample = rng.sample(words, 3000)
+    pairs: list[tuple[str, str]] = []
+    for w in sample:
+        i = rng.randrange(len(w))
+        for q in (
+            w[:i] + rng.choice("aeiouyhlnrst") + w[i + 1 :],
+            w[:i] + w[i + 1 :] or w,
+            w[:i] + w[i] + w[i:],
+            w[:i] + w[i + 1 : i + 2] + w[i : i + 1] + w[i + 2 :],
+        ):
+            for vid in index.expand(q, abjad=len(q) % 2 == 0):
+                pairs.append((q, index.vocab[vid]))
+    pairs += [(rng.choice(words), rng.choice(words)) for _ in range(20_000)]
+    pairs += [(w, w[:-1] + "x" * 70) for w in sample[:50]]  # past the compiled length: Python's answer
+    kinds = {"same": 0, "variant": 0, "typo": 0, "initial": 0, "nisba": 0, "": 0}
+    for q, c in pairs:
+        for abjad in (False, True):
+            want, how = tokensim.token_similarity(q, c, abjad)
+            kinds[how] += 1
+            assert fast.token_similarity(q, c, abjad) == want, (q, c, abjad)
+    assert len(pairs) > 40_000
+    assert min(kinds.values()) > 100, kinds  # every answer of the rules, nisba included, is tried
+
+
+def test_only_what_reaches_the_threshold_is_the_whole_search_cut_at_it(
+    screener: Screener, queries: list[Query]
+) -> None:
+    """``screen`` asks for the comparisons that reach the threshold only (``above_only``: the
+    others are never written up): the same comparisons, scores, features, explanations and order as
+    the whole pruned search with those under the threshold left out, at the default threshold and
+    at a low one, on the compiled path or the pure one, whichever is in use."""
+    hits = 0
+    for threshold in (0.3, 0.1):
+        for q in queries[:: 1 if threshold == 0.3 else 3]:
+            whole = [c for c in screener.compare_all(q, threshold) if c.score >= threshold]
+            above = screener.compare_all(q, threshold, above_only=True)
+            key = [(c.entity.entity_id, c.score, c.features, c.explanation()) for c in whole]
+            assert [(c.entity.entity_id, c.score, c.features, c.explanation()) for c in above] == key
+            hits += len(above)
+    assert hits > 500
+
+
+def test_the_bound_of_names_with_initials_misses_nothing(screener: Screener) -> None:
+    """Initials loosen the score bound (one may pair with any listed word starting with its letter):
+    the search counts them only as far as a listed name has words to pair them with. Real listed
+    names written with initials ("S.P.R. DE R.L.", "S.A. DE C.V.", "I.C.E."), as listed, with a
+    word dropped and with one added: the pruned search finds every hit of the exhaustive one, with
+    the same score."""
+    from proscribe.matching.normalize import variants
+
+    rng = random.Random(20261203)
+    index = screener.index
+    texts = sorted({n.text for n in index.names})
+    dotted = [t for t in texts if sum(1 for tok in variants(t, is_org=True)[0] if len(tok) == 1) >= 2]
+    queries = []
+    for t in rng.sample(dotted, 80):
+        queries += [Query(t), Query(_variant(rng, t))]
+    differences = []
+    hits = 0
+    for q in queries:
+        exhaustive = {c.entity.entity_id: c.score for c in screener.compare_all(q) if c.score >= 0.3}
+        pruned = {c.entity.entity_id: c.score for c in screener.compare_all(q, 0.3, above_only=True)}
+        hits += len(pruned)
+        if exhaustive != pruned:
+            differences.append((q.name, exhaustive, pruned))
+    assert len(dotted) > 200
+    assert hits > 100
+    assert differences == []

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from followthemoney import EntityProxy
+from typing import TYPE_CHECKING
 
 from proscribe.matching.normalize import bracket_readings, digits_and_letters, is_abjad, tokens
-from proscribe.sources.base import Record
+
+if TYPE_CHECKING:  # for annotations only: a batch worker loading an index never imports FtM
+    from followthemoney import EntityProxy
+
+    from proscribe.sources.base import Record
 
 #: FtM schemata grouped into what a screening query can ask for
 KIND_OF_SCHEMA = {

@@ -8,7 +8,10 @@ same order. ``tests/test_speedups.py`` checks it on real queries.
 
 * ``merge_hits``: the names a query word reaches and the most it can add to each (``Index.hits``);
 * ``evidence``: each reached name's evidence summed over a reading's slots, filtered by kind and
-  by the first score bound (``search.compare_reading``).
+  by the first score bound (``search.compare_reading``);
+* ``expand_words`` / ``token_similarity``: what a query word reaches and how alike each word is
+  (``tokensim.token_similarity``), in the second extension ``_tokensim`` (``_tokensim.c``), from
+  each word's facts as ``tokensim.word_info`` makes them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from array import array
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
+
+from proscribe.matching import tokensim
 
 if TYPE_CHECKING:
     from proscribe.matching.index import Index
@@ -41,6 +46,21 @@ def _load() -> ModuleType | None:
 _C = _load()
 #: True when the compiled hot path is in use
 COMPILED = _C is not None
+
+
+def _load_tokensim() -> ModuleType | None:
+    if os.environ.get("PROSCRIBE_PURE_PYTHON") == "1":
+        return None
+    try:
+        from proscribe.matching import _tokensim  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _tokensim  # type: ignore[no-any-return]
+
+
+_T = _load_tokensim()
+#: True when word similarity (``tokensim.token_similarity``) is compiled too (``_tokensim.c``)
+COMPILED_WORDS = _T is not None
 
 
 def merge_hits_py(
@@ -194,6 +214,64 @@ def expand_scan(
     return expand_scan_py(token, groups, vocab, n_words, joined, abjad, similarity)
 
 
+def word_infos(index: Index) -> list[object]:
+    """One slot per vocabulary entry for its ``tokensim.word_info``: the index's own (made at build
+    time, saved with it), or slots filled on first use by the compiled scan."""
+    if len(index.word_infos) == len(index.vocab):
+        return index.word_infos  # type: ignore[return-value]
+    found = index.derived.get("word_infos")
+    if isinstance(found, list) and len(found) == len(index.vocab):
+        return found
+    fresh: list[object] = [None] * len(index.vocab)
+    index.derived["word_infos"] = fresh
+    return fresh
+
+
+def expand_words(
+    index: Index,
+    token: str,
+    groups: list[int | list[int] | None],
+    joined: bool,
+    abjad: bool,
+) -> dict[int, float]:
+    """``expand_scan`` with ``tokensim.token_similarity`` as the similarity: the compiled twin of
+    the word similarity when ``_tokensim`` is built, ``expand_scan`` otherwise (the same result)."""
+    if _T is None:
+        return expand_scan(
+            token, groups, index.vocab, index.n_words, joined, abjad, tokensim.token_similarity
+        )
+    out: dict[int, float] = _T.expand_words(
+        token,
+        groups,
+        index.vocab,
+        index.n_words,
+        joined,
+        abjad,
+        tokensim.word_info(token),
+        word_infos(index),
+        tokensim.word_info,
+        tokensim.similarity_params(),
+        tokensim.token_similarity,
+    )
+    return out
+
+
+def token_similarity(q: str, c: str, abjad: bool = False) -> float:
+    """The similarity of ``tokensim.token_similarity``, from the compiled twin when it is built."""
+    if _T is None:
+        return tokensim.token_similarity(q, c, abjad)[0]
+    out: float = _T.token_sim(
+        q,
+        c,
+        abjad,
+        tokensim.word_info(q),
+        tokensim.word_info(c),
+        tokensim.similarity_params(),
+        tokensim.token_similarity,
+    )
+    return out
+
+
 # -- aligning a query reading with a listed name (``score.align``) -------------------------------
 #
 # The C ``align`` reads a reading and a name as tuples of plain values ("packs"), made once per
@@ -316,9 +394,12 @@ def best_alignment_py(index: Index, reading: Reading, name_ids: list[int], is_pe
     return best, best_nid, best_logit
 
 
-def best_alignment(index: Index, reading: Reading, name_ids: list[int], is_person: bool) -> Best:
+def best_alignment(
+    index: Index, reading: Reading, name_ids: list[int], is_person: bool, floor: float = -math.inf
+) -> Best:
     """``best_alignment_py``, compiled when the extension is built; the pairs' "how" and the
-    ``TokenPair``s are made for the best name only."""
+    ``TokenPair``s are made for the best name only, and only when its logit reaches ``floor``
+    (under it: no alignment, with the best name's id and logit)."""
     if _C is None or reading.surname:
         # a surname after a title (``score.addressed``) is aligned in Python only: it is rare (free
         # text), and the compiled loop need not know of it
@@ -338,6 +419,8 @@ def best_alignment(index: Index, reading: Reading, name_ids: list[int], is_perso
     if found is None:
         return None, -1, -math.inf
     i, lg, (raw, features, similarity, query_left, listed_left) = found
+    if lg < floor:
+        return None, name_ids[i], lg
     tsim = score.token_similarity
     pairs = [
         score.TokenPair(q, lt, sim, how if how is not None else (tsim(q, lt, reading.abjad)[1] or "variant"))

@@ -20,6 +20,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from proscribe.matching import fast, rarity
 from proscribe.matching.entities import ListedEntity, ListedName, core_floor, listed_from_record
@@ -27,10 +28,13 @@ from proscribe.matching.normalize import abjad_key, digits_and_letters, keys
 from proscribe.matching.tokensim import (
     PREFIX_LENGTH,
     PREFIX_MIN_TOKEN,
+    WordInfo,
     deletes,
-    token_similarity,
+    word_info,
 )
-from proscribe.sources.base import Record
+
+if TYPE_CHECKING:  # for annotations only (FtM is slow to import, and a loaded index needs none)
+    from proscribe.sources.base import Record
 
 #: how many query words' expansions and reached names are kept between queries
 CACHE_SIZE = 20_000
@@ -64,6 +68,10 @@ class Index:
     #: names by their words, sorted (a name of one word only if it is the primary name; a weak alias
     #: of two words or more too): see ``exact_names``
     by_words: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
+    #: each vocabulary entry's facts for the compiled word similarity (``tokensim.word_info``),
+    #: made once at build time and saved with the index, so that a loaded index (a batch worker)
+    #: does not make them again word by word
+    word_infos: list[WordInfo | None] = field(default_factory=list)
     #: a description of what the index was built from (datasets, versions, as-of date)
     built_from: dict[str, object] = field(default_factory=dict)
     _expansions: dict[tuple[str, bool, bool], Expansion] = field(default_factory=dict, repr=False)
@@ -123,6 +131,7 @@ class Index:
         index.by_key, index.by_abjad_key = dict(by_key), dict(by_abjad)
         index.by_delete = {d: v[0] if len(v) == 1 else v for d, v in by_delete.items()}
         index.by_prefix = dict(by_prefix)
+        index.word_infos = [word_info(t) for t in index.vocab]
         for name in index.names:
             toks = name.tokens
             name.vids = tuple(index.vocab_ids[t] for t in toks)
@@ -167,7 +176,7 @@ class Index:
                 groups.append(self.by_prefix.get(token[:PREFIX_LENGTH]))
             groups.append(self.vocab_ids.get(token[0]))  # a listed initial stands for this word
         # each reached entry compared (``token_similarity``); in C when the extension is built
-        out = fast.expand_scan(token, groups, self.vocab, self.n_words, joined, abjad, token_similarity)
+        out = fast.expand_words(self, token, groups, joined, abjad)
         if len(self._expansions) > CACHE_SIZE:
             self._expansions.clear()
         self._expansions[ck] = out
@@ -208,3 +217,4 @@ class Index:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("derived", {})
+        self.__dict__.setdefault("word_infos", [])

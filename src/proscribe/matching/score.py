@@ -466,14 +466,45 @@ class ScoreBound:
         # a listed word paired with an initial counts in the cover as little as the initial
         # (``align``), so the name's core weight bounds nothing then: the cover may reach 1; so too
         # when a surname after a title leaves the given names unstated
-        self.initials = bool(initials) or reading.surname
+        self.surname = bool(reading.surname)
+        self.initials = bool(initials) or self.surname
+        #: each letter of the query's initials: how many times, and what one weighs
+        self.letters: dict[str, tuple[int, float]] = {}
+        for t in initials:
+            n, w = self.letters.get(t, (0, rarity.weight(t)))
+            self.letters[t] = (n + 1, w)
 
-    def __call__(self, evidence: float, core_total: float, unreached: float, facts: float) -> float:
-        ev = evidence + self.initial_bonus
+    def initials_for(self, tokens: tuple[str, ...]) -> float:
+        """The most the query's initials can add to a listed name of these words: an initial
+        pairs with one listed word that starts with its letter, each listed word with one
+        query word, and adds at most its own weight (``align``)."""
+        found = 0.0
+        for letter, (n, w) in self.letters.items():
+            starting = sum(1 for t in tokens if t[0] == letter)
+            found += min(n, starting) * w
+        return found
+
+    def __call__(
+        self,
+        evidence: float,
+        core_total: float,
+        unreached: float,
+        facts: float,
+        tokens: tuple[str, ...] | None = None,
+    ) -> float:
+        """With the listed name's ``tokens``, the initials count only as far as they can pair with
+        its words (the bound is tighter; without them, as if each paired)."""
+        bonus, initials = self.initial_bonus, self.initials
+        if tokens is not None and self.letters:
+            bonus = self.initials_for(tokens)
+            # no initial pairs: no listed word counts as little as an initial in the cover (but a
+            # surname after a title still leaves the given names unstated)
+            initials = bonus > 0.0 or self.surname
+        ev = evidence + bonus
         return (
             self.base
             + COEF["evidence"] * min(ev, MAX_EVIDENCE) / 10.0
-            + COEF["listed_cover"] * (1.0 if self.initials else min(1.0, ev / (core_total or 1.0)))
+            + COEF["listed_cover"] * (1.0 if initials else min(1.0, ev / (core_total or 1.0)))
             + COEF["query_cover"] * min(1.0, ev / self.q_total)
             + COEF["extra"] * unreached
             + facts
@@ -585,17 +616,32 @@ def compare(
     reading: Reading,
     entity_idx: int,
     name_ids: list[int],
-) -> Comparison:
-    """The query (one reading of its name) against one listed entity's candidate names."""
+    drop_below: float | None = None,
+) -> Comparison | None:
+    """The query (one reading of its name) against one listed entity's candidate names.
+
+    ``drop_below``: a comparison scoring under this is not wanted; None is returned for it (and
+    the pairs and explanation of a name that cannot reach it are never made)."""
     entity = index.entities[entity_idx]
     if query.kind and query.kind != entity.kind:
+        if drop_below is not None and drop_below > 0.0:
+            return None
         return Comparison(entity, 0.0, 0.0, None, note=f"a {query.kind} is never a {entity.kind}")
     facts, rel = fact_features(query, entity)
     is_person = entity.kind == "person"
+    # the name logit under which the comparison cannot reach ``drop_below`` (with a margin: the
+    # score itself decides below), unless an exact name could lift it to EXACT_NAME_SCORE
+    name_floor = -math.inf
+    if drop_below is not None and drop_below > 0.0:
+        exact_ids = index.exact_names(reading.tokens)
+        if drop_below > EXACT_NAME_SCORE or not any(nid in exact_ids for nid in name_ids):
+            name_floor = logit(drop_below) - fact_logit(facts) - 1e-6
     # each candidate name aligned (``align``), the one of highest ``name_logit`` kept: compiled
     # when the extension is built (``fast``), the same loop in Python otherwise
     best: Alignment | None
-    best, best_nid, best_logit = fast.best_alignment(index, reading, name_ids, is_person)
+    best, best_nid, best_logit = fast.best_alignment(index, reading, name_ids, is_person, name_floor)
+    if best is None and best_nid >= 0:
+        return None  # under name_floor: cannot reach drop_below
     best_name: ListedName | None = index.names[best_nid] if best is not None else None
     features: dict[str, float] = dict(best.features) if best is not None else {}
     features.update(facts)
@@ -605,6 +651,8 @@ def compare(
         exact = set(index.exact_names(reading.tokens))
         if any(nid in exact for nid in name_ids):
             score = EXACT_NAME_SCORE
+    if drop_below is not None and score < drop_below:
+        return None
     return Comparison(
         entity,
         score,

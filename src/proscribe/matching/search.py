@@ -92,6 +92,23 @@ def _best_facts(query: Query) -> float:
 
 def compare_reading(index: Index, query: Query, reading: Reading, threshold: float) -> list[Comparison]:
     """Compare one reading of the query with every listed entity that can reach ``threshold``."""
+    found = candidates(index, query, reading, threshold)
+    return [c for ent, nids in found.items() if (c := compare(index, query, reading, ent, nids)) is not None]
+
+
+def compare_reading_above(
+    index: Index, query: Query, reading: Reading, threshold: float
+) -> list[tuple[int, Comparison | None]]:
+    """``compare_reading`` for those who want only what reaches ``threshold`` (``Screener.screen``):
+    every candidate entity in the same order, each with its comparison, or None when it scores
+    under the threshold (no pairs or explanation made for it)."""
+    found = candidates(index, query, reading, threshold)
+    return [(ent, compare(index, query, reading, ent, nids, threshold)) for ent, nids in found.items()]
+
+
+def candidates(index: Index, query: Query, reading: Reading, threshold: float) -> dict[int, list[int]]:
+    """The listed entities one reading of the query may reach ``threshold`` with, each with its
+    candidate names, in the order they are compared."""
     floor = logit(threshold) if threshold > 0 else -math.inf
     bound = ScoreBound(reading)
     abjad = reading.abjad
@@ -148,6 +165,9 @@ def compare_reading(index: Index, query: Query, reading: Reading, threshold: flo
         nids, evs = fast.evidence_py(gathered, others, len(names), None)
         prefiltered = False
     facts_of: dict[int, float] = {}
+    # a query of a name alone (most of a batch) has no facts to weigh: 0 for every entity, as
+    # ``fact_logit`` of no features is
+    has_facts = bool(query.birth_date or query.country or query.id_number or query.gender)
     per_entity: dict[int, list[int]] = defaultdict(list)
     for nid, ev in zip(nids, evs, strict=True):
         name = names[nid]
@@ -163,10 +183,10 @@ def compare_reading(index: Index, query: Query, reading: Reading, threshold: flo
                 continue
             facts = facts_of.get(ent)
             if facts is None:
-                facts = facts_of[ent] = fact_logit(fact_features(query, entities[ent])[0])
+                facts = facts_of[ent] = fact_logit(fact_features(query, entities[ent])[0]) if has_facts else 0
             reached = {p for k, s in enumerate(slots) if nid in hits[k] for p in s.positions}
             unreached = sum(extra_of[p] for p in name_positions if p not in reached)
-            if bound(ev, name.core_total, unreached, facts + extra) < floor:
+            if bound(ev, name.core_total, unreached, facts + extra, name.tokens) < floor:
                 continue
         per_entity[ent].append(nid)
     for nid in index.exact_names(reading.tokens):
@@ -176,4 +196,4 @@ def compare_reading(index: Index, query: Query, reading: Reading, threshold: flo
     if query.id_number:
         for ent in index.by_identifier([query.id_number]):
             per_entity[ent] = list(entities[ent].names)
-    return [compare(index, query, reading, ent, nids) for ent, nids in per_entity.items()]
+    return per_entity

@@ -163,6 +163,72 @@ def reachable(q: str, c: str, abjad: bool) -> bool:
     return one_edit_apart(q, c)
 
 
+#: ``_name_family`` as a number, for the compiled twin of ``token_similarity``
+FAMILY_CODE = {"": 0, "mahmud": 1, "muhammad": 2, "husayn": 3, "hasan": 4}
+
+#: what the compiled ``token_similarity`` (``fast.expand_words``) reads of a word: its spelling
+#: keys, abjad key, name family, whether it is vocalised, its vowel shape, whether it is a particle
+WordInfo = tuple[tuple[str, ...], str, int, bool, str, bool]
+
+
+@lru_cache(maxsize=200_000)
+def word_info(token: str) -> WordInfo:
+    """The facts ``token_similarity`` uses about one word, computed by the rules above: the
+    compiled twin takes the rules' results and repeats only the decision and the string measures."""
+    return (
+        keys(token),
+        abjad_key(token),
+        FAMILY_CODE[_name_family(token)],
+        vocalised(token),
+        vowel_shape(token),
+        is_particle(token),
+    )
+
+
+def similarity_params() -> tuple[object, ...]:
+    """The constants of ``token_similarity`` as the compiled twin reads them (made anew when one
+    of them changes, as a test or a calibration may do)."""
+    now = (
+        INITIAL_SIMILARITY,
+        MIN_TYPO_LENGTH,
+        SHORT_TYPO_CUTOFF,
+        TYPO_CUTOFF,
+        PREFIX_MIN_TOKEN,
+        PREFIX_LENGTH,
+        VARIANT_CUTOFF_LONG,
+        ABJAD_VARIANT_CUTOFF,
+        VARIANT_FLOOR,
+        VARIANT_SHAPE_MIN,
+        NISBA_SIMILARITY,
+        tuple(VARIANT_CUTOFF.items()),
+    )
+    if _PARAMS and _PARAMS[0] == now:
+        return _PARAMS[1]
+    _PARAMS[:] = [now, _make_params()]
+    return _PARAMS[1]
+
+
+_PARAMS: list[tuple[object, ...]] = []
+
+
+def _make_params() -> tuple[object, ...]:
+    return (
+        INITIAL_SIMILARITY,
+        MIN_TYPO_LENGTH,
+        SHORT_TYPO_CUTOFF,
+        TYPO_CUTOFF,
+        PREFIX_MIN_TOKEN,
+        PREFIX_LENGTH,
+        VARIANT_CUTOFF_LONG,
+        ABJAD_VARIANT_CUTOFF,
+        VARIANT_FLOOR - 0.03,
+        VARIANT_FLOOR,
+        VARIANT_SHAPE_MIN,
+        NISBA_SIMILARITY,
+        tuple(VARIANT_CUTOFF.get(n, VARIANT_CUTOFF_LONG) for n in range(64)),
+    )
+
+
 @lru_cache(maxsize=500_000)
 def token_similarity(q: str, c: str, abjad: bool = False) -> tuple[float, str]:
     """How alike two folded tokens are (0..1) and why ("same", "variant", "typo", "initial")."""

@@ -60,8 +60,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from followthemoney.types import registry
-
 from proscribe import __version__, csvsafe
 from proscribe.matching.score import Query
 from proscribe.screening.screener import DEFAULT_THRESHOLD, Hit, Screener
@@ -179,6 +177,8 @@ def clean_country(value: str | None) -> str | None:
 @lru_cache(maxsize=4096)
 def _country_code(text: str) -> str | None:
     # FtM's cleaning normalises and transliterates each time; a file repeats a few countries a lot
+    from followthemoney.types import registry  # here: the workers, which never clean, skip its import
+
     code: str | None = registry.country.clean(text)
     return code
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_cache_dir
 
@@ -21,8 +21,10 @@ from proscribe import __version__, matching
 from proscribe.matching.index import Index
 from proscribe.matching.normalize import HONORIFICS, clean, script_of, tokens, variants
 from proscribe.matching.score import Comparison, Query, Reading
-from proscribe.matching.search import compare_reading
-from proscribe.store import Store
+from proscribe.matching.search import compare_reading, compare_reading_above
+
+if TYPE_CHECKING:  # a batch worker loading an index needs no database
+    from proscribe.store import Store
 
 #: hits at or above this score are reported (see docs/screening.md for how it was chosen)
 DEFAULT_THRESHOLD = 0.3
@@ -243,14 +245,33 @@ class Screener:
         screener._file = (path, id(index))
         return screener
 
-    def compare_all(self, query: Query, threshold: float = 0.0) -> list[Comparison]:
+    def compare_all(
+        self, query: Query, threshold: float = 0.0, *, above_only: bool = False
+    ) -> list[Comparison]:
         """The candidates the index finds for the query, compared and sorted best first.
 
         With a ``threshold``, candidates that cannot reach it (judged from what the index has seen
         of them) are not compared at all; with none, every candidate is (for evaluation, calibration
-        and the test that the pruned search misses nothing).
+        and the test that the pruned search misses nothing). ``above_only``: only the comparisons
+        reaching ``threshold`` are wanted (``screen``): the others are not written up, and the
+        result is the full one with them left out, in the same order.
         """
         script, readings = query_readings(query)
+        if above_only and threshold > 0:
+            # each entity keeps its place from its first comparison, as below, even one under the
+            # threshold (None): ties of score come out in the same order
+            kept: dict[int, Comparison | None] = {}
+            for qtoks in readings:
+                reading = Reading.of(self.index, qtoks, script)
+                for ent, found in compare_reading_above(self.index, query, reading, threshold):
+                    before = kept.get(ent)
+                    if found is not None and (before is None or found.score > before.score):
+                        kept[ent] = found
+                    elif ent not in kept:
+                        kept[ent] = None
+            out = [c for c in kept.values() if c is not None]
+            out.sort(key=lambda c: c.score, reverse=True)
+            return out
         best: dict[int, Comparison] = {}
         for qtoks in readings:
             reading = Reading.of(self.index, qtoks, script)
@@ -325,7 +346,7 @@ class Screener:
         progs = set(programs) if programs else None
         ks = set(kinds) if kinds else None
         hits: list[Hit] = []
-        for comp in self.compare_all(query, threshold):
+        for comp in self.compare_all(query, threshold, above_only=True):
             if comp.score < threshold:
                 break
             e = comp.entity
