@@ -34,7 +34,7 @@ example: setup
 # server or store is built once; the longest files first (tests/conftest.py, LONGEST_FIRST), so that
 # neither process is left alone with a long file at the end
 test: setup
-	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 lint: setup
 	$(BIN)/ruff check src tests bench examples
