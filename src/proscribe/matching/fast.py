@@ -16,6 +16,7 @@ same order. ``tests/test_speedups.py`` checks it on real queries.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 from array import array
@@ -33,32 +34,20 @@ if TYPE_CHECKING:
 Credit = dict[int, float]
 
 
-def _load() -> ModuleType | None:
+def _load(name: str) -> ModuleType | None:
+    """A compiled extension of this package, or None when it is not built or pure Python is asked for."""
     if os.environ.get("PROSCRIBE_PURE_PYTHON") == "1":
         return None
     try:
-        from proscribe.matching import _speedups  # type: ignore[attr-defined]
+        return importlib.import_module(f"proscribe.matching.{name}")
     except ImportError:
         return None
-    return _speedups  # type: ignore[no-any-return]
 
 
-_C = _load()
+_C = _load("_speedups")
 #: True when the compiled hot path is in use
 COMPILED = _C is not None
-
-
-def _load_tokensim() -> ModuleType | None:
-    if os.environ.get("PROSCRIBE_PURE_PYTHON") == "1":
-        return None
-    try:
-        from proscribe.matching import _tokensim  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return _tokensim  # type: ignore[no-any-return]
-
-
-_T = _load_tokensim()
+_T = _load("_tokensim")
 #: True when word similarity (``tokensim.token_similarity``) is compiled too (``_tokensim.c``)
 COMPILED_WORDS = _T is not None
 
